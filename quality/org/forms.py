@@ -1,0 +1,85 @@
+from django import forms
+from django.core.exceptions import ValidationError
+
+from .messages import REASON_REQUIRED
+from .models import Role, ServiceArea, Team
+
+
+def call_service(form: forms.Form, service, **kwargs):
+    """Run a service for a valid form; put its ValidationError next to the right fields.
+
+    Returns the service's result, or None when it refused (the form then carries the errors).
+    """
+    try:
+        return service(**kwargs)
+    except ValidationError as error:
+        form.add_error(None, error)
+        return None
+
+
+class ServiceAreaForm(forms.Form):
+    code = forms.CharField(label="Short code", max_length=16, help_text="Letters, digits, & or -, for example SWF.")
+    name = forms.CharField(max_length=120)
+
+    def clean_code(self):
+        code = self.cleaned_data["code"].strip()
+        if not all(ch.isalnum() or ch in "&-" for ch in code):
+            raise ValidationError("Use only letters, digits, & or - in the short code.")
+        return code
+
+
+class ServiceAreaEditForm(ServiceAreaForm):
+    reason = forms.CharField(required=False, help_text="Why the name or code changes, for example a restructure.")
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), error_messages={"required": REASON_REQUIRED})
+
+
+class RetireForm(ReasonForm):
+    successor = forms.ModelChoiceField(
+        queryset=ServiceArea.objects.none(),
+        required=False,
+        label="Merge into (optional)",
+        help_text="The active service area that takes over this area's work.",
+    )
+
+    def __init__(self, *args, area: ServiceArea, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["successor"].queryset = ServiceArea.objects.filter(is_active=True).exclude(pk=area.pk)
+
+
+class TeamForm(forms.Form):
+    name = forms.CharField(max_length=120)
+
+
+class TeamEditForm(TeamForm):
+    is_active = forms.BooleanField(label="Team is open", required=False)
+
+
+class PersonForm(forms.Form):
+    full_name = forms.CharField(max_length=150)
+    email = forms.EmailField(label="E-mail address", help_text="Also their log-in name.")
+    job_title = forms.CharField(max_length=150, required=False)
+    organisation = forms.CharField(max_length=150, required=False, help_text="Only for partner agencies.")
+
+
+class MembershipForm(forms.Form):
+    role = forms.ChoiceField(choices=[("", "Choose a role")] + Role.choices)
+    service_area = forms.ModelChoiceField(
+        queryset=ServiceArea.objects.all(),
+        required=False,
+        help_text="Needed for practitioners, practice managers and service leads; "
+        "QA, heads of service, senior leaders, administrators and readers see every area.",
+    )
+    team = forms.ModelChoiceField(queryset=Team.objects.select_related("service_area"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Retired areas are listed (marked) so that choosing one gets a clear message, not a silent gap.
+        self.fields["service_area"].label_from_instance = lambda a: str(a) if a.is_active else f"{a} (retired)"
+        self.fields["team"].label_from_instance = lambda t: f"{t.service_area.code}: {t.name}"
+
+
+class PersonSearchForm(forms.Form):
+    q = forms.CharField(label="Search by name or e-mail", required=False)

@@ -1,0 +1,16 @@
+"""Messages people see when their input is refused. Tests assert on these constants."""
+
+CODE_TAKEN = "Another service area already uses this short code."
+TEAM_NAME_TAKEN = "This service area already has a team with this name."
+EMAIL_TAKEN = "Someone in the portal already has this e-mail address."
+RETIRED_AREA = "This service area is retired: choose an active one."
+AREA_ROLE_NEEDS_AREA = "This role is held in a service area: choose one."
+TEAM_OUTSIDE_AREA = "This team is not in the chosen service area."
+MEMBERSHIP_DUPLICATE = "This person already holds this role in this service area."
+SUCCESSOR_INVALID = "Work can only move to another, active service area."
+REASON_REQUIRED = "Say why, so the change can be explained later."
+SIGN_IN_FAILED = (
+    "That e-mail address and password do not match an active account, or the account is locked for a while "
+    "after too many attempts. Try again later or reset your password."
+)
+SESSION_ENDED = "You were signed out because your session expired. Please sign in again."

@@ -1,0 +1,223 @@
+"""The organisation: service areas, teams, people and the roles they hold.
+
+This is the bottom layer of the portal: it imports no workbench app.
+"""
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Role(models.TextChoices):
+    PRACTITIONER = "practitioner", "Practitioner"
+    PRACTICE_MANAGER = "practice_manager", "Practice manager"
+    SERVICE_LEAD = "service_lead", "Service lead"
+    HEAD_OF_SERVICE = "head_of_service", "Head of service"
+    QA_OFFICER = "qa_officer", "QA officer"
+    QA_LEAD = "qa_lead", "QA lead"
+    MODERATOR = "moderator", "Moderator"
+    PERFORMANCE_OFFICER = "performance_officer", "Performance officer"
+    SENIOR_LEADER = "senior_leader", "Senior leader"
+    ADMINISTRATOR = "administrator", "Administrator"
+    READ_ONLY = "read_only", "Read-only reader"
+    PARTNER_AUDITOR = "partner_auditor", "Partner auditor"
+
+
+# Roles whose work is inside one service area: a membership must name the area.
+AREA_ROLES = frozenset({Role.PRACTITIONER, Role.PRACTICE_MANAGER, Role.SERVICE_LEAD})
+
+
+class ServiceArea(models.Model):
+    code = models.CharField("short code", max_length=16, help_text="For example SWF or PTC.")
+    name = models.CharField(max_length=120)
+    is_active = models.BooleanField("active", default=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+    successor = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="predecessors",
+        help_text="Where the work went when this area was retired or merged.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("code"), name="service_area_code_unique_ci"),
+            models.CheckConstraint(
+                condition=models.Q(is_active=True, retired_at__isnull=True)
+                | models.Q(is_active=False, retired_at__isnull=False),
+                name="service_area_retired_iff_inactive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("org:service_area_detail", args=[self.pk])
+
+    def name_on(self, moment) -> str:
+        """The name the area had at `moment`, so old records keep the name they were made under."""
+        for record in self.names.all():  # newest first (ServiceAreaName.Meta.ordering)
+            if record.valid_from <= moment:
+                return record.name
+        return self.name
+
+
+class ServiceAreaName(models.Model):
+    """Each name a service area has had, from when it was in force."""
+
+    service_area = models.ForeignKey(ServiceArea, on_delete=models.CASCADE, related_name="names")
+    name = models.CharField(max_length=120)
+    valid_from = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-valid_from", "-pk"]
+        get_latest_by = "valid_from"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Team(models.Model):
+    service_area = models.ForeignKey(ServiceArea, on_delete=models.PROTECT, related_name="teams")
+    name = models.CharField(max_length=120)
+    is_active = models.BooleanField("active", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    ACCESS_AREA_FIELD = "service_area"
+
+    class Meta:
+        ordering = ["service_area__name", "name"]
+        constraints = [
+            models.UniqueConstraint("service_area", Lower("name"), name="team_name_unique_in_area"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Person(models.Model):
+    """A member of staff or a partner agency's auditor: the profile of a Django user."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="person")
+    full_name = models.CharField(max_length=150)
+    job_title = models.CharField(max_length=150, blank=True)
+    organisation = models.CharField(
+        max_length=150, blank=True, help_text="For partner auditors: the agency they work for."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["full_name"]
+        verbose_name_plural = "people"
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("org:person_detail", args=[self.pk])
+
+    @property
+    def email(self) -> str:
+        return self.user.email
+
+    @property
+    def is_active(self) -> bool:
+        return self.user.is_active
+
+
+class MembershipQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(ended_at__isnull=True)
+
+
+class Membership(models.Model):
+    """A role a person holds, in a service area (and optionally a team) or across all of them."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(max_length=32, choices=Role.choices)
+    service_area = models.ForeignKey(
+        ServiceArea, null=True, blank=True, on_delete=models.PROTECT, related_name="memberships"
+    )
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.PROTECT, related_name="memberships")
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    ACCESS_AREA_FIELD = "service_area"
+
+    class Meta:
+        ordering = ["person__full_name", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                "person",
+                "role",
+                "service_area",
+                condition=models.Q(ended_at__isnull=True),
+                nulls_distinct=False,
+                name="membership_current_unique",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(role__in=sorted(AREA_ROLES)) | models.Q(service_area__isnull=False),
+                name="membership_area_role_needs_area",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = self.service_area.code if self.service_area_id else "all areas"
+        return f"{self.get_role_display()}, {where}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.ended_at is None
+
+
+class ChangeRecord(models.Model):
+    """Who changed what, when and why. Written by services, never edited."""
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    action = models.CharField(max_length=64)
+    target_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    target_id = models.PositiveBigIntegerField()
+    target = GenericForeignKey("target_type", "target_id")
+    summary = models.TextField()
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        get_latest_by = "at"
+        indexes = [models.Index(fields=["target_type", "target_id"], name="change_record_target")]
+
+    def __str__(self) -> str:
+        return f"{self.action} at {self.at:%d/%m/%Y %H:%M}"
+
+
+class SignInFailure(models.Model):
+    """A failed log-in, keyed by a hash of the user name typed (never the name itself)."""
+
+    username_key = models.CharField(max_length=64, db_index=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"failure at {self.at:%d/%m/%Y %H:%M}"
+
+
+class SignInLockout(models.Model):
+    username_key = models.CharField(max_length=64, db_index=True)
+    until = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"locked until {self.until:%d/%m/%Y %H:%M}"

@@ -1,0 +1,65 @@
+"""Reads of the organisation shared by views, always through the access rules."""
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from quality.access import visible
+
+from .models import ChangeRecord, Membership, Person, ServiceArea
+
+
+def current_memberships() -> Prefetch:
+    return Prefetch(
+        "memberships",
+        queryset=Membership.objects.current().select_related("service_area", "team"),
+        to_attr="current_memberships",
+    )
+
+
+def service_areas_for(user) -> QuerySet[ServiceArea]:
+    return visible(user, ServiceArea.objects.all()).annotate(
+        team_count=Count("teams", filter=Q(teams__is_active=True), distinct=True),
+        people_count=Count("memberships__person", filter=Q(memberships__ended_at__isnull=True), distinct=True),
+    )
+
+
+def people_for(user, *, search: str = "") -> QuerySet[Person]:
+    people = visible(user, Person.objects.all()).select_related("user").prefetch_related(current_memberships())
+    if search:
+        people = people.filter(Q(full_name__icontains=search) | Q(user__email__icontains=search))
+    return people
+
+
+def people_in_area(area: ServiceArea) -> QuerySet[Person]:
+    return (
+        Person.objects.filter(memberships__service_area=area, memberships__ended_at__isnull=True)
+        .select_related("user")
+        .prefetch_related(current_memberships())
+        .distinct()
+    )
+
+
+def changes_to(obj) -> QuerySet[ChangeRecord]:
+    from django.contrib.contenttypes.models import ContentType
+
+    return ChangeRecord.objects.filter(
+        target_type=ContentType.objects.get_for_model(obj), target_id=obj.pk
+    ).select_related("actor__person")
+
+
+def organisation_gaps() -> dict:
+    """What an administrator should fix: people with no role, active areas with no service lead
+    or no practice manager (their monthly audits would have no one to do or oversee them)."""
+    from .models import Role
+
+    active_areas = ServiceArea.objects.filter(is_active=True)
+    return {
+        "people_without_role": Person.objects.filter(user__is_active=True)
+        .exclude(memberships__ended_at__isnull=True)
+        .order_by("full_name"),
+        "areas_without_service_lead": active_areas.exclude(
+            memberships__role=Role.SERVICE_LEAD, memberships__ended_at__isnull=True
+        ),
+        "areas_without_practice_manager": active_areas.exclude(
+            memberships__role=Role.PRACTICE_MANAGER, memberships__ended_at__isnull=True
+        ),
+    }

@@ -1,0 +1,203 @@
+"""Organisation pages: service areas, teams, people and their roles.
+
+Every view checks access through quality.access; changes go through quality.org.services.
+"""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+from django_tables2 import RequestConfig
+
+from quality.access import Action, get_for, require
+
+from . import selectors, services
+from .forms import (
+    MembershipForm,
+    PersonForm,
+    PersonSearchForm,
+    ReasonForm,
+    RetireForm,
+    ServiceAreaEditForm,
+    ServiceAreaForm,
+    TeamEditForm,
+    TeamForm,
+    call_service,
+)
+from .models import Membership, Person, ServiceArea, Team
+from .tables import PersonTable, ServiceAreaTable
+
+
+@require(Action.VIEW_ORGANISATION)
+def service_area_list(request):
+    table = ServiceAreaTable(selectors.service_areas_for(request.user).order_by("-is_active", "name"))
+    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    return render(request, "org/service_area_list.html", {"table": table})
+
+
+@require(Action.VIEW_ORGANISATION)
+def service_area_detail(request, pk):
+    area = get_for(request.user, Action.VIEW_ORGANISATION, ServiceArea.objects.select_related("successor"), pk=pk)
+    context = {
+        "area": area,
+        "teams": area.teams.all(),
+        "people": selectors.people_in_area(area),
+        "names": area.names.all(),
+        "changes": selectors.changes_to(area)[:20],
+    }
+    return render(request, "org/service_area_detail.html", context)
+
+
+@require(Action.MANAGE_ORGANISATION)
+def service_area_create(request):
+    form = ServiceAreaForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        area = call_service(form, services.service_area_create, actor=request.user, **form.cleaned_data)
+        if area:
+            messages.success(request, f"Service area {area.code} created.")
+            return redirect(area)
+    return render(request, "org/service_area_form.html", {"form": form, "title": "New service area"})
+
+
+@require(Action.MANAGE_ORGANISATION)
+def service_area_edit(request, pk):
+    area = get_for(request.user, Action.MANAGE_ORGANISATION, ServiceArea.objects, pk=pk)
+    form = ServiceAreaEditForm(request.POST or None, initial={"code": area.code, "name": area.name})
+    if request.method == "POST" and form.is_valid():
+        if call_service(form, services.service_area_update, actor=request.user, area=area, **form.cleaned_data):
+            messages.success(request, "Service area saved.")
+            return redirect(area)
+    return render(request, "org/service_area_form.html", {"form": form, "title": f"Change {area}", "area": area})
+
+
+@require(Action.MANAGE_ORGANISATION)
+def service_area_retire(request, pk):
+    area = get_for(request.user, Action.MANAGE_ORGANISATION, ServiceArea.objects.filter(is_active=True), pk=pk)
+    form = RetireForm(request.POST or None, area=area)
+    if request.method == "POST" and form.is_valid():
+        if call_service(form, services.service_area_retire, actor=request.user, area=area, **form.cleaned_data):
+            messages.success(request, f"{area.code} retired. Its history is kept.")
+            return redirect(area)
+    return render(request, "org/service_area_retire.html", {"form": form, "area": area})
+
+
+@require(Action.MANAGE_ORGANISATION)
+@require_POST
+def service_area_reactivate(request, pk):
+    area = get_for(request.user, Action.MANAGE_ORGANISATION, ServiceArea.objects.filter(is_active=False), pk=pk)
+    form = ReasonForm(request.POST)
+    if form.is_valid():
+        services.service_area_reactivate(actor=request.user, area=area, reason=form.cleaned_data["reason"])
+        messages.success(request, f"{area.code} is active again.")
+    else:
+        messages.error(request, form.errors["reason"][0])
+    return redirect(area)
+
+
+@require(Action.MANAGE_ORGANISATION)
+def team_create(request, area_pk):
+    area = get_for(request.user, Action.MANAGE_ORGANISATION, ServiceArea.objects, pk=area_pk)
+    form = TeamForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if call_service(form, services.team_create, actor=request.user, service_area=area, **form.cleaned_data):
+            messages.success(request, "Team created.")
+            return redirect(area)
+    return render(request, "org/team_form.html", {"form": form, "area": area, "title": f"New team in {area.code}"})
+
+
+@require(Action.MANAGE_ORGANISATION)
+def team_edit(request, pk):
+    team = get_for(request.user, Action.MANAGE_ORGANISATION, Team.objects.select_related("service_area"), pk=pk)
+    form = TeamEditForm(request.POST or None, initial={"name": team.name, "is_active": team.is_active})
+    if request.method == "POST" and form.is_valid():
+        if call_service(form, services.team_update, actor=request.user, team=team, **form.cleaned_data):
+            messages.success(request, "Team saved.")
+            return redirect(team.service_area)
+    context = {"form": form, "area": team.service_area, "title": f"Change team {team.name}"}
+    return render(request, "org/team_form.html", context)
+
+
+@require(Action.VIEW_PEOPLE)
+def person_list(request):
+    search = PersonSearchForm(request.GET or None)
+    term = search.cleaned_data["q"] if search.is_valid() else ""
+    table = PersonTable(selectors.people_for(request.user, search=term))
+    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    return render(request, "org/person_list.html", {"table": table, "search": search})
+
+
+@require(Action.VIEW_PEOPLE)
+def person_detail(request, pk):
+    person = get_for(
+        request.user,
+        Action.VIEW_PEOPLE,
+        Person.objects.select_related("user").prefetch_related(selectors.current_memberships()),
+        pk=pk,
+    )
+    context = {
+        "person": person,
+        "past_memberships": person.memberships.filter(ended_at__isnull=False).select_related("service_area"),
+        "membership_form": MembershipForm(),
+        "changes": selectors.changes_to(person)[:20],
+    }
+    return render(request, "org/person_detail.html", context)
+
+
+@require(Action.MANAGE_ORGANISATION)
+def person_create(request):
+    form = PersonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        person = call_service(form, services.person_create, actor=request.user, **form.cleaned_data)
+        if person:
+            messages.success(request, f"{person} added. Give them a role below.")
+            return redirect(person)
+    return render(request, "org/person_form.html", {"form": form, "title": "New person"})
+
+
+@require(Action.MANAGE_ORGANISATION)
+def person_edit(request, pk):
+    person = get_for(request.user, Action.MANAGE_ORGANISATION, Person.objects.select_related("user"), pk=pk)
+    initial = {f: getattr(person, f) for f in ("full_name", "email", "job_title", "organisation")}
+    form = PersonForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        if call_service(form, services.person_update, actor=request.user, person=person, **form.cleaned_data):
+            messages.success(request, "Details saved.")
+            return redirect(person)
+    return render(request, "org/person_form.html", {"form": form, "title": f"Change {person}", "person": person})
+
+
+@require(Action.MANAGE_ORGANISATION)
+def person_set_active(request, pk, active: bool):
+    person = get_for(request.user, Action.MANAGE_ORGANISATION, Person.objects.select_related("user"), pk=pk)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.person_set_active(actor=request.user, person=person, active=active, **form.cleaned_data)
+        messages.success(request, f"{person} can {'now' if active else 'no longer'} sign in.")
+        return redirect(person)
+    return render(request, "org/person_set_active.html", {"form": form, "person": person, "active": active})
+
+
+@require(Action.MANAGE_ORGANISATION)
+def membership_add(request, pk):
+    person = get_for(
+        request.user,
+        Action.MANAGE_ORGANISATION,
+        Person.objects.select_related("user").prefetch_related(selectors.current_memberships()),
+        pk=pk,
+    )
+    form = MembershipForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if call_service(form, services.membership_add, actor=request.user, person=person, **form.cleaned_data):
+            messages.success(request, "Role added.")
+            return redirect(person)
+    return render(request, "org/membership_form.html", {"form": form, "person": person})
+
+
+@require(Action.MANAGE_ORGANISATION)
+@require_POST
+def membership_end(request, pk):
+    membership = get_for(
+        request.user, Action.MANAGE_ORGANISATION, Membership.objects.current().select_related("person"), pk=pk
+    )
+    services.membership_end(actor=request.user, membership=membership, reason=request.POST.get("reason", ""))
+    messages.success(request, f"Role ended: {membership}.")
+    return redirect(membership.person)

@@ -1,0 +1,56 @@
+import pytest
+
+from quality.org.models import Role
+
+from .factories import ServiceAreaFactory, TeamFactory, person_with_role
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def own_area(db):
+    return ServiceAreaFactory(code="SWF", name="Social Work with Families")
+
+
+@pytest.fixture
+def other_area(db):
+    return ServiceAreaFactory(code="PTC", name="Pathways Through Care")
+
+
+@pytest.fixture
+def own_team(own_area):
+    return TeamFactory(service_area=own_area, name="SWF East")
+
+
+@pytest.fixture
+def other_team(other_area):
+    return TeamFactory(service_area=other_area, name="Care Leavers")
+
+
+@pytest.fixture
+def make_person(db):
+    """make_person(Role.X, area) -> a Person holding that role (area None for cross-area roles)."""
+    return person_with_role
+
+
+@pytest.fixture
+def admin_person(db):
+    return person_with_role(Role.ADMINISTRATOR, None, full_name="Ada Admin")
+
+
+@pytest.fixture
+def browser_type_launch_args(browser_type_launch_args):
+    # Playwright cannot download its own browsers here: drive Debian's Chromium.
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
