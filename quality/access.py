@@ -7,7 +7,9 @@ Two questions, asked by every view, template and selector:
 Rights come from the roles a person holds (`Membership`). Roles in CROSS_AREA_ROLES see
 every service area; the others see only the areas they hold a role in. A model takes part
 in area scoping by naming the field that leads to its service area in `ACCESS_AREA_FIELD`
-(ServiceArea itself is the area). Workbench apps add their own actions to ROLE_ACTIONS by
+(ServiceArea itself is the area); a model of shared reference material that holds nothing
+about children (an audit tool) says so with `ACCESS_SHARED = True` and is seen by anyone
+whose roles grant the action. Workbench apps add their own actions to ROLE_ACTIONS by
 listing them here, so the whole policy stays readable in one file.
 """
 
@@ -29,6 +31,8 @@ class Action(StrEnum):
     VIEW_ORGANISATION = "view_organisation"  # service areas and teams in scope
     VIEW_PEOPLE = "view_people"  # the staff directory in scope
     MANAGE_ORGANISATION = "manage_organisation"  # create and change areas, teams, people, roles
+    VIEW_TOOLS = "view_tools"  # read audit tools and preview their versions
+    MANAGE_TOOLS = "manage_tools"  # draft, publish, retire, import and export audit tools
 
 
 CROSS_AREA_ROLES = frozenset(
@@ -54,6 +58,8 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.VIEW_ORGANISATION: _INTERNAL_ROLES,
             Action.VIEW_PEOPLE: _OVERSIGHT_ROLES,
             Action.MANAGE_ORGANISATION: {Role.ADMINISTRATOR},
+            Action.VIEW_TOOLS: _INTERNAL_ROLES,
+            Action.MANAGE_TOOLS: {Role.QA_LEAD, Role.ADMINISTRATOR},
         }.items()
         if role in roles
     )
@@ -113,7 +119,7 @@ def area_id_of(obj: Model) -> int | None:
 def covers(user, obj: Model) -> bool:
     """Is `obj` inside the service areas this person's roles cover?"""
     grant = grant_for(user)
-    if grant.all_areas:
+    if grant.all_areas or getattr(obj, "ACCESS_SHARED", False):
         return True
     if isinstance(obj, Person):
         return obj.memberships.current().filter(service_area_id__in=grant.area_ids).exists()
@@ -130,21 +136,23 @@ def can(user, action: Action | str, obj: Model | None = None) -> bool:
 
 def visible(user, queryset: QuerySet) -> QuerySet:
     """The rows of `queryset` this person may see (by service area)."""
+    model = queryset.model
+    shared = getattr(model, "ACCESS_SHARED", False)
+    field = getattr(model, "ACCESS_AREA_FIELD", None)
+    # Checked before looking at the person, so an unscoped model fails for an administrator too.
+    if field is None and not shared and model not in (ServiceArea, Person):
+        raise TypeError(f"{model.__name__} has no ACCESS_AREA_FIELD: the access rules cannot scope it.")
     grant = grant_for(user)
     if not grant.roles:
         return queryset.none()
-    if grant.all_areas:
+    if grant.all_areas or shared:
         return queryset
-    model = queryset.model
     if model is ServiceArea:
         return queryset.filter(pk__in=grant.area_ids)
     if model is Person:
         return queryset.filter(
             memberships__ended_at__isnull=True, memberships__service_area_id__in=grant.area_ids
         ).distinct()
-    field = getattr(model, "ACCESS_AREA_FIELD", None)
-    if field is None:
-        raise TypeError(f"{model.__name__} has no ACCESS_AREA_FIELD: the access rules cannot scope it.")
     return queryset.filter(**{f"{field}__in": grant.area_ids})
 
 

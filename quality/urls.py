@@ -28,5 +28,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include(auth_patterns)),
     path("org/", include("quality.org.urls")),
+    path("audits/", include("audits.urls")),
     path("django-admin/", admin.site.urls),
 ]

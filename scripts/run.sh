@@ -23,7 +23,7 @@ stop_all() {
 trap stop_all INT TERM EXIT
 
 $PY manage.py migrate --no-input -v 0
-$PY manage.py load_demo
+$PY manage.py load_demo >/dev/null
 stop_redis "$redis_dir"
 start_redis "$redis_dir" "$redis_port"
 

@@ -13,7 +13,12 @@ def call_service(form: forms.Form, service, **kwargs):
     try:
         return service(**kwargs)
     except ValidationError as error:
-        form.add_error(None, error)
+        if not hasattr(error, "error_dict"):
+            form.add_error(None, error)
+            return None
+        # A field the form does not show (e.g. team_create's service_area) goes at the top of the form.
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
         return None
 
 

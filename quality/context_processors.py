@@ -7,6 +7,7 @@ NAVIGATION = [
     ("Home", "home", None),
     ("Service areas", "org:service_area_list", Action.VIEW_ORGANISATION),
     ("People", "org:person_list", Action.VIEW_PEOPLE),
+    ("Audit tools", "audits:tool_list", Action.VIEW_TOOLS),
 ]
 
 

@@ -1,0 +1,10 @@
+"""Messages people see when their input about audits is refused. Tests assert on these."""
+
+TOOL_NAME_TAKEN = "Another audit tool already has this name."
+VERSION_NOT_DRAFT = "Only a draft version can be changed: start a new draft to edit a published tool."
+DRAFT_EXISTS = "This tool already has a draft version: edit that one."
+NOTHING_TO_COPY = "This tool has no version to start from."
+PUBLISH_EMPTY = "A version needs at least one question before it can be published."
+CHOICES_NEEDED = "A choice question needs at least two options."
+KEY_REPEATED = "Each question needs its own key within a version."
+RETIRED_AREA = "This service area is retired: choose an active one."
