@@ -3,13 +3,24 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.shortcuts import redirect
+from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth.views import redirect_to_login
+from django.dispatch import receiver
+from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 
 from .messages import SESSION_ENDED
 
 STARTED, LAST_SEEN = "quality_session_started", "quality_session_last_seen"
+
+
+@receiver(user_logged_in)
+def start_session_clock(sender, request, user, **kwargs):
+    """The 12-hour limit counts from sign-in itself, not from the first page after it."""
+    if request is not None and hasattr(request, "session"):
+        now = timezone.now().timestamp()
+        request.session[STARTED] = request.session[LAST_SEEN] = now
 
 
 class SessionTimeoutMiddleware:
@@ -28,11 +39,9 @@ class SessionTimeoutMiddleware:
                 messages.info(request, SESSION_ENDED)
                 if request.htmx:
                     # An htmx request cannot follow a redirect to a full page: ask for a reload.
-                    from django.http import HttpResponse
-
                     response = HttpResponse(status=204)
                     response["HX-Redirect"] = reverse("login")
                     return response
-                return redirect(f"{reverse('login')}?next={request.path}")
+                return redirect_to_login(request.get_full_path())
             request.session[LAST_SEEN] = now
         return self.get_response(request)
