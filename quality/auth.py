@@ -12,7 +12,9 @@ class SignInForm(AuthenticationForm):
     username = forms.CharField(
         label="E-mail address",
         max_length=254,
-        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "username"}),
+        # No autofocus: it would skip the "Skip to main content" link and the page heading for
+        # keyboard and screen reader users.
+        widget=forms.EmailInput(attrs={"autocomplete": "username"}),
     )
     error_messages = {"invalid_login": SIGN_IN_FAILED, "inactive": SIGN_IN_FAILED}
 

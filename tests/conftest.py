@@ -38,7 +38,7 @@ def admin_person(db):
     return person_with_role(Role.ADMINISTRATOR, None, full_name="Ada Admin")
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")  # pytest-playwright's browser fixture is session-scoped
 def browser_type_launch_args(browser_type_launch_args):
     # Playwright cannot download its own browsers here: drive Debian's Chromium.
     return {

@@ -1,0 +1,65 @@
+"""Browser tests: Playwright's sync API drives Chromium against pytest-django's live_server.
+
+Every page a test visits is checked with axe-core (`assert_accessible`).
+"""
+
+import os
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+from ..factories import PASSWORD
+
+# Playwright's sync API runs an event loop in this thread; Django would otherwise refuse ORM calls.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+BLOCKING_IMPACTS = frozenset({"serious", "critical"})
+
+_axe = Axe()
+
+
+def assert_accessible(page: Page) -> None:
+    """Run axe-core on the page as it is now; fail on any serious or critical violation."""
+    results = _axe.run(page)
+    blocking = [v for v in results.response["violations"] if v["impact"] in BLOCKING_IMPACTS]
+    if blocking:
+        lines = [f"{len(blocking)} serious or critical accessibility violation(s) on {page.url}:"]
+        for violation in blocking:
+            lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']}")
+            lines.append(f"  {violation['helpUrl']}")
+            for node in violation["nodes"]:
+                lines.append(f"  * {', '.join(map(str, node['target']))}: {node['html']}")
+                lines.append(f"    {node['failureSummary']}".replace("\n", "\n    "))
+        pytest.fail("\n".join(lines), pytrace=False)
+
+
+def sign_in(page: Page, base_url: str, email: str, password: str = PASSWORD) -> None:
+    """Sign in through the login page, as a person would; checks the login page on the way."""
+    page.goto(f"{base_url}/accounts/login/")
+    assert_accessible(page)
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def sign_out(page: Page) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    assert_accessible(page)
+
+
+def main_nav(page: Page):
+    return page.get_by_role("navigation", name="Main")
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "en-GB", "timezone_id": "Europe/London"}
+
+
+@pytest.fixture(autouse=True)
+def _browser_timeouts(page: Page):
+    # Pages come from a local server: fail fast instead of waiting 30 s for a missing element.
+    page.set_default_timeout(5_000)
+    expect.set_options(timeout=5_000)
