@@ -1,7 +1,7 @@
 """Demo audit tools: one per service area on the seven areas, a themed neglect tool and a
 partnership tool, each with a published version. Idempotent."""
 
-from quality.org.models import ServiceArea
+from quality.org.models import Person, Role, ServiceArea
 
 from . import services
 from .models import AuditTool, Question
@@ -72,3 +72,100 @@ def load() -> None:
     seven = services.default_sections()
     _published_tool("Neglect themed audit", None, AuditTool.Purpose.THEMED, seven + [NEGLECT_SECTION])
     _published_tool("Partnership audit", None, AuditTool.Purpose.PARTNERSHIP, [PARTNERSHIP_SECTION] + seven)
+    load_audits()
+
+
+GRADE_MIX = ["good", "good", "requires_improvement", "good", "outstanding", "requires_improvement", "inadequate"]
+STRENGTHS = [
+    "The worker knows the family well and the child's voice is clear in visits.",
+    "Good multi-agency working; the plan is understood by the family.",
+    "Chronology up to date; supervision records reflective discussion.",
+]
+IMPROVEMENTS = [
+    "The plan is not SMART: actions lack timescales.",
+    "Supervision is infrequent and does not set direction.",
+    "The assessment does not analyse parental capacity.",
+]
+
+
+def _answers(grade: str) -> dict:
+    from .models import AnalysisArea
+
+    answers = {f"{area}-grade": grade for area in AnalysisArea.values}
+    answers |= {
+        f"{area}-evidence": "Evidence seen on the file and discussed with the worker." for area in AnalysisArea.values
+    }
+    return answers
+
+
+def _demo_audit(number: int, area: ServiceArea, auditor, case_holder, team, state: str, grade: str):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from .models import Audit
+
+    reference = f"C{100200 + number}"
+    if Audit.objects.filter(case_reference=reference).exists():
+        return
+    version = area.audit_tools.get().versions.get(state="published")
+    month_end = timezone.localdate().replace(day=1) - timedelta(days=1)
+    audit = services.audit_create(
+        actor=None,
+        case_reference=reference,
+        service_area=area,
+        team=team,
+        case_holder=case_holder,
+        auditor=auditor,
+        tool_version=version,
+        theme="Neglect",
+        period_end=month_end,
+        due_on=timezone.localdate().replace(day=28),
+    )
+    if state == "draft":
+        if number % 2:
+            services.audit_save_draft(
+                actor=auditor.user, audit=audit, revision=audit.revision, answers={"narrative-grade": grade}, fields={}
+            )
+        return
+    fields = {
+        "overall_grade": grade,
+        "discussion_held": number % 5 != 0,
+        "discussion_on": month_end if number % 5 else None,
+        "child_contacted": number % 3 == 0,
+        "family_contacted": number % 2 == 0,
+        "child_family_views": "The young person said their worker listens to them." if number % 3 == 0 else "",
+        "strengths": STRENGTHS[number % 3],
+        "areas_for_improvement": IMPROVEMENTS[number % 3],
+    }
+    audit = services.audit_save_draft(
+        actor=auditor.user, audit=audit, revision=audit.revision, answers=_answers(grade), fields=fields
+    )
+    services.audit_submit(actor=auditor.user, audit=audit)
+    lead = area.memberships.current().filter(role=Role.SERVICE_LEAD).first().person
+    if state == "disputed":
+        services.audit_dispute(actor=lead.user, audit=audit, reason="The outcomes are not evidenced.")
+    elif state == "closed":
+        services.audit_confirm_oversight(actor=lead.user, audit=audit, comment="Agree with the findings.")
+        services.audit_mark_on_record(actor=lead.user, audit=audit)
+
+
+def load_audits() -> None:
+    """Audits at every stage: drafts for the demo practice manager, submitted ones for the demo
+    service lead, a disputed one for the QA lead and closed ones across the service areas."""
+    number = 0
+    for area in ServiceArea.objects.filter(is_active=True).order_by("code"):
+        managers = [m.person for m in area.memberships.current().filter(role=Role.PRACTICE_MANAGER)]
+        workers = [m for m in area.memberships.current().filter(role=Role.PRACTITIONER).select_related("person")]
+        if not managers or not workers:
+            continue
+        states = ["closed", "closed", "submitted"] + (
+            ["draft", "draft", "disputed", "submitted"] if area.code == "SWF" else []
+        )
+        for state in states:
+            number += 1
+            auditor = managers[number % len(managers)]
+            if area.code == "SWF" and state == "draft":
+                auditor = Person.objects.get(user__email="manager@council.example")
+            worker = workers[number % len(workers)]
+            _demo_audit(number, area, auditor, worker.person, worker.team, state, GRADE_MIX[number % len(GRADE_MIX)])

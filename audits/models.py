@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from quality.org.models import ServiceArea
+from quality.org.models import Role, ServiceArea
 
 
 class Grade(models.TextChoices):
@@ -166,3 +166,204 @@ class Question(models.Model):
 
     def __str__(self) -> str:
         return self.text[:80]
+
+
+def six_months_before(day):
+    from dateutil.relativedelta import relativedelta
+
+    return day - relativedelta(months=6)
+
+
+class Audit(models.Model):
+    """One audit of one child's case file, answered on one tool version."""
+
+    class Kind(models.TextChoices):
+        MONTHLY = "monthly", "Monthly case audit"
+        THEMED = "themed", "Themed audit"
+        PARTNERSHIP = "partnership", "Partnership audit"
+        QA_THEMATIC = "qa_thematic", "QA thematic audit"
+        REVIEW = "review", "Ungraded case review"
+        RE_AUDIT = "re_audit", "Re-audit"
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted, awaiting oversight"
+        DISPUTED = "disputed", "Grade disputed"
+        OVERSEEN = "overseen", "Oversight recorded"
+        CLOSED = "closed", "Closed (on the child's record)"
+
+    case_reference = models.CharField(
+        max_length=32, help_text="The case number from the case-management system. Never a name."
+    )
+    service_area = models.ForeignKey(ServiceArea, on_delete=models.PROTECT, related_name="audits")
+    team = models.ForeignKey("org.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="audits")
+    case_holder = models.ForeignKey(
+        "org.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="audits_as_case_holder"
+    )
+    auditor = models.ForeignKey("org.Person", on_delete=models.PROTECT, related_name="audits_as_auditor")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.MONTHLY)
+    theme = models.CharField(max_length=120, blank=True)
+    period_start = models.DateField("casework from")
+    period_end = models.DateField("casework to")
+    tool_version = models.ForeignKey(ToolVersion, on_delete=models.PROTECT, related_name="audits")
+    state = models.CharField(max_length=12, choices=State.choices, default=State.DRAFT)
+
+    overall_grade = models.CharField(max_length=24, choices=Grade.choices, blank=True)
+    discussion_held = models.BooleanField("discussion held with the practitioner", null=True)
+    discussion_on = models.DateField("date of the discussion", null=True, blank=True)
+    child_contacted = models.BooleanField(null=True)
+    family_contacted = models.BooleanField(null=True)
+    child_family_views = models.TextField("what the child and family said", blank=True)
+    strengths = models.TextField(blank=True)
+    areas_for_improvement = models.TextField(blank=True)
+    safeguarding_concern = models.BooleanField("immediate safeguarding concern", default=False)
+    safeguarding_details = models.TextField(blank=True)
+    safeguarding_raised_at = models.DateTimeField(null=True, blank=True)
+
+    due_on = models.DateField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    oversight_by = models.ForeignKey(
+        "org.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="audits_overseen"
+    )
+    oversight_at = models.DateTimeField(null=True, blank=True)
+    oversight_comment = models.TextField(blank=True)
+    on_record_by = models.ForeignKey("org.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    on_record_at = models.DateTimeField("added to the child's record", null=True, blank=True)
+
+    # Bumped on every save: a save based on an older revision is refused as a conflict.
+    revision = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    ACCESS_AREA_FIELD = "service_area"
+    # In their areas, practice managers, service leads and moderators see every audit; anyone else
+    # (a practitioner, a partner auditor) sees only the audits naming them.
+    ACCESS_AREA_ROLES = frozenset({Role.PRACTICE_MANAGER, Role.SERVICE_LEAD, Role.MODERATOR})
+    ACCESS_PERSON_FIELDS = ("auditor", "case_holder")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["service_area", "state"], name="audit_area_state"),
+            models.Index(fields=["case_reference"], name="audit_case_reference"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(period_start__lte=models.F("period_end")), name="audit_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Audit {self.pk} of case {self.case_reference}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("audits:audit_detail", args=[self.pk])
+
+    @property
+    def is_graded(self) -> bool:
+        return self.kind != self.Kind.REVIEW
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state == self.State.DRAFT
+
+
+class Answer(models.Model):
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    value = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("audit", "question", name="answer_one_per_question")]
+
+    def __str__(self) -> str:
+        return f"Answer to {self.question.key}"
+
+
+class AreaGrade(models.Model):
+    """The grade an audit gives one of the seven areas, kept beside the answers for reports."""
+
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="area_grades")
+    area = models.CharField(max_length=32, choices=AnalysisArea.choices)
+    grade = models.CharField(max_length=24, choices=Grade.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("audit", "area", name="area_grade_one_per_area")]
+
+    def __str__(self) -> str:
+        return f"{self.get_area_display()}: {self.get_grade_display()}"
+
+
+class LearningAction(models.Model):
+    """A recommended action from an audit, with an owner and a due date."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DONE = "done", "Done"
+        NOT_NEEDED = "not_needed", "No longer needed"
+
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="actions")
+    description = models.TextField()
+    owner = models.ForeignKey("org.Person", on_delete=models.PROTECT, related_name="learning_actions")
+    due_on = models.DateField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    outcome = models.TextField(blank=True, help_text="Evidence it was done, or why it is no longer needed.")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    ACCESS_AREA_FIELD = "audit__service_area"
+    ACCESS_AREA_ROLES = frozenset({Role.PRACTICE_MANAGER, Role.SERVICE_LEAD})
+    ACCESS_PERSON_FIELDS = ("owner",)
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+
+    def __str__(self) -> str:
+        return self.description[:80]
+
+
+class AuditEvent(models.Model):
+    """One change to an audit's state or grades: who, when, old and new value, why. Never edited."""
+
+    audit = models.ForeignKey(Audit, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    what = models.CharField(max_length=64, help_text="'state', 'overall_grade' or an area's grade.")
+    old_value = models.CharField(max_length=64, blank=True)
+    new_value = models.CharField(max_length=64, blank=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        get_latest_by = "at"
+
+    def __str__(self) -> str:
+        return f"{self.what}: {self.old_value or '–'} → {self.new_value or '–'}"
+
+
+class Dispute(models.Model):
+    """A service lead's challenge to an audit's grade, and how the QA unit resolved it."""
+
+    class Outcome(models.TextChoices):
+        KEPT = "kept", "Grade kept"
+        CHANGED = "changed", "Grade changed"
+
+    audit = models.ForeignKey(Audit, on_delete=models.PROTECT, related_name="disputes")
+    raised_by = models.ForeignKey("org.Person", on_delete=models.PROTECT, related_name="+")
+    raised_at = models.DateTimeField(auto_now_add=True)
+    proposed_grade = models.CharField(max_length=24, choices=Grade.choices, blank=True)
+    reason = models.TextField()
+    resolved_by = models.ForeignKey("org.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=8, choices=Outcome.choices, blank=True)
+    original_grade = models.CharField(max_length=24, choices=Grade.choices, blank=True)
+    resolved_grade = models.CharField(max_length=24, choices=Grade.choices, blank=True)
+    resolution = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-raised_at"]
+        constraints = [
+            models.UniqueConstraint("audit", condition=models.Q(resolved_at__isnull=True), name="dispute_one_open")
+        ]
+
+    def __str__(self) -> str:
+        return f"Dispute on audit {self.audit_id}"

@@ -4,7 +4,7 @@ from django.db.models import Count, Max, Prefetch, Q, QuerySet
 
 from quality.access import visible
 
-from .models import AuditTool, Section, ToolVersion
+from .models import Audit, AuditTool, Grade, LearningAction, Question, Section, ToolVersion
 
 
 def tools_for(user) -> QuerySet[AuditTool]:
@@ -20,3 +20,68 @@ def tools_for(user) -> QuerySet[AuditTool]:
 
 def version_sections_with_questions(version: ToolVersion) -> QuerySet[Section]:
     return version.sections.prefetch_related(Prefetch("questions"))
+
+
+def audit_for_page(user, action, pk: int):
+    """One audit with everything its page shows, checked against the access rules."""
+    from quality.access import get_for
+
+    queryset = Audit.objects.select_related(
+        "service_area",
+        "team",
+        "case_holder",
+        "auditor__user",
+        "tool_version__tool",
+        "oversight_by",
+        "on_record_by",
+    )
+    return get_for(user, action, queryset, pk=pk)
+
+
+def stored_answers(audit: Audit) -> dict[str, object]:
+    return dict(audit.answers.values_list("question__key", "value"))
+
+
+def _display(question: Question, value) -> str:
+    if value in (None, "", []):
+        return ""
+    if question.type == Question.Type.GRADE:
+        return dict(Grade.choices).get(value, "N/A")
+    if question.type == Question.Type.YES_NO:
+        return {"yes": "Yes", "no": "No", "partly": "Partly"}.get(value, "N/A")
+    if isinstance(value, list):
+        return "; ".join(value)
+    return str(value)
+
+
+def answered_sections(audit: Audit) -> list[tuple[Section, list[tuple[Question, str]]]]:
+    """The tool version's sections and questions with this audit's answers, as text to show."""
+    answers = stored_answers(audit)
+    return [
+        (section, [(q, _display(q, answers.get(q.key))) for q in section.questions.all()])
+        for section in version_sections_with_questions(audit.tool_version)
+    ]
+
+
+def audit_history(audit: Audit):
+    return audit.events.select_related("actor__person")
+
+
+def due_for(user) -> dict:
+    """What is waiting for this person: audits to complete, to oversee, disputes to resolve, actions."""
+    from quality.access import Action, can, grant_for
+    from quality.org.models import Role
+
+    grant = grant_for(user)
+    seen = visible(user, Audit.objects.select_related("service_area"))
+    due = {"to_complete": seen.filter(auditor_id=grant.person_id, state=Audit.State.DRAFT).order_by("due_on")}
+    lead_areas = grant.area_ids_for(frozenset({Role.SERVICE_LEAD}))
+    if lead_areas:
+        due["to_oversee"] = seen.filter(service_area_id__in=lead_areas, state=Audit.State.SUBMITTED)
+        due["to_close"] = seen.filter(service_area_id__in=lead_areas, state=Audit.State.OVERSEEN)
+    if can(user, Action.RESOLVE_DISPUTE):
+        due["disputes"] = seen.filter(state=Audit.State.DISPUTED)
+    due["actions"] = visible(user, LearningAction.objects.select_related("audit")).filter(
+        owner_id=grant.person_id, status=LearningAction.Status.OPEN
+    )
+    return due

@@ -5,25 +5,58 @@ A published version never changes. Every change of a version's state leaves a Ch
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from quality.org.models import ServiceArea
+from quality.org.messages import REASON_REQUIRED
+from quality.org.models import Membership, Person, Role, ServiceArea, Team
+from quality.org.notify import notify
 from quality.org.services import change_record
 
 from .messages import (
+    ANSWER_REQUIRED,
+    AUDIT_CONFLICT,
+    AUDIT_NOT_DRAFT,
+    CASE_REFERENCE_INVALID,
     CHOICES_NEEDED,
+    CONCERN_DETAILS_REQUIRED,
+    DISCUSSION_DATE_REQUIRED,
+    DISCUSSION_REQUIRED,
     DRAFT_EXISTS,
+    GRADE_REQUIRED_TO_CHANGE,
     KEY_REPEATED,
+    NO_OPEN_DISPUTE,
+    NOT_AWAITING_OVERSIGHT,
     NOTHING_TO_COPY,
+    OUTCOME_REQUIRED,
+    OVERALL_GRADE_REQUIRED,
     PUBLISH_EMPTY,
     RETIRED_AREA,
     TOOL_NAME_TAKEN,
+    TOOL_NOT_PUBLISHED,
+    TOOL_WRONG_AREA,
     VERSION_NOT_DRAFT,
 )
-from .models import AnalysisArea, AuditTool, Question, Section, ToolVersion
+from .models import (
+    AnalysisArea,
+    Answer,
+    AreaGrade,
+    Audit,
+    AuditEvent,
+    AuditTool,
+    Dispute,
+    Grade,
+    LearningAction,
+    Question,
+    Section,
+    ToolVersion,
+    six_months_before,
+)
 
 # The default shape of a new tool: one section per area of analysis, each graded with evidence.
 SEVEN_AREA_PROMPTS = {
@@ -262,3 +295,338 @@ def part_move(*, part: Section | Question, up: bool) -> None:
     neighbour.save(update_fields=["order"])
     part.order = theirs
     part.save(update_fields=["order"])
+
+
+# ---------------------------------------------------------------------------------------
+# Audits: drafting, submitting, oversight, disputes, closing. Every change of state or of
+# a grade leaves an AuditEvent (who, when, old, new, why).
+
+CASE_REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{1,31}$")
+GRADE_PREFIX = "grade:"  # AuditEvent.what for an area's grade: "grade:planning"
+
+
+class AuditConflict(Exception):
+    """A save based on an older revision: `changes` names what differs from the saved audit."""
+
+    def __init__(self, audit: Audit, changes: list[str]):
+        super().__init__(AUDIT_CONFLICT)
+        self.audit, self.changes = audit, changes
+
+
+def _event(audit: Audit, actor, what: str, old: str, new: str, reason: str = "") -> AuditEvent:
+    return AuditEvent.objects.create(audit=audit, actor=actor, what=what, old_value=old, new_value=new, reason=reason)
+
+
+def _set_state(audit: Audit, actor, state: str, reason: str = "") -> None:
+    _event(audit, actor, "state", audit.state, state, reason)
+    audit.state = state
+
+
+@transaction.atomic
+def audit_create(
+    *,
+    actor,
+    case_reference: str,
+    service_area: ServiceArea,
+    auditor: Person,
+    tool_version: ToolVersion,
+    kind: str = Audit.Kind.MONTHLY,
+    team: Team | None = None,
+    case_holder: Person | None = None,
+    theme: str = "",
+    period_end: date | None = None,
+    due_on: date | None = None,
+) -> Audit:
+    case_reference = case_reference.strip().upper()
+    errors = {}
+    if not CASE_REFERENCE.match(case_reference):
+        errors["case_reference"] = CASE_REFERENCE_INVALID
+    if tool_version.state != ToolVersion.State.PUBLISHED:
+        errors["tool_version"] = TOOL_NOT_PUBLISHED
+    elif tool_version.tool.service_area_id not in (None, service_area.pk):
+        errors["tool_version"] = TOOL_WRONG_AREA
+    if not service_area.is_active:
+        errors["service_area"] = RETIRED_AREA
+    if errors:
+        raise ValidationError(errors)
+    period_end = period_end or timezone.localdate()
+    audit = Audit.objects.create(
+        case_reference=case_reference,
+        service_area=service_area,
+        team=team,
+        case_holder=case_holder,
+        auditor=auditor,
+        kind=kind,
+        theme=theme,
+        period_start=six_months_before(period_end),
+        period_end=period_end,
+        tool_version=tool_version,
+        due_on=due_on,
+    )
+    _event(audit, actor, "state", "", Audit.State.DRAFT)
+    return audit
+
+
+def _grade_answers(audit: Audit, answers: dict[str, object]) -> dict[str, str]:
+    """The area grades the answers give: each graded question in a section with an area of analysis."""
+    questions = Question.objects.filter(
+        section__version=audit.tool_version, type=Question.Type.GRADE, section__analysis_area__gt=""
+    ).select_related("section")
+    grades = {}
+    for question in questions:
+        value = answers.get(question.key)
+        if value in Grade.values:
+            grades[question.section.analysis_area] = value
+    return grades
+
+
+AUDIT_FIELDS = (
+    "overall_grade",
+    "discussion_held",
+    "discussion_on",
+    "child_contacted",
+    "family_contacted",
+    "child_family_views",
+    "strengths",
+    "areas_for_improvement",
+)
+
+
+@transaction.atomic
+def audit_save_draft(*, actor, audit: Audit, revision: int, answers: dict[str, object], fields: dict) -> Audit:
+    """Save what has been typed so far. Nothing is required yet; a stale revision is a conflict.
+
+    `answers` maps question keys to values (lists for multiple choice, ISO strings for dates).
+    """
+    audit = Audit.objects.select_for_update().get(pk=audit.pk)
+    if audit.state != Audit.State.DRAFT:
+        raise ValidationError(AUDIT_NOT_DRAFT)
+    if revision != audit.revision:
+        raise AuditConflict(audit, _differences(audit, answers, fields))
+    questions = {q.key: q for q in Question.objects.filter(section__version=audit.tool_version)}
+    Answer.objects.bulk_create(
+        [
+            Answer(audit=audit, question=questions[key], value=value)
+            for key, value in answers.items()
+            if key in questions
+        ],
+        update_conflicts=True,
+        unique_fields=["audit", "question"],
+        update_fields=["value"],
+    )
+    all_answers = dict(audit.answers.values_list("question__key", "value"))
+    _record_grades(audit, actor, _grade_answers(audit, all_answers), fields.get("overall_grade", audit.overall_grade))
+    for name in AUDIT_FIELDS:
+        if name in fields and name != "overall_grade":
+            setattr(audit, name, fields[name])
+    audit.revision += 1
+    audit.save()
+    return audit
+
+
+def _record_grades(audit: Audit, actor, area_grades: dict[str, str], overall: str, reason: str = "") -> None:
+    current = dict(audit.area_grades.values_list("area", "grade"))
+    for area in set(current) | set(area_grades):
+        old, new = current.get(area, ""), area_grades.get(area, "")
+        if old != new:
+            _event(audit, actor, f"{GRADE_PREFIX}{area}", old, new, reason)
+    audit.area_grades.all().delete()
+    AreaGrade.objects.bulk_create(AreaGrade(audit=audit, area=a, grade=g) for a, g in area_grades.items())
+    if (overall or "") != audit.overall_grade:
+        _event(audit, actor, "overall_grade", audit.overall_grade, overall or "", reason)
+        audit.overall_grade = overall or ""
+
+
+def _differences(audit: Audit, answers: dict[str, object], fields: dict) -> list[str]:
+    """The answers and fields where the saved audit differs from what this person sent."""
+    stored = dict(audit.answers.values_list("question__key", "value"))
+    texts = dict(Question.objects.filter(section__version=audit.tool_version).values_list("key", "text"))
+    differ = [texts[key] for key, value in answers.items() if key in texts and stored.get(key) != value]
+    differ += [
+        Audit._meta.get_field(name).verbose_name.capitalize()
+        for name, value in fields.items()
+        if name in AUDIT_FIELDS and getattr(audit, name) != value
+    ]
+    return differ
+
+
+def _people_with_role(role: Role, area: ServiceArea | None = None):
+    memberships = Membership.objects.current().filter(role=role, person__user__is_active=True)
+    if area is not None:
+        memberships = memberships.filter(service_area=area)
+    return [m.person.user for m in memberships.select_related("person__user")]
+
+
+@transaction.atomic
+def audit_raise_concern(*, actor, audit: Audit, details: str) -> Audit:
+    """An immediate safeguarding concern: tell the practice manager, service lead, heads of service
+    and senior leaders at once, whatever state the audit is in."""
+    if not details.strip():
+        raise ValidationError({"safeguarding_details": CONCERN_DETAILS_REQUIRED})
+    audit = Audit.objects.select_for_update().get(pk=audit.pk)
+    audit.safeguarding_concern, audit.safeguarding_details = True, details.strip()
+    audit.safeguarding_raised_at = timezone.now()
+    audit.revision += 1
+    audit.save()
+    _event(audit, actor, "safeguarding_concern", "", "raised", details.strip())
+    notify(
+        users=[audit.auditor.user]
+        + _people_with_role(Role.SERVICE_LEAD, audit.service_area)
+        + _people_with_role(Role.HEAD_OF_SERVICE)
+        + _people_with_role(Role.SENIOR_LEADER),
+        subject=f"Immediate safeguarding concern: case {audit.case_reference}",
+        body=f"An auditor raised an immediate safeguarding concern on case {audit.case_reference} "
+        f"({audit.service_area.code}). Open the audit to read it and act today.",
+        url=audit.get_absolute_url(),
+        urgent=True,
+    )
+    return audit
+
+
+def submission_problems(audit: Audit) -> dict[str, str]:
+    """Everything missing before an audit can be submitted, keyed by form field name."""
+    problems = {}
+    answered = {
+        key for key, value in audit.answers.values_list("question__key", "value") if value not in (None, "", [])
+    }
+    for key in Question.objects.filter(section__version=audit.tool_version, required=True).values_list(
+        "key", flat=True
+    ):
+        if key not in answered:
+            problems[f"q-{key}"] = ANSWER_REQUIRED
+    if audit.is_graded and not audit.overall_grade:
+        problems["overall_grade"] = OVERALL_GRADE_REQUIRED
+    if audit.discussion_held is None:
+        problems["discussion_held"] = DISCUSSION_REQUIRED
+    elif audit.discussion_held and audit.discussion_on is None:
+        problems["discussion_on"] = DISCUSSION_DATE_REQUIRED
+    return problems
+
+
+@transaction.atomic
+def audit_submit(*, actor, audit: Audit) -> Audit:
+    """Submit a complete draft; tell the case holder, their team's practice managers and the service lead."""
+    audit = Audit.objects.select_for_update().get(pk=audit.pk)
+    if audit.state != Audit.State.DRAFT:
+        raise ValidationError(AUDIT_NOT_DRAFT)
+    problems = submission_problems(audit)
+    if problems:
+        raise ValidationError(problems)
+    _set_state(audit, actor, Audit.State.SUBMITTED)
+    audit.submitted_at = timezone.now()
+    audit.revision += 1
+    audit.save()
+    team_managers = (
+        [m.person.user for m in audit.team.memberships.current().filter(role=Role.PRACTICE_MANAGER)]
+        if audit.team_id
+        else []
+    )
+    notify(
+        users=[audit.case_holder.user if audit.case_holder_id else None]
+        + team_managers
+        + _people_with_role(Role.SERVICE_LEAD, audit.service_area),
+        subject=f"Audit submitted: case {audit.case_reference}",
+        body=f"The audit of case {audit.case_reference} is complete. Service lead: please record your oversight.",
+        url=audit.get_absolute_url(),
+    )
+    return audit
+
+
+@transaction.atomic
+def audit_confirm_oversight(*, actor, audit: Audit, comment: str) -> Audit:
+    audit = Audit.objects.select_for_update().get(pk=audit.pk)
+    if audit.state != Audit.State.SUBMITTED:
+        raise ValidationError(NOT_AWAITING_OVERSIGHT)
+    _set_state(audit, actor, Audit.State.OVERSEEN, comment)
+    audit.oversight_by, audit.oversight_at, audit.oversight_comment = actor.person, timezone.now(), comment
+    audit.revision += 1
+    audit.save()
+    return audit
+
+
+@transaction.atomic
+def audit_dispute(*, actor, audit: Audit, reason: str, proposed_grade: str = "") -> Dispute:
+    """The service lead challenges the grade; the auditor and the QA unit are told."""
+    audit = Audit.objects.select_for_update().get(pk=audit.pk)
+    if audit.state != Audit.State.SUBMITTED:
+        raise ValidationError(NOT_AWAITING_OVERSIGHT)
+    if not reason.strip():
+        raise ValidationError({"reason": REASON_REQUIRED})
+    dispute = Dispute.objects.create(
+        audit=audit, raised_by=actor.person, reason=reason.strip(), proposed_grade=proposed_grade
+    )
+    _set_state(audit, actor, Audit.State.DISPUTED, reason.strip())
+    audit.revision += 1
+    audit.save()
+    notify(
+        users=[audit.auditor.user] + _people_with_role(Role.QA_LEAD) + _people_with_role(Role.QA_OFFICER),
+        subject=f"Grade disputed: case {audit.case_reference}",
+        body=f"The service lead disputes the grade of the audit of case {audit.case_reference}.",
+        url=audit.get_absolute_url(),
+    )
+    return dispute
+
+
+@transaction.atomic
+def dispute_resolve(*, actor, dispute: Dispute, outcome: str, resolution: str, grade: str = "") -> Dispute:
+    """QA keeps or changes the grade. The original grade stays on the dispute and in the history;
+    the audit goes back to the service lead to record oversight."""
+    dispute = Dispute.objects.select_for_update().select_related("audit").get(pk=dispute.pk)
+    if dispute.resolved_at is not None:
+        raise ValidationError(NO_OPEN_DISPUTE)
+    if not resolution.strip():
+        raise ValidationError({"resolution": REASON_REQUIRED})
+    if outcome == Dispute.Outcome.CHANGED and grade not in Grade.values:
+        raise ValidationError({"grade": GRADE_REQUIRED_TO_CHANGE})
+    audit = Audit.objects.select_for_update().get(pk=dispute.audit_id)
+    dispute.original_grade = audit.overall_grade
+    dispute.resolved_grade = grade if outcome == Dispute.Outcome.CHANGED else audit.overall_grade
+    dispute.outcome, dispute.resolution = outcome, resolution.strip()
+    dispute.resolved_by, dispute.resolved_at = actor.person, timezone.now()
+    dispute.save()
+    if outcome == Dispute.Outcome.CHANGED and grade != audit.overall_grade:
+        _event(audit, actor, "overall_grade", audit.overall_grade, grade, resolution.strip())
+        audit.overall_grade = grade
+    _set_state(audit, actor, Audit.State.SUBMITTED, f"Dispute resolved: {dispute.get_outcome_display()}")
+    audit.revision += 1
+    audit.save()
+    notify(
+        users=[audit.auditor.user, dispute.raised_by.user],
+        subject=f"Dispute resolved: case {audit.case_reference}",
+        body=f"{dispute.get_outcome_display()}. {dispute.resolution}",
+        url=audit.get_absolute_url(),
+    )
+    return dispute
+
+
+@transaction.atomic
+def audit_mark_on_record(*, actor, audit: Audit) -> Audit:
+    """After oversight: the audit is on the child's record in the case-management system, and closed."""
+    audit = Audit.objects.select_for_update().get(pk=audit.pk)
+    if audit.state != Audit.State.OVERSEEN:
+        raise ValidationError("Record oversight before marking the audit as on the child's record.")
+    _set_state(audit, actor, Audit.State.CLOSED)
+    audit.on_record_by, audit.on_record_at = actor.person, timezone.now()
+    audit.revision += 1
+    audit.save()
+    return audit
+
+
+@transaction.atomic
+def action_add(*, audit: Audit, description: str, owner: Person, due_on: date) -> LearningAction:
+    if audit.state != Audit.State.DRAFT:
+        raise ValidationError(AUDIT_NOT_DRAFT)
+    return LearningAction.objects.create(audit=audit, description=description.strip(), owner=owner, due_on=due_on)
+
+
+@transaction.atomic
+def action_close(*, actor, action: LearningAction, status: str, outcome: str) -> LearningAction:
+    """Close an action as done (with evidence) or no longer needed (with the reason)."""
+    if status not in (LearningAction.Status.DONE, LearningAction.Status.NOT_NEEDED):
+        raise ValidationError({"status": "Choose done or no longer needed."})
+    if not outcome.strip():
+        raise ValidationError({"outcome": OUTCOME_REQUIRED})
+    action.status, action.outcome, action.closed_at = status, outcome.strip(), timezone.now()
+    action.save()
+    change_record(actor=actor, target=action, action=f"action.{status}", summary=action.description[:200])
+    return action

@@ -5,6 +5,15 @@ from . import views
 app_name = "audits"
 
 urlpatterns = [
+    path("<int:pk>/", views.audit_detail, name="audit_detail"),
+    path("<int:pk>/edit/", views.audit_edit, name="audit_edit"),
+    path("<int:pk>/autosave/", views.audit_autosave, name="audit_autosave"),
+    path("<int:pk>/actions/new/", views.audit_action_add, name="audit_action_add"),
+    path("<int:pk>/oversight/", views.audit_oversight, name="audit_oversight"),
+    path("<int:pk>/dispute/", views.audit_dispute, name="audit_dispute"),
+    path("<int:pk>/resolve/", views.audit_resolve, name="audit_resolve"),
+    path("<int:pk>/concern/", views.audit_concern, name="audit_concern"),
+    path("<int:pk>/on-record/", views.audit_on_record, name="audit_on_record"),
     path("tools/", views.tool_list, name="tool_list"),
     path("tools/new/", views.tool_create, name="tool_create"),
     path("tools/import/", views.tool_import, name="tool_import"),

@@ -6,12 +6,25 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from quality.access import Action, get_for, require
+from quality.access import Action, can, get_for, require
 from quality.org.forms import ReasonForm, call_service
 
 from . import selectors, services, tool_files
-from .forms import QuestionForm, SectionForm, ToolForm, ToolImportForm, answer_form
-from .models import AuditTool, Question, Section, ToolVersion
+from .forms import (
+    ActionForm,
+    AuditFieldsForm,
+    ConcernForm,
+    DisputeForm,
+    OversightForm,
+    QuestionForm,
+    ResolveForm,
+    SectionForm,
+    ToolForm,
+    ToolImportForm,
+    answer_form,
+    answers_from,
+)
+from .models import Audit, AuditTool, Question, Section, ToolVersion
 
 MAX_TOOL_FILE_BYTES = 1_000_000
 
@@ -184,3 +197,199 @@ def part_change(request, kind, pk, change):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect(version)
+
+
+# ---------------------------------------------------------------------------------------
+# Audits: the record page with its oversight, disputes and history; the form and autosave.
+
+
+def _audit_page(request, audit, status=200, **forms):
+    """The audit's page, with the forms of whatever this person may do next."""
+    user = request.user
+    context = {
+        "audit": audit,
+        "area_name": audit.service_area.name_on(audit.created_at),
+        "sections": selectors.answered_sections(audit),
+        "area_grades": audit.area_grades.all(),
+        "actions": audit.actions.select_related("owner"),
+        "disputes": audit.disputes.select_related("raised_by", "resolved_by"),
+        "history": selectors.audit_history(audit),
+        "may_edit": audit.is_editable and can(user, Action.EDIT_AUDIT, audit),
+        "may_oversee": audit.state == Audit.State.SUBMITTED and can(user, Action.OVERSEE_AUDIT, audit),
+        "may_close": audit.state == Audit.State.OVERSEEN and can(user, Action.OVERSEE_AUDIT, audit),
+        "may_resolve": audit.state == Audit.State.DISPUTED and can(user, Action.RESOLVE_DISPUTE, audit),
+        "may_raise_concern": not audit.safeguarding_concern and can(user, Action.RAISE_CONCERN, audit),
+        "oversight_form": forms.get("oversight_form") or OversightForm(),
+        "dispute_form": forms.get("dispute_form") or DisputeForm(),
+        "resolve_form": forms.get("resolve_form") or ResolveForm(),
+        "concern_form": forms.get("concern_form") or ConcernForm(),
+    }
+    return render(request, "audits/audit_detail.html", context, status=status)
+
+
+@require(Action.VIEW_AUDITS)
+def audit_detail(request, pk):
+    return _audit_page(request, selectors.audit_for_page(request.user, Action.VIEW_AUDITS, pk))
+
+
+def _audit_change(request, pk, action, form_class, form_name, apply):
+    """POST a small form about an audit; re-show the page with the errors if it is refused."""
+    audit = selectors.audit_for_page(request.user, action, pk)
+    form = form_class(request.POST)
+    if form.is_valid() and call_service(form, apply, audit=audit, data=form.cleaned_data) is not None:
+        return redirect(audit)
+    return _audit_page(request, audit, status=422, **{form_name: form})
+
+
+@require(Action.OVERSEE_AUDIT)
+@require_POST
+def audit_oversight(request, pk):
+    def apply(audit, data):
+        services.audit_confirm_oversight(actor=request.user, audit=audit, comment=data["comment"])
+        messages.success(request, "Oversight recorded.")
+        return audit
+
+    return _audit_change(request, pk, Action.OVERSEE_AUDIT, OversightForm, "oversight_form", apply)
+
+
+@require(Action.OVERSEE_AUDIT)
+@require_POST
+def audit_dispute(request, pk):
+    def apply(audit, data):
+        dispute = services.audit_dispute(actor=request.user, audit=audit, **data)
+        messages.success(request, "Dispute raised: the auditor and the QA unit have been told.")
+        return dispute
+
+    return _audit_change(request, pk, Action.OVERSEE_AUDIT, DisputeForm, "dispute_form", apply)
+
+
+@require(Action.RESOLVE_DISPUTE)
+@require_POST
+def audit_resolve(request, pk):
+    def apply(audit, data):
+        dispute = audit.disputes.filter(resolved_at__isnull=True).first()
+        if dispute is None:
+            raise ValidationError("This audit has no open dispute.")
+        services.dispute_resolve(actor=request.user, dispute=dispute, **data)
+        messages.success(request, "Dispute resolved.")
+        return dispute
+
+    return _audit_change(request, pk, Action.RESOLVE_DISPUTE, ResolveForm, "resolve_form", apply)
+
+
+@require(Action.RAISE_CONCERN)
+@require_POST
+def audit_concern(request, pk):
+    def apply(audit, data):
+        services.audit_raise_concern(actor=request.user, audit=audit, details=data["safeguarding_details"])
+        messages.success(request, "Concern raised: the service lead, heads of service and senior leaders are told now.")
+        return audit
+
+    return _audit_change(request, pk, Action.RAISE_CONCERN, ConcernForm, "concern_form", apply)
+
+
+@require(Action.OVERSEE_AUDIT)
+@require_POST
+def audit_on_record(request, pk):
+    audit = selectors.audit_for_page(request.user, Action.OVERSEE_AUDIT, pk)
+    try:
+        services.audit_mark_on_record(actor=request.user, audit=audit)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Marked as added to the child's record. The audit is closed.")
+    return redirect(audit)
+
+
+def _bound_audit_forms(audit, data=None):
+    sections = selectors.version_sections_with_questions(audit.tool_version)
+    if data is None:
+        answers = answer_form(sections, initial=selectors.stored_answers(audit))
+        fields = AuditFieldsForm(initial=AuditFieldsForm.initial_for(audit), graded=audit.is_graded)
+    else:
+        answers = answer_form(sections, data=data)
+        fields = AuditFieldsForm(data, graded=audit.is_graded)
+    return answers, fields
+
+
+def _save_draft(request, audit, answers, fields):
+    """Save whatever of the posted form is valid. Returns (audit, conflict or None)."""
+    answers.is_valid()
+    fields.is_valid()
+    try:
+        revision = int(request.POST.get("revision", ""))
+    except ValueError:
+        revision = -1
+    try:
+        saved = services.audit_save_draft(
+            actor=request.user,
+            audit=audit,
+            revision=revision,
+            answers=answers_from(answers),
+            fields=fields.cleaned_data,
+        )
+    except services.AuditConflict as conflict:
+        return conflict.audit, conflict
+    return saved, None
+
+
+def _edit_page(request, audit, answers, fields, conflict=None, status=200):
+    context = {
+        "audit": audit,
+        "answers": answers,
+        "fields": fields,
+        "conflict": conflict,
+        "action_form": ActionForm(audit=audit),
+        "actions": audit.actions.select_related("owner"),
+        "concern_form": ConcernForm(),
+    }
+    return render(request, "audits/audit_form.html", context, status=status)
+
+
+@require(Action.EDIT_AUDIT)
+def audit_edit(request, pk):
+    """The audit form. A plain POST here is 'submit': save what was typed, then check and submit."""
+    audit = selectors.audit_for_page(request.user, Action.EDIT_AUDIT, pk)
+    if not audit.is_editable:
+        return redirect(audit)
+    if request.method != "POST":
+        return _edit_page(request, audit, *_bound_audit_forms(audit))
+    answers, fields = _bound_audit_forms(audit, request.POST)
+    audit, conflict = _save_draft(request, audit, answers, fields)
+    if conflict or answers.errors or fields.errors:
+        return _edit_page(request, audit, answers, fields, conflict, status=422)
+    try:
+        services.audit_submit(actor=request.user, audit=audit)
+    except ValidationError as problems:
+        for name, errors in problems.message_dict.items():
+            (answers if name.startswith("q-") else fields).add_error(name if name != "__all__" else None, errors)
+        return _edit_page(request, audit, answers, fields, status=422)
+    messages.success(request, "Audit submitted. The case holder, their manager and the service lead have been told.")
+    return redirect(audit)
+
+
+@require(Action.EDIT_AUDIT)
+@require_POST
+def audit_autosave(request, pk):
+    """htmx (and the page-leave beacon) save the draft as the person types; answers with the status line."""
+    audit = selectors.audit_for_page(request.user, Action.EDIT_AUDIT, pk)
+    if not audit.is_editable:
+        return render(request, "audits/includes/save_status.html", {"audit": audit, "closed": True})
+    answers, fields = _bound_audit_forms(audit, request.POST)
+    audit, conflict = _save_draft(request, audit, answers, fields)
+    invalid = [answers[name].label for name in answers.errors] + [fields[name].label for name in fields.errors]
+    context = {"audit": audit, "conflict": conflict, "invalid": invalid, "saved_at": audit.updated_at}
+    return render(request, "audits/includes/save_status.html", context)
+
+
+@require(Action.EDIT_AUDIT)
+@require_POST
+def audit_action_add(request, pk):
+    audit = selectors.audit_for_page(request.user, Action.EDIT_AUDIT, pk)
+    form = ActionForm(request.POST, audit=audit)
+    if form.is_valid() and call_service(form, services.action_add, audit=audit, **form.cleaned_data):
+        messages.success(request, "Action added.")
+    else:
+        refused = "; ".join(error for errors in form.errors.values() for error in errors)
+        messages.error(request, f"The action was not added: {refused}")
+    return redirect("audits:audit_edit", pk=audit.pk)

@@ -21,7 +21,7 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from quality.org.models import Membership, Person, Role, ServiceArea
@@ -31,6 +31,11 @@ class Action(StrEnum):
     VIEW_ORGANISATION = "view_organisation"  # service areas and teams in scope
     VIEW_PEOPLE = "view_people"  # the staff directory in scope
     MANAGE_ORGANISATION = "manage_organisation"  # create and change areas, teams, people, roles
+    VIEW_AUDITS = "view_audits"  # read audits (scoped: see Audit.ACCESS_* and OBJECT_RULES)
+    EDIT_AUDIT = "edit_audit"  # answer and submit: only the audit's own auditor
+    RAISE_CONCERN = "raise_concern"  # an immediate safeguarding concern: the auditor or the area's service lead
+    OVERSEE_AUDIT = "oversee_audit"  # record oversight, dispute, mark on record: the area's service lead
+    RESOLVE_DISPUTE = "resolve_dispute"  # the QA lead decides a disputed grade
     VIEW_TOOLS = "view_tools"  # read audit tools and preview their versions
     MANAGE_TOOLS = "manage_tools"  # draft, publish, retire, import and export audit tools
 
@@ -58,6 +63,17 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.VIEW_ORGANISATION: _INTERNAL_ROLES,
             Action.VIEW_PEOPLE: _OVERSIGHT_ROLES,
             Action.MANAGE_ORGANISATION: {Role.ADMINISTRATOR},
+            Action.VIEW_AUDITS: frozenset(Role),
+            Action.EDIT_AUDIT: {Role.PRACTICE_MANAGER, Role.PARTNER_AUDITOR, Role.QA_OFFICER, Role.QA_LEAD},
+            Action.RAISE_CONCERN: {
+                Role.PRACTICE_MANAGER,
+                Role.PARTNER_AUDITOR,
+                Role.QA_OFFICER,
+                Role.QA_LEAD,
+                Role.SERVICE_LEAD,
+            },
+            Action.OVERSEE_AUDIT: {Role.SERVICE_LEAD},
+            Action.RESOLVE_DISPUTE: {Role.QA_LEAD},
             Action.VIEW_TOOLS: _INTERNAL_ROLES,
             Action.MANAGE_TOOLS: {Role.QA_LEAD, Role.ADMINISTRATOR},
         }.items()
@@ -71,6 +87,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
 class Grant:
     """What one person holds: their roles and the service areas each role covers."""
 
+    person_id: int | None
     roles: frozenset[Role]
     all_areas: bool
     area_ids: frozenset[int]
@@ -79,8 +96,14 @@ class Grant:
     def actions(self) -> frozenset[Action]:
         return frozenset().union(*(ROLE_ACTIONS[role] for role in self.roles)) if self.roles else frozenset()
 
+    def area_ids_for(self, roles: frozenset[Role] | None) -> frozenset[int]:
+        """The areas in which the person holds one of `roles` (any role when None)."""
+        if roles is None:
+            return self.area_ids
+        return frozenset().union(*(ids for role, ids in self.area_ids_by_role.items() if role in roles))
 
-_NO_GRANT = Grant(frozenset(), False, frozenset(), {})
+
+_NO_GRANT = Grant(None, frozenset(), False, frozenset(), {})
 
 
 def grant_for(user) -> Grant:
@@ -90,14 +113,18 @@ def grant_for(user) -> Grant:
     cached = getattr(user, "_quality_grant", None)
     if cached is not None:
         return cached
-    rows = Membership.objects.current().filter(person__user=user).values_list("role", "service_area_id")
+    rows = list(
+        Membership.objects.current().filter(person__user=user).values_list("person_id", "role", "service_area_id")
+    )
+    person_id = rows[0][0] if rows else None
     by_role: dict[Role, set[int]] = {}
-    for role, area_id in rows:
+    for _, role, area_id in rows:
         by_role.setdefault(Role(role), set())
         if area_id is not None:
             by_role[Role(role)].add(area_id)
     roles = frozenset(by_role)
     grant = Grant(
+        person_id=person_id,
         roles=roles,
         all_areas=bool(roles & CROSS_AREA_ROLES),
         area_ids=frozenset().union(*by_role.values()) if by_role else frozenset(),
@@ -113,7 +140,10 @@ def area_id_of(obj: Model) -> int | None:
     field = getattr(obj, "ACCESS_AREA_FIELD", None)
     if field is None:
         return None
-    return getattr(obj, f"{field}_id")
+    *path, last = field.split("__")
+    for step in path:
+        obj = getattr(obj, step)
+    return getattr(obj, f"{last}_id")
 
 
 def covers(user, obj: Model) -> bool:
@@ -123,15 +153,41 @@ def covers(user, obj: Model) -> bool:
         return True
     if isinstance(obj, Person):
         return obj.memberships.current().filter(service_area_id__in=grant.area_ids).exists()
+    if _is_named_on(grant, obj):
+        return True
     area_id = area_id_of(obj)
-    return area_id is not None and area_id in grant.area_ids
+    return area_id is not None and area_id in grant.area_ids_for(getattr(obj, "ACCESS_AREA_ROLES", None))
+
+
+def _is_named_on(grant: Grant, obj: Model) -> bool:
+    """Is the person named on the row (its auditor, case holder, owner...)? They always see it."""
+    return grant.person_id is not None and any(
+        getattr(obj, f"{field}_id") == grant.person_id for field in getattr(obj, "ACCESS_PERSON_FIELDS", ())
+    )
+
+
+# Rules about one object beyond "is it in the person's areas", per action.
+OBJECT_RULES = {
+    Action.EDIT_AUDIT: lambda grant, audit: audit.auditor_id == grant.person_id,
+    Action.RAISE_CONCERN: lambda grant, audit: (
+        audit.auditor_id == grant.person_id
+        or audit.service_area_id in grant.area_ids_for(frozenset({Role.SERVICE_LEAD}))
+    ),
+    Action.OVERSEE_AUDIT: lambda grant, audit: (
+        audit.service_area_id in grant.area_ids_for(frozenset({Role.SERVICE_LEAD}))
+    ),
+}
 
 
 def can(user, action: Action | str, obj: Model | None = None) -> bool:
     grant = grant_for(user)
-    if Action(action) not in grant.actions():
+    action = Action(action)
+    if action not in grant.actions():
         return False
-    return obj is None or covers(user, obj)
+    if obj is None:
+        return True
+    rule = OBJECT_RULES.get(action)
+    return rule(grant, obj) if rule else covers(user, obj)
 
 
 def visible(user, queryset: QuerySet) -> QuerySet:
@@ -153,7 +209,11 @@ def visible(user, queryset: QuerySet) -> QuerySet:
         return queryset.filter(
             memberships__ended_at__isnull=True, memberships__service_area_id__in=grant.area_ids
         ).distinct()
-    return queryset.filter(**{f"{field}__in": grant.area_ids})
+    area_ids = grant.area_ids_for(getattr(model, "ACCESS_AREA_ROLES", None))
+    condition = Q(**{f"{field}__in": area_ids})
+    for person_field in getattr(model, "ACCESS_PERSON_FIELDS", ()):
+        condition |= Q(**{f"{person_field}_id": grant.person_id})
+    return queryset.filter(condition)
 
 
 def require(action: Action):

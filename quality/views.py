@@ -1,8 +1,10 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
+from audits import selectors as audit_selectors
 from quality.access import Action, can, grant_for
 from quality.org import selectors as org_selectors
+from quality.org.models import Notification
 
 
 @login_required
@@ -14,6 +16,8 @@ def home(request):
         "person": person,
         "memberships": memberships,
         "grant": grant_for(request.user),
+        "due": audit_selectors.due_for(request.user),
+        "notifications": Notification.objects.filter(recipient=request.user, read_at__isnull=True)[:10],
     }
     if can(request.user, Action.MANAGE_ORGANISATION):
         context["organisation_gaps"] = org_selectors.organisation_gaps()

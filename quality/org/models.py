@@ -221,3 +221,25 @@ class SignInLockout(models.Model):
 
     def __str__(self) -> str:
         return f"locked until {self.until:%d/%m/%Y %H:%M}"
+
+
+class Notification(models.Model):
+    """A message for one person in the portal (also sent by e-mail where the sender says so).
+
+    Text carries case references only, never names of children or families.
+    """
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    subject = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    urgent = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
+
+    def __str__(self) -> str:
+        return self.subject

@@ -1,6 +1,6 @@
 """Reads of the organisation shared by views, always through the access rules."""
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from quality.access import visible
 
@@ -52,14 +52,18 @@ def organisation_gaps() -> dict:
     from .models import Role
 
     active_areas = ServiceArea.objects.filter(is_active=True)
+
+    def holds_current(role):
+        # One membership must be both of the role and current: exclude(memberships__role=...,
+        # memberships__ended_at__isnull=True) may match the two conditions on different memberships.
+        return Exists(Membership.objects.current().filter(service_area=OuterRef("pk"), role=role))
+
+    # Not exclude(memberships__ended_at__isnull=True): that also drops people who never had a membership.
+    has_current_role = Exists(Membership.objects.current().filter(person=OuterRef("pk")))
     return {
         "people_without_role": Person.objects.filter(user__is_active=True)
-        .exclude(memberships__ended_at__isnull=True)
+        .exclude(has_current_role)
         .order_by("full_name"),
-        "areas_without_service_lead": active_areas.exclude(
-            memberships__role=Role.SERVICE_LEAD, memberships__ended_at__isnull=True
-        ),
-        "areas_without_practice_manager": active_areas.exclude(
-            memberships__role=Role.PRACTICE_MANAGER, memberships__ended_at__isnull=True
-        ),
+        "areas_without_service_lead": active_areas.exclude(holds_current(Role.SERVICE_LEAD)),
+        "areas_without_practice_manager": active_areas.exclude(holds_current(Role.PRACTICE_MANAGER)),
     }

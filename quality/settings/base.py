@@ -126,6 +126,7 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+PORTAL_URL = env("PORTAL_URL", default="http://127.0.0.1:8000")  # for links in e-mails
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Case quality portal <quality@example.gov.uk>")
 
 # Celery: an in-memory broker by default so nothing needs Redis to import the project.

@@ -1,0 +1,375 @@
+"""Who gets what on every page: a GET of each URL of the project, as each role and as a stranger.
+
+The matrix below is the expected answer written out as data (not computed from quality/access.py),
+so a wrong rule there shows up here. Reading it:
+
+- columns: an anonymous visitor, then one person per role. practitioner, practice manager, service
+  lead, moderator and performance officer hold their role in the "own" service area; the others
+  hold theirs across all areas (no area).
+- `object`: `-` for a page without an object; `own` / `other` for a page about an object (service
+  area, team, person holding a role only in that area, membership, audit tool and its parts) in
+  the own or in the other service area.
+- 302: sent to sign in; 200: page shown; 403: the role may not; 404: the object is outside the
+  person's service areas; 405: the page only takes POST.
+
+Every URL name the project's resolver knows (Django's admin and static files aside) must have rows
+here, and every row must name such a URL: adding a page without deciding who may see it fails.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from audits import services as audit_services
+from quality.org.models import Role
+
+from .factories import TeamFactory, person_with_role
+
+MATRIX = """
+url name                       object  anon prac pm   sl   mod  perf hos  qao  qal  sen  adm  ro   pa
+home                           -       302  200  200  200  200  200  200  200  200  200  200  200  200
+login                          -       200  200  200  200  200  200  200  200  200  200  200  200  200
+logout                         -       405  405  405  405  405  405  405  405  405  405  405  405  405
+password_reset                 -       200  200  200  200  200  200  200  200  200  200  200  200  200
+password_reset_done            -       200  200  200  200  200  200  200  200  200  200  200  200  200
+password_reset_confirm         -       200  200  200  200  200  200  200  200  200  200  200  200  200
+password_reset_complete        -       200  200  200  200  200  200  200  200  200  200  200  200  200
+password_change                -       302  200  200  200  200  200  200  200  200  200  200  200  200
+password_change_done           -       302  200  200  200  200  200  200  200  200  200  200  200  200
+
+org:service_area_list          -       302  200  200  200  200  200  200  200  200  200  200  200  403
+org:service_area_create        -       302  403  403  403  403  403  403  403  403  403  200  403  403
+org:service_area_detail        own     302  200  200  200  200  200  200  200  200  200  200  200  403
+org:service_area_detail        other   302  404  404  404  404  404  200  200  200  200  200  200  403
+org:service_area_edit          own     302  403  403  403  403  403  403  403  403  403  200  403  403
+org:service_area_edit          other   302  403  403  403  403  403  403  403  403  403  200  403  403
+org:service_area_retire        own     302  403  403  403  403  403  403  403  403  403  200  403  403
+org:service_area_retire        other   302  403  403  403  403  403  403  403  403  403  200  403  403
+org:service_area_reactivate    own     302  403  403  403  403  403  403  403  403  403  405  403  403
+org:service_area_reactivate    other   302  403  403  403  403  403  403  403  403  403  405  403  403
+org:team_create                own     302  403  403  403  403  403  403  403  403  403  200  403  403
+org:team_create                other   302  403  403  403  403  403  403  403  403  403  200  403  403
+org:team_edit                  own     302  403  403  403  403  403  403  403  403  403  200  403  403
+org:team_edit                  other   302  403  403  403  403  403  403  403  403  403  200  403  403
+org:person_list                -       302  403  403  200  403  403  200  200  200  200  200  403  403
+org:person_create              -       302  403  403  403  403  403  403  403  403  403  200  403  403
+org:person_detail              own     302  403  403  200  403  403  200  200  200  200  200  403  403
+org:person_detail              other   302  403  403  404  403  403  200  200  200  200  200  403  403
+org:person_edit                own     302  403  403  403  403  403  403  403  403  403  200  403  403
+org:person_edit                other   302  403  403  403  403  403  403  403  403  403  200  403  403
+org:person_deactivate          own     302  403  403  403  403  403  403  403  403  403  200  403  403
+org:person_deactivate          other   302  403  403  403  403  403  403  403  403  403  200  403  403
+org:person_reactivate          own     302  403  403  403  403  403  403  403  403  403  200  403  403
+org:person_reactivate          other   302  403  403  403  403  403  403  403  403  403  200  403  403
+org:membership_add             own     302  403  403  403  403  403  403  403  403  403  200  403  403
+org:membership_add             other   302  403  403  403  403  403  403  403  403  403  200  403  403
+org:membership_end             own     302  403  403  403  403  403  403  403  403  403  405  403  403
+org:membership_end             other   302  403  403  403  403  403  403  403  403  403  405  403  403
+
+audits:tool_list               -       302  200  200  200  200  200  200  200  200  200  200  200  403
+audits:tool_create             -       302  403  403  403  403  403  403  403  200  403  200  403  403
+audits:tool_import             -       302  403  403  403  403  403  403  403  200  403  200  403  403
+audits:tool_detail             own     302  200  200  200  200  200  200  200  200  200  200  200  403
+audits:tool_detail             other   302  200  200  200  200  200  200  200  200  200  200  200  403
+audits:version_start_draft     own     302  403  403  403  403  403  403  403  405  403  405  403  403
+audits:version_start_draft     other   302  403  403  403  403  403  403  403  405  403  405  403  403
+audits:version_detail          own     302  200  200  200  200  200  200  200  200  200  200  200  403
+audits:version_detail          other   302  200  200  200  200  200  200  200  200  200  200  200  403
+audits:version_publish         own     302  403  403  403  403  403  403  403  405  403  405  403  403
+audits:version_publish         other   302  403  403  403  403  403  403  403  405  403  405  403  403
+audits:version_retire          own     302  403  403  403  403  403  403  403  405  403  405  403  403
+audits:version_retire          other   302  403  403  403  403  403  403  403  405  403  405  403  403
+audits:version_export_json     own     302  403  403  403  403  403  403  403  200  403  200  403  403
+audits:version_export_json     other   302  403  403  403  403  403  403  403  200  403  200  403  403
+audits:version_export_yaml     own     302  403  403  403  403  403  403  403  200  403  200  403  403
+audits:version_export_yaml     other   302  403  403  403  403  403  403  403  200  403  200  403  403
+audits:section_create          own     302  403  403  403  403  403  403  403  200  403  200  403  403
+audits:section_create          other   302  403  403  403  403  403  403  403  200  403  200  403  403
+audits:section_edit            own     302  403  403  403  403  403  403  403  200  403  200  403  403
+audits:section_edit            other   302  403  403  403  403  403  403  403  200  403  200  403  403
+audits:question_create         own     302  403  403  403  403  403  403  403  200  403  200  403  403
+audits:question_create         other   302  403  403  403  403  403  403  403  200  403  200  403  403
+audits:question_edit           own     302  403  403  403  403  403  403  403  200  403  200  403  403
+audits:question_edit           other   302  403  403  403  403  403  403  403  200  403  200  403  403
+audits:part_change             own     302  403  403  403  403  403  403  403  405  403  405  403  403
+audits:part_change             other   302  403  403  403  403  403  403  403  405  403  405  403  403
+
+audits:audit_detail            own     302  404  200  200  200  404  200  200  200  200  200  200  404
+audits:audit_detail            other   302  404  404  404  404  404  200  200  200  200  200  200  404
+audits:audit_edit              own     302  403  403  403  403  403  403  403  403  403  403  403  404
+audits:audit_edit              other   302  403  404  403  403  403  403  403  403  403  403  403  404
+audits:audit_autosave          own     302  403  405  403  403  403  403  405  405  403  403  403  405
+audits:audit_autosave          other   302  403  405  403  403  403  403  405  405  403  403  403  405
+audits:audit_action_add        own     302  403  405  403  403  403  403  405  405  403  403  403  405
+audits:audit_action_add        other   302  403  405  403  403  403  403  405  405  403  403  403  405
+audits:audit_oversight         own     302  403  403  405  403  403  403  403  403  403  403  403  403
+audits:audit_oversight         other   302  403  403  405  403  403  403  403  403  403  403  403  403
+audits:audit_dispute           own     302  403  403  405  403  403  403  403  403  403  403  403  403
+audits:audit_dispute           other   302  403  403  405  403  403  403  403  403  403  403  403  403
+audits:audit_on_record         own     302  403  403  405  403  403  403  403  403  403  403  403  403
+audits:audit_on_record         other   302  403  403  405  403  403  403  403  403  403  403  403  403
+audits:audit_resolve           own     302  403  403  403  403  403  403  403  405  403  403  403  403
+audits:audit_resolve           other   302  403  403  403  403  403  403  403  405  403  403  403  403
+audits:audit_concern           own     302  403  405  405  403  403  403  405  405  403  403  403  405
+audits:audit_concern           other   302  403  405  405  403  403  403  405  405  403  403  403  405
+"""
+
+ANONYMOUS = "anonymous"
+COLUMNS = {
+    "anon": ANONYMOUS,
+    "prac": Role.PRACTITIONER,
+    "pm": Role.PRACTICE_MANAGER,
+    "sl": Role.SERVICE_LEAD,
+    "mod": Role.MODERATOR,
+    "perf": Role.PERFORMANCE_OFFICER,
+    "hos": Role.HEAD_OF_SERVICE,
+    "qao": Role.QA_OFFICER,
+    "qal": Role.QA_LEAD,
+    "sen": Role.SENIOR_LEADER,
+    "adm": Role.ADMINISTRATOR,
+    "ro": Role.READ_ONLY,
+    "pa": Role.PARTNER_AUDITOR,
+}
+# Roles the test gives in the own service area; every other role is held with no area.
+HELD_IN_OWN_AREA = frozenset(
+    {Role.PRACTITIONER, Role.PRACTICE_MANAGER, Role.SERVICE_LEAD, Role.MODERATOR, Role.PERFORMANCE_OFFICER}
+)
+NO_OBJECT = "-"
+WHERE = (NO_OBJECT, "own", "other")
+SKIPPED_NAMESPACES = frozenset({"admin"})  # Django's own admin, mounted at django-admin/
+BOGUS_RESET = {"uidb64": "Ym9ndXM", "token": "bogus-token"}
+
+
+def parse_matrix(text: str) -> tuple[list[str], dict[tuple[str, str], dict[str, int]]]:
+    lines = [line.split() for line in text.strip().splitlines() if line.strip()]
+    header, rows = lines[0], lines[1:]
+    assert header[:3] == ["url", "name", "object"], header
+    columns = header[3:]
+    expected: dict[tuple[str, str], dict[str, int]] = {}
+    for row in rows:
+        name, where, *statuses = row
+        assert where in WHERE, f"matrix row {name}: object must be one of {WHERE}, not {where!r}"
+        assert len(statuses) == len(columns), f"matrix row {name} {where}: {len(statuses)} statuses"
+        assert (name, where) not in expected, f"matrix row {name} {where} appears twice"
+        expected[(name, where)] = {COLUMNS[code]: int(status) for code, status in zip(columns, statuses, strict=True)}
+    return columns, expected
+
+
+MATRIX_COLUMNS, EXPECTED = parse_matrix(MATRIX)
+
+
+def walk_url_names(patterns=None, prefix: str = "") -> list[str]:
+    """Every named URL of the project, namespaced ("org:person_detail"), Django's admin and static aside."""
+    if patterns is None:
+        patterns = get_resolver().url_patterns
+    names = []
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace in SKIPPED_NAMESPACES:
+                continue
+            inner = f"{prefix}{pattern.namespace}:" if pattern.namespace else prefix
+            names.extend(walk_url_names(pattern.url_patterns, inner))
+        elif isinstance(pattern, URLPattern):
+            if pattern.callback.__module__ in ("django.views.static", "django.contrib.staticfiles.views"):
+                continue
+            names.append(f"{prefix}{pattern.name}" if pattern.name else f"{prefix}<unnamed {pattern.pattern}>")
+    return names
+
+
+URL_NAMES = walk_url_names()
+
+
+class World:
+    """The objects the pages are about, made on first use, one per service area ("own" / "other")."""
+
+    def __init__(self, own_area, other_area):
+        self.areas = {"own": own_area, "other": other_area}
+        self.made: dict[tuple[str, str], object] = {}
+
+    def _once(self, kind, where, make):
+        if (kind, where) not in self.made:
+            self.made[(kind, where)] = make()
+        return self.made[(kind, where)]
+
+    def area(self, where):
+        return self.areas[where]
+
+    def team(self, where):
+        return self._once("team", where, lambda: TeamFactory(service_area=self.area(where), name=f"Team {where}"))
+
+    def person(self, where):
+        """Someone whose only role is in that service area."""
+        return self._once(
+            "person",
+            where,
+            lambda: person_with_role(Role.PRACTITIONER, self.area(where), full_name=f"Pat {where.title()}"),
+        )
+
+    def membership(self, where):
+        return self.person(where).memberships.get()
+
+    def tool(self, where):
+        return self._once(
+            "tool",
+            where,
+            lambda: audit_services.tool_create(
+                actor=None,
+                name=f"{self.area(where).code} case audit",
+                service_area=self.area(where),
+                purpose="case_audit",
+            ),
+        )
+
+    def version(self, where):
+        return self.tool(where).versions.get()
+
+    def section(self, where):
+        return self.version(where).sections.order_by("order").first()
+
+    def question(self, where):
+        return self.section(where).questions.order_by("order").first()
+
+    def audit(self, where):
+        """A draft audit in that area, by one of its practice managers, of another worker's case."""
+
+        def make():
+            area = self.area(where)
+            version = audit_services.version_publish(actor=None, version=self.version(where))
+            return audit_services.audit_create(
+                actor=None,
+                case_reference=f"C-{where.upper()}-1",
+                service_area=area,
+                auditor=person_with_role(Role.PRACTICE_MANAGER, area, full_name=f"Auditor {where}"),
+                case_holder=person_with_role(Role.PRACTITIONER, area, full_name=f"Worker {where}"),
+                tool_version=version,
+            )
+
+        return self._once("audit", where, make)
+
+
+def _pk(kind):
+    return lambda world, where: {"pk": getattr(world, kind)(where).pk}
+
+
+URL_KWARGS = {
+    "password_reset_confirm": lambda world, where: BOGUS_RESET,
+    "org:service_area_detail": _pk("area"),
+    "org:service_area_edit": _pk("area"),
+    "org:service_area_retire": _pk("area"),
+    "org:service_area_reactivate": _pk("area"),
+    "org:team_create": lambda world, where: {"area_pk": world.area(where).pk},
+    "org:team_edit": _pk("team"),
+    "org:person_detail": _pk("person"),
+    "org:person_edit": _pk("person"),
+    "org:person_deactivate": _pk("person"),
+    "org:person_reactivate": _pk("person"),
+    "org:membership_add": _pk("person"),
+    "org:membership_end": _pk("membership"),
+    "audits:tool_detail": _pk("tool"),
+    "audits:version_start_draft": _pk("tool"),
+    "audits:version_detail": _pk("version"),
+    "audits:version_publish": _pk("version"),
+    "audits:version_retire": _pk("version"),
+    "audits:version_export_json": _pk("version"),
+    "audits:version_export_yaml": _pk("version"),
+    "audits:section_create": lambda world, where: {"version_pk": world.version(where).pk},
+    "audits:section_edit": lambda world, where: {
+        "version_pk": world.version(where).pk,
+        "pk": world.section(where).pk,
+    },
+    "audits:question_create": lambda world, where: {"section_pk": world.section(where).pk},
+    "audits:question_edit": lambda world, where: {
+        "section_pk": world.section(where).pk,
+        "pk": world.question(where).pk,
+    },
+    **{
+        f"audits:{name}": _pk("audit")
+        for name in (
+            "audit_detail",
+            "audit_edit",
+            "audit_autosave",
+            "audit_action_add",
+            "audit_oversight",
+            "audit_dispute",
+            "audit_on_record",
+            "audit_resolve",
+            "audit_concern",
+        )
+    },
+    "audits:part_change": lambda world, where: {"kind": "question", "pk": world.question(where).pk, "change": "up"},
+}
+
+
+def _cases():
+    for name in URL_NAMES:
+        for where in WHERE:
+            statuses = EXPECTED.get((name, where))
+            if statuses is None:
+                continue
+            for who, status in statuses.items():
+                label = f"{name}-as-{who}" if where == NO_OBJECT else f"{name}-{where}-area-as-{who}"
+                yield pytest.param(name, where, who, status, id=label)
+
+
+@pytest.fixture
+def world(own_area, other_area):
+    return World(own_area, other_area)
+
+
+@pytest.mark.parametrize(("url_name", "where", "who", "expected"), list(_cases()))
+def test_each_person_gets_the_expected_answer_to_a_get_of_each_page(client, world, url_name, where, who, expected):
+    make_kwargs = URL_KWARGS.get(url_name)
+    assert (where == NO_OBJECT) or make_kwargs, f"{url_name}: add how to build its URL to URL_KWARGS"
+    url = reverse(url_name, kwargs=make_kwargs(world, where) if make_kwargs else None)
+    if who != ANONYMOUS:
+        area = world.area("own") if who in HELD_IN_OWN_AREA else None
+        client.force_login(person_with_role(Role(who), area, full_name=f"Viewer {who}").user)
+
+    response = client.get(url)
+
+    assert response.status_code == expected, f"GET {url} as {who}: {response.status_code}, expected {expected}"
+    if expected == 302:
+        assert response.url == f"{reverse('login')}?next={url}"
+    if expected == 405:
+        assert "POST" in response["Allow"]
+
+
+def test_every_url_of_the_project_has_rows_in_the_access_matrix():
+    named_in_matrix = {name for name, _ in EXPECTED}
+    missing = [name for name in URL_NAMES if name not in named_in_matrix]
+    assert not missing, (
+        f"These URLs are not in the access matrix of {__name__}: {', '.join(missing)}. "
+        "Add a row per URL (own/other rows for a page about an object) saying what each role gets."
+    )
+
+
+def test_every_row_of_the_access_matrix_names_a_url_of_the_project():
+    stale = sorted({name for name, _ in EXPECTED} - set(URL_NAMES))
+    assert not stale, f"The access matrix has rows for URLs the project no longer has: {', '.join(stale)}"
+
+
+def test_a_page_about_an_object_has_an_own_area_row_and_an_other_area_row():
+    shapes: dict[str, set[str]] = {}
+    for name, where in EXPECTED:
+        shapes.setdefault(name, set()).add(where)
+    odd = {name: sorted(wheres) for name, wheres in shapes.items() if wheres not in ({NO_OBJECT}, {"own", "other"})}
+    assert not odd, f"Give each URL one '-' row, or an 'own' and an 'other' row: {odd}"
+
+
+def test_the_access_matrix_has_a_column_for_anonymous_and_every_role():
+    assert len(MATRIX_COLUMNS) == len(set(MATRIX_COLUMNS))
+    assert {COLUMNS[code] for code in MATRIX_COLUMNS} == {ANONYMOUS, *Role}
+
+
+def test_the_url_walk_finds_namespaced_pages_and_leaves_out_django_admin():
+    assert {"home", "login", "org:person_detail", "audits:tool_list"} <= set(URL_NAMES)
+    assert not [name for name in URL_NAMES if name.startswith("admin:") or "<unnamed" in name]
+    assert len(URL_NAMES) == len(set(URL_NAMES)), "two URLs share a name"
+
+
+def test_a_bogus_password_reset_link_is_shown_as_invalid(client, db):
+    response = client.get(reverse("password_reset_confirm", kwargs=BOGUS_RESET))
+    assert response.status_code == 200
+    assert response.context["validlink"] is False
+    assert "This link has already been used or has expired" in response.content.decode()
