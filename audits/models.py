@@ -339,6 +339,26 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.what}: {self.old_value or '–'} → {self.new_value or '–'}"
 
+    @property
+    def what_label(self) -> str:
+        if self.what.startswith("grade:"):
+            return f"Grade for {AnalysisArea(self.what.removeprefix('grade:')).label.lower()}"
+        return {"state": "State", "overall_grade": "Overall grade", "safeguarding_concern": "Safeguarding concern"}.get(
+            self.what, self.what
+        )
+
+    def _label(self, value: str) -> str:
+        labels = dict(Audit.State.choices) if self.what == "state" else {**dict(Grade.choices), "raised": "Raised"}
+        return labels.get(value, value)
+
+    @property
+    def old_label(self) -> str:
+        return self._label(self.old_value)
+
+    @property
+    def new_label(self) -> str:
+        return self._label(self.new_value)
+
 
 class Dispute(models.Model):
     """A service lead's challenge to an audit's grade, and how the QA unit resolved it."""
@@ -367,3 +387,45 @@ class Dispute(models.Model):
 
     def __str__(self) -> str:
         return f"Dispute on audit {self.audit_id}"
+
+
+class AuditDocument(models.Model):
+    """A PDF of one audit for the child's record, built by a worker (never inside a web request).
+
+    The file lives under MEDIA_ROOT but is never served by URL: a view checks that the person
+    may see the audit, then streams it. Whoever may see the audit may see its documents, so the
+    access rules reach a document only through its audit (it has no ACCESS_* of its own).
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Being made"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="documents")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
+    file = models.FileField(upload_to="audit-documents/", blank=True)
+    generated_at = models.DateTimeField(null=True, blank=True)
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True, help_text="Of the PDF file, to check a copy.")
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        get_latest_by = "requested_at"
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(state="ready") | (~models.Q(file="") & models.Q(generated_at__isnull=False)),
+                name="audit_document_ready_has_file",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"PDF of audit {self.audit_id} ({self.get_state_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("audits:audit_document", args=[self.audit_id, self.pk])
+
+    @property
+    def download_name(self) -> str:
+        return f"audit-{self.audit_id}-case-{self.audit.case_reference}.pdf"

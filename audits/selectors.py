@@ -1,8 +1,12 @@
 """Reads about audit tools shared by views, through the access rules."""
 
-from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from enum import StrEnum
+
+from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from quality.access import visible
+from quality.org.models import ServiceAreaName
 
 from .models import Audit, AuditTool, Grade, LearningAction, Question, Section, ToolVersion
 
@@ -85,3 +89,45 @@ def due_for(user) -> dict:
         owner_id=grant.person_id, status=LearningAction.Status.OPEN
     )
     return due
+
+
+# ---------------------------------------------------------------------------------------
+# Lists of audits (audits/lists.py): the three scopes, and the voices of children and families.
+
+
+class AuditScope(StrEnum):
+    MINE = "mine"  # audits naming me, as their auditor or as the case holder
+    AREA = "area"  # every audit the access rules let me see (the areas my roles cover)
+    ALL = "all"  # every audit: the view lets only roles that see every area in
+
+
+def _area_name_then() -> Coalesce:
+    """ServiceArea.name_on(audit.created_at) in SQL: a list keeps the name the audit was made under."""
+    names = ServiceAreaName.objects.filter(
+        service_area=OuterRef("service_area"), valid_from__lte=OuterRef("created_at")
+    ).order_by("-valid_from", "-pk")
+    return Coalesce(Subquery(names.values("name")[:1]), F("service_area__name"))
+
+
+def _listed(audits: QuerySet[Audit]) -> QuerySet[Audit]:
+    # `dated`: the day an audit counts for, in lists and month filters: submitted, or (a draft) started.
+    return audits.select_related("team", "auditor").annotate(
+        area_name=_area_name_then(), dated=Coalesce("submitted_at", "created_at")
+    )
+
+
+def audits_listed(user, scope: AuditScope) -> QuerySet[Audit]:
+    from quality.access import grant_for
+
+    audits = visible(user, Audit.objects.all())
+    if scope == AuditScope.MINE:
+        person_id = grant_for(user).person_id
+        mine = Q(auditor_id=person_id) | Q(case_holder_id=person_id)
+        audits = audits.filter(mine) if person_id is not None else audits.none()
+    return _listed(audits)
+
+
+def voices_for(user) -> QuerySet[Audit]:
+    """Audits recording what the child and family said. Drafts are left out: their words may still change."""
+    audits = visible(user, Audit.objects.exclude(child_family_views="").exclude(state=Audit.State.DRAFT))
+    return _listed(audits).order_by("-dated", "-pk")

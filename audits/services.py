@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from quality.org.messages import REASON_REQUIRED
+from quality.org.messages import REASON_REQUIRED, RETIRED_AREA
 from quality.org.models import Membership, Person, Role, ServiceArea, Team
 from quality.org.notify import notify
 from quality.org.services import change_record
@@ -36,7 +36,6 @@ from .messages import (
     OUTCOME_REQUIRED,
     OVERALL_GRADE_REQUIRED,
     PUBLISH_EMPTY,
-    RETIRED_AREA,
     TOOL_NAME_TAKEN,
     TOOL_NOT_PUBLISHED,
     TOOL_WRONG_AREA,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import lists, views
 
 app_name = "audits"
 
@@ -14,6 +14,10 @@ urlpatterns = [
     path("<int:pk>/resolve/", views.audit_resolve, name="audit_resolve"),
     path("<int:pk>/concern/", views.audit_concern, name="audit_concern"),
     path("<int:pk>/on-record/", views.audit_on_record, name="audit_on_record"),
+    path("<int:pk>/print/", views.audit_print, name="audit_print"),
+    path("<int:pk>/pdf/", views.audit_document_request, name="audit_document_request"),
+    path("<int:pk>/pdf/<int:document_pk>/", views.audit_document, name="audit_document"),
+    path("<int:pk>/pdf/<int:document_pk>/download/", views.audit_document_download, name="audit_document_download"),
     path("tools/", views.tool_list, name="tool_list"),
     path("tools/new/", views.tool_create, name="tool_create"),
     path("tools/import/", views.tool_import, name="tool_import"),
@@ -33,4 +37,20 @@ urlpatterns = [
     path("tool-sections/<int:section_pk>/questions/new/", views.question_edit, name="question_create"),
     path("tool-sections/<int:section_pk>/questions/<int:pk>/", views.question_edit, name="question_edit"),
     path("tool-parts/<str:kind>/<int:pk>/<str:change>/", views.part_change, name="part_change"),
+    # Lists (audits/lists.py): one view, three scopes; each export reads the list's own query string.
+    path("mine/", lists.audit_list, {"scope": "mine"}, name="audit_list_mine"),
+    path("mine/export.csv", lists.audit_export, {"scope": "mine", "file_format": "csv"}, name="audit_export_mine_csv"),
+    path(
+        "mine/export.xlsx", lists.audit_export, {"scope": "mine", "file_format": "xlsx"}, name="audit_export_mine_xlsx"
+    ),
+    path("area/", lists.audit_list, {"scope": "area"}, name="audit_list_area"),
+    path("area/export.csv", lists.audit_export, {"scope": "area", "file_format": "csv"}, name="audit_export_area_csv"),
+    path(
+        "area/export.xlsx", lists.audit_export, {"scope": "area", "file_format": "xlsx"}, name="audit_export_area_xlsx"
+    ),
+    path("all/", lists.audit_list, {"scope": "all"}, name="audit_list_all"),
+    path("all/export.csv", lists.audit_export, {"scope": "all", "file_format": "csv"}, name="audit_export_all_csv"),
+    path("all/export.xlsx", lists.audit_export, {"scope": "all", "file_format": "xlsx"}, name="audit_export_all_xlsx"),
+    path("voices/", lists.voices_list, name="voices_list"),
+    path("voices/export.csv", lists.voices_export, name="voices_export_csv"),
 ]

@@ -2,14 +2,16 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from quality.access import Action, can, get_for, require
 from quality.org.forms import ReasonForm, call_service
 
-from . import selectors, services, tool_files
+from . import documents, selectors, services, tasks, tool_files
 from .forms import (
     ActionForm,
     AuditFieldsForm,
@@ -24,7 +26,7 @@ from .forms import (
     answer_form,
     answers_from,
 )
-from .models import Audit, AuditTool, Question, Section, ToolVersion
+from .models import Audit, AuditDocument, AuditTool, Question, Section, ToolVersion
 
 MAX_TOOL_FILE_BYTES = 1_000_000
 
@@ -228,6 +230,7 @@ def _audit_page(request, audit, status=200, **forms):
 
 
 @require(Action.VIEW_AUDITS)
+@require_safe
 def audit_detail(request, pk):
     return _audit_page(request, selectors.audit_for_page(request.user, Action.VIEW_AUDITS, pk))
 
@@ -329,7 +332,11 @@ def _save_draft(request, audit, answers, fields):
             fields=fields.cleaned_data,
         )
     except services.AuditConflict as conflict:
-        return conflict.audit, conflict
+        if conflict.changes:
+            return conflict.audit, conflict
+        # The saved audit already holds exactly what was sent (this person's own autosave or
+        # page-leave beacon got there first): nothing would be lost, so it is not a conflict.
+        return conflict.audit, None
     return saved, None
 
 
@@ -347,6 +354,7 @@ def _edit_page(request, audit, answers, fields, conflict=None, status=200):
 
 
 @require(Action.EDIT_AUDIT)
+@require_http_methods(["GET", "HEAD", "POST"])
 def audit_edit(request, pk):
     """The audit form. A plain POST here is 'submit': save what was typed, then check and submit."""
     audit = selectors.audit_for_page(request.user, Action.EDIT_AUDIT, pk)
@@ -393,3 +401,48 @@ def audit_action_add(request, pk):
         refused = "; ".join(error for errors in form.errors.values() for error in errors)
         messages.error(request, f"The action was not added: {refused}")
     return redirect("audits:audit_edit", pk=audit.pk)
+
+
+# ---------------------------------------------------------------------------------------
+# The printable record of an audit, and its PDF: asked for here, made by a worker
+# (audits/tasks.py), then downloaded through a view that checks access, never a media URL.
+
+
+@require(Action.VIEW_AUDITS)
+def audit_print(request, pk):
+    audit = selectors.audit_for_page(request.user, Action.VIEW_AUDITS, pk)
+    context = documents.print_context(audit, made_by=request.user, made_at=timezone.now(), for_pdf=False)
+    return render(request, "audits/audit_print.html", context)
+
+
+@require(Action.VIEW_AUDITS)
+@require_POST
+def audit_document_request(request, pk):
+    audit = selectors.audit_for_page(request.user, Action.VIEW_AUDITS, pk)
+    document = documents.document_request(actor=request.user, audit=audit)
+    return redirect(document)
+
+
+def _document_of(request, pk, document_pk, **lookup):
+    """A document of an audit the person may see (404 if not, or if it belongs to another audit)."""
+    audit = selectors.audit_for_page(request.user, Action.VIEW_AUDITS, pk)
+    queryset = audit.documents.select_related("requested_by__person").filter(**lookup)
+    return audit, get_object_or_404(queryset, pk=document_pk)
+
+
+@require(Action.VIEW_AUDITS)
+def audit_document(request, pk, document_pk):
+    """The document's page; asked by htmx (polling), only its status block."""
+    audit, document = _document_of(request, pk, document_pk)
+    context = {"audit": audit, "document": document, "max_tries": tasks.MAX_RETRIES + 1}
+    template = "audits/includes/document_status.html" if request.htmx else "audits/audit_document.html"
+    return render(request, template, context)
+
+
+@require(Action.VIEW_AUDITS)
+@never_cache
+def audit_document_download(request, pk, document_pk):
+    _, document = _document_of(request, pk, document_pk, state=AuditDocument.State.READY)
+    return FileResponse(
+        document.file.open("rb"), as_attachment=True, filename=document.download_name, content_type="application/pdf"
+    )

@@ -38,6 +38,9 @@ class Action(StrEnum):
     RESOLVE_DISPUTE = "resolve_dispute"  # the QA lead decides a disputed grade
     VIEW_TOOLS = "view_tools"  # read audit tools and preview their versions
     MANAGE_TOOLS = "manage_tools"  # draft, publish, retire, import and export audit tools
+    # Lists: everyone who reads audits has "My audits" and "My area's audits" (both through visible()).
+    VIEW_ALL_AUDITS = "view_all_audits"  # the "All audits" list: only roles that see every area
+    VIEW_VOICES = "view_voices"  # what children and families said, across the audits in the person's areas
 
 
 CROSS_AREA_ROLES = frozenset(
@@ -76,6 +79,9 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.RESOLVE_DISPUTE: {Role.QA_LEAD},
             Action.VIEW_TOOLS: _INTERNAL_ROLES,
             Action.MANAGE_TOOLS: {Role.QA_LEAD, Role.ADMINISTRATOR},
+            Action.VIEW_ALL_AUDITS: CROSS_AREA_ROLES,
+            # The principal social worker's view: cross-area roles, and service leads for their areas.
+            Action.VIEW_VOICES: CROSS_AREA_ROLES | {Role.SERVICE_LEAD},
         }.items()
         if role in roles
     )

@@ -7,6 +7,8 @@ NAVIGATION = [
     ("Home", "home", None),
     ("Service areas", "org:service_area_list", Action.VIEW_ORGANISATION),
     ("People", "org:person_list", Action.VIEW_PEOPLE),
+    ("Audits", "audits:audit_list_area", Action.VIEW_AUDITS),  # the page's tabs lead to "mine" and "all"
+    ("Voices", "audits:voices_list", Action.VIEW_VOICES),
     ("Audit tools", "audits:tool_list", Action.VIEW_TOOLS),
 ]
 

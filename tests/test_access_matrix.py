@@ -19,9 +19,12 @@ here, and every row must name such a URL: adding a page without deciding who may
 from __future__ import annotations
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from audits import services as audit_services
+from audits.models import AuditDocument
 from quality.org.models import Role
 
 from .factories import TeamFactory, person_with_role
@@ -113,6 +116,26 @@ audits:audit_resolve           own     302  403  403  403  403  403  403  403  4
 audits:audit_resolve           other   302  403  403  403  403  403  403  403  405  403  403  403  403
 audits:audit_concern           own     302  403  405  405  403  403  403  405  405  403  403  403  405
 audits:audit_concern           other   302  403  405  405  403  403  403  405  405  403  403  403  405
+audits:audit_print             own     302  404  200  200  200  404  200  200  200  200  200  200  404
+audits:audit_print             other   302  404  404  404  404  404  200  200  200  200  200  200  404
+audits:audit_document_request  own     302  405  405  405  405  405  405  405  405  405  405  405  405
+audits:audit_document_request  other   302  405  405  405  405  405  405  405  405  405  405  405  405
+audits:audit_document          own     302  404  200  200  200  404  200  200  200  200  200  200  404
+audits:audit_document          other   302  404  404  404  404  404  200  200  200  200  200  200  404
+audits:audit_document_download own     302  404  200  200  200  404  200  200  200  200  200  200  404
+audits:audit_document_download other   302  404  404  404  404  404  200  200  200  200  200  200  404
+
+audits:audit_list_mine         -       302  200  200  200  200  200  200  200  200  200  200  200  200
+audits:audit_export_mine_csv   -       302  200  200  200  200  200  200  200  200  200  200  200  200
+audits:audit_export_mine_xlsx  -       302  200  200  200  200  200  200  200  200  200  200  200  200
+audits:audit_list_area         -       302  200  200  200  200  200  200  200  200  200  200  200  200
+audits:audit_export_area_csv   -       302  200  200  200  200  200  200  200  200  200  200  200  200
+audits:audit_export_area_xlsx  -       302  200  200  200  200  200  200  200  200  200  200  200  200
+audits:audit_list_all          -       302  403  403  403  403  403  200  200  200  200  200  200  403
+audits:audit_export_all_csv    -       302  403  403  403  403  403  200  200  200  200  200  200  403
+audits:audit_export_all_xlsx   -       302  403  403  403  403  403  200  200  200  200  200  200  403
+audits:voices_list             -       302  403  403  200  403  403  200  200  200  200  200  200  403
+audits:voices_export_csv       -       302  403  403  200  403  403  200  200  200  200  200  200  403
 """
 
 ANONYMOUS = "anonymous"
@@ -247,6 +270,20 @@ class World:
 
         return self._once("audit", where, make)
 
+    def document(self, where):
+        """A finished PDF of that area's audit (a stand-in file: the matrix is about access, not PDFs)."""
+        return self._once(
+            "document",
+            where,
+            lambda: AuditDocument.objects.create(
+                audit=self.audit(where),
+                requested_by=self.audit(where).auditor.user,
+                state=AuditDocument.State.READY,
+                file=ContentFile(b"%PDF-1.7\n", name=f"matrix-{where}.pdf"),
+                generated_at=timezone.now(),
+            ),
+        )
+
 
 def _pk(kind):
     return lambda world, where: {"pk": getattr(world, kind)(where).pk}
@@ -295,7 +332,13 @@ URL_KWARGS = {
             "audit_on_record",
             "audit_resolve",
             "audit_concern",
+            "audit_print",
+            "audit_document_request",
         )
+    },
+    **{
+        f"audits:{name}": lambda world, where: {"pk": world.audit(where).pk, "document_pk": world.document(where).pk}
+        for name in ("audit_document", "audit_document_download")
     },
     "audits:part_change": lambda world, where: {"kind": "question", "pk": world.question(where).pk, "change": "up"},
 }
@@ -327,6 +370,8 @@ def test_each_person_gets_the_expected_answer_to_a_get_of_each_page(client, worl
         client.force_login(person_with_role(Role(who), area, full_name=f"Viewer {who}").user)
 
     response = client.get(url)
+    if response.streaming:  # a download: read to the end, so the test client closes its file
+        b"".join(response.streaming_content)
 
     assert response.status_code == expected, f"GET {url} as {who}: {response.status_code}, expected {expected}"
     if expected == 302:

@@ -17,10 +17,25 @@
 
   form.addEventListener("input", keepLocally);
   form.addEventListener("change", keepLocally);
+
+  // Submitting while an autosave is on its way (the last field's change, sent as it lost focus)
+  // would post the revision that autosave is about to replace, and be refused as a conflict:
+  // wait for the autosave's answer, which brings the new revision, then submit.
+  let submitAfterSave = null;
+  form.addEventListener("submit", (event) => {
+    if (!form.classList.contains("htmx-request")) return;
+    event.preventDefault();
+    submitAfterSave = { submitter: event.submitter };
+  });
+
   document.body.addEventListener("htmx:afterRequest", (event) => {
-    if (event.detail.elt === form && event.detail.successful) {
+    if (event.detail.elt !== form) return;
+    const waiting = submitAfterSave;
+    submitAfterSave = null;
+    if (event.detail.successful) {
       localStorage.removeItem(key);
-    } else if (event.detail.elt === form) {
+      if (waiting) form.requestSubmit(waiting.submitter || undefined);
+    } else {
       status.textContent = "Could not reach the portal: your answers are kept in this browser and will be saved when the connection is back.";
     }
   });
@@ -41,7 +56,9 @@
     // Typing that never reached the server (the connection dropped): put it back and save it now.
     restore(saved);
     status.textContent = "Unsaved answers from your last visit were restored from this browser.";
-    htmx.trigger(form, "change");
+    // htmx starts listening to the form on DOMContentLoaded, which comes after this deferred script
+    // has run: a save asked for before then would never be sent.
+    document.addEventListener("DOMContentLoaded", () => htmx.trigger(form, "change"), { once: true });
   } else if (saved) {
     localStorage.removeItem(key); // the server has moved on: its version wins
   }

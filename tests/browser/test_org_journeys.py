@@ -95,7 +95,9 @@ def test_practice_manager_sees_only_their_own_area(page: Page, live_server, make
     expect(page.get_by_role("heading", name="Hello, Priya Manager")).to_be_visible()
     assert_accessible(page)
     # Only what a practice manager may use: their roles include audit tools but not the staff directory.
-    expect(page.locator("#main-nav").get_by_role("link")).to_have_text(["Home", "Service areas", "Audit tools"])
+    expect(page.locator("#main-nav").get_by_role("link")).to_have_text(
+        ["Home", "Service areas", "Audits", "Audit tools"]
+    )
     expect(main_nav(page).get_by_role("link", name="People")).to_have_count(0)
 
     main_nav(page).get_by_role("link", name="Service areas").click()

@@ -1,0 +1,149 @@
+"""The printable record of one audit, and its PDF for the child's record.
+
+The printable page and the PDF show the same thing, from one template and one context. The
+PDF is made by WeasyPrint in a Celery worker (audits/tasks.py), never in a web request: a
+request only adds an AuditDocument row and queues the build once the row is committed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from functools import cache
+
+from django.contrib.staticfiles import finders
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import dateformat, timezone
+
+from . import selectors
+from .models import Audit, AuditDocument, Dispute
+
+logger = logging.getLogger(__name__)
+
+PRINT_STYLESHEET = "css/audit-print.css"
+# What the record shows beside the audit, loaded with it in the worker (as audit_for_page does for a page).
+AUDIT_RELATED = ("service_area", "team", "case_holder", "auditor", "tool_version__tool", "oversight_by", "on_record_by")
+
+AUDITOR_GRADE = "The auditor's grade."
+AREA_GRADES_SOURCE = "Area grades are the auditor's: a dispute changes only the overall grade."
+
+
+def overall_grade_source(disputes) -> str:
+    """Whose overall grade is shown: the auditor's, or the one a resolved dispute changed it to."""
+    changed = [
+        d
+        for d in disputes
+        if d.resolved_at and d.outcome == Dispute.Outcome.CHANGED and d.original_grade != d.resolved_grade
+    ]
+    if not changed:
+        return AUDITOR_GRADE
+    latest = max(changed, key=lambda d: d.resolved_at)
+    return (
+        f"As changed from {latest.get_original_grade_display()} to {latest.get_resolved_grade_display()} "
+        f"when {latest.resolved_by.full_name} resolved a dispute on "
+        f"{dateformat.format(timezone.localtime(latest.resolved_at), 'j M Y')}."
+    )
+
+
+def _history_rows(audit: Audit) -> list[dict]:
+    """The audit's events with names people read ("Planning", "Good") instead of stored codes."""
+    return [
+        {
+            "at": event.at,
+            "who": event.actor.person.full_name if event.actor and hasattr(event.actor, "person") else "System",
+            "what": event.what_label,
+            "old": event.old_label,
+            "new": event.new_label,
+            "reason": event.reason,
+        }
+        for event in selectors.audit_history(audit)
+    ]
+
+
+def print_context(audit: Audit, *, made_by, made_at, for_pdf: bool) -> dict:
+    """Everything the printable page and the PDF show about one audit (loaded by audit_for_page)."""
+    disputes = list(audit.disputes.select_related("raised_by", "resolved_by"))
+    return {
+        "audit": audit,
+        "area_name": audit.service_area.name_on(audit.created_at),
+        "sections": selectors.answered_sections(audit),
+        "area_grades": audit.area_grades.all(),
+        "overall_grade_source": overall_grade_source(disputes),
+        "area_grades_source": AREA_GRADES_SOURCE,
+        "actions": audit.actions.select_related("owner"),
+        "disputes": disputes,
+        "history": _history_rows(audit),
+        "made_by": made_by,
+        "made_at": made_at,
+        "for_pdf": for_pdf,
+    }
+
+
+@cache
+def _stylesheet_text() -> str:
+    with open(finders.find(PRINT_STYLESHEET), encoding="utf-8") as css:
+        return css.read()
+
+
+def render_pdf(html: str) -> bytes:
+    """HTML to PDF bytes with the print stylesheet. Fetches nothing from outside the process."""
+    from weasyprint import CSS, HTML  # imported here: it loads Pango, which only workers need
+    from weasyprint.urls import URLFetcher
+
+    no_network = URLFetcher(allowed_protocols={"data"})
+    return HTML(string=html, url_fetcher=no_network).write_pdf(
+        stylesheets=[CSS(string=_stylesheet_text(), url_fetcher=no_network)]
+    )
+
+
+def audit_pdf(audit: Audit, *, made_by, made_at) -> bytes:
+    html = render_to_string(
+        "audits/audit_print.html", print_context(audit, made_by=made_by, made_at=made_at, for_pdf=True)
+    )
+    return render_pdf(html)
+
+
+# Services: ask for a document (in the request), make it (in the worker), give up on it.
+
+
+@transaction.atomic
+def document_request(*, actor, audit: Audit) -> AuditDocument:
+    """Add a queued document and queue its build once the row is committed (the worker must see it)."""
+    from .tasks import audit_document_build  # the task module imports this one
+
+    document = AuditDocument.objects.create(audit=audit, requested_by=actor)
+    transaction.on_commit(lambda: audit_document_build.delay(document.pk))
+    return document
+
+
+@transaction.atomic
+def document_generate(*, document_id: int) -> AuditDocument | None:
+    """Build the PDF of a queued document. The row stays locked while it is built, so a task
+    delivered twice builds it once; a document no longer queued (or gone) is left alone."""
+    document = (
+        AuditDocument.objects.select_for_update(of=("self",))
+        .select_related("requested_by__person")
+        .filter(pk=document_id, state=AuditDocument.State.QUEUED)
+        .first()
+    )
+    if document is None:
+        return None
+    audit = Audit.objects.select_related(*AUDIT_RELATED).get(pk=document.audit_id)
+    made_at = timezone.now()
+    pdf = audit_pdf(audit, made_by=document.requested_by, made_at=made_at)
+    document.file.save(f"audit-{audit.pk}-{document.pk}.pdf", ContentFile(pdf), save=False)
+    document.sha256 = hashlib.sha256(pdf).hexdigest()
+    document.state, document.generated_at = AuditDocument.State.READY, made_at
+    document.save(update_fields=["file", "sha256", "state", "generated_at"])
+    logger.info("audit document %s built: %s bytes", document.pk, len(pdf))
+    return document
+
+
+def document_fail(*, document_id: int) -> None:
+    """Give up on a document the worker could not build; the page then offers to try again."""
+    AuditDocument.objects.filter(pk=document_id, state=AuditDocument.State.QUEUED).update(
+        state=AuditDocument.State.FAILED
+    )
+    logger.error("audit document %s failed", document_id)

@@ -1,0 +1,106 @@
+"""Lists of audits (mine, my areas', all) and the voices of children and families, with exports.
+
+Each list and its exports read the same filters from the same query string, so a file holds
+exactly the rows the page shows. Rows come from audits.selectors, through the access rules.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseBadRequest
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+from django_tables2 import RequestConfig
+
+from quality.access import Action, can, require
+
+from . import exports
+from .filters import FILTERS_INVALID, AuditFilter, VoicesFilter
+from .selectors import AuditScope, audits_listed, voices_for
+from .tables import AuditTable, VoicesTable
+
+PER_PAGE = 50
+SCOPE_ACTIONS = {
+    AuditScope.MINE: Action.VIEW_AUDITS,
+    AuditScope.AREA: Action.VIEW_AUDITS,
+    AuditScope.ALL: Action.VIEW_ALL_AUDITS,
+}
+SCOPE_TITLES = {AuditScope.MINE: "My audits", AuditScope.AREA: "My area's audits", AuditScope.ALL: "All audits"}
+
+
+def _filtered_audits(request, scope: AuditScope) -> AuditFilter:
+    if not can(request.user, SCOPE_ACTIONS[scope]):
+        raise PermissionDenied
+    return AuditFilter(request.GET, queryset=audits_listed(request.user, scope), request=request)
+
+
+def _filter_query(request) -> str:
+    """The query string minus the table's own page and sort: what the export links and tabs carry."""
+    query = request.GET.copy()
+    for key in ("page", "sort"):
+        query.pop(key, None)
+    return query.urlencode()
+
+
+def _with_query(url_name: str, query: str) -> str:
+    url = reverse(url_name)
+    return f"{url}?{query}" if query else url
+
+
+@require(Action.VIEW_AUDITS)
+@require_safe
+def audit_list(request, scope):
+    scope = AuditScope(scope)
+    audits = _filtered_audits(request, scope)
+    table = AuditTable(audits.qs if audits.is_valid() else audits.qs.none())
+    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    query = _filter_query(request)
+    context = {
+        "filter": audits,
+        "table": table,
+        "title": SCOPE_TITLES[scope],
+        "tabs": [
+            (SCOPE_TITLES[tab], _with_query(f"audits:audit_list_{tab}", query), tab == scope)
+            for tab in AuditScope
+            if can(request.user, SCOPE_ACTIONS[tab])
+        ],
+        "csv_url": _with_query(f"audits:audit_export_{scope}_csv", query),
+        "xlsx_url": _with_query(f"audits:audit_export_{scope}_xlsx", query),
+    }
+    return render(request, "audits/audit_list.html", context)
+
+
+@require(Action.VIEW_AUDITS)
+@require_safe
+def audit_export(request, scope, file_format):
+    scope = AuditScope(scope)
+    audits = _filtered_audits(request, scope)
+    if not audits.is_valid():
+        return HttpResponseBadRequest(FILTERS_INVALID, content_type="text/plain; charset=utf-8")
+    rows = exports.audit_rows(audits.qs)
+    stem = f"audits-{scope}"
+    if file_format == "xlsx":
+        return exports.xlsx_response(rows, stem, title=SCOPE_TITLES[scope])
+    return exports.csv_response(rows, stem)
+
+
+def _filtered_voices(request) -> VoicesFilter:
+    return VoicesFilter(request.GET, queryset=voices_for(request.user), request=request)
+
+
+@require(Action.VIEW_VOICES)
+@require_safe
+def voices_list(request):
+    voices = _filtered_voices(request)
+    table = VoicesTable(voices.qs if voices.is_valid() else voices.qs.none())
+    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    csv_url = _with_query("audits:voices_export_csv", _filter_query(request))
+    return render(request, "audits/voices_list.html", {"filter": voices, "table": table, "csv_url": csv_url})
+
+
+@require(Action.VIEW_VOICES)
+@require_safe
+def voices_export(request):
+    voices = _filtered_voices(request)
+    if not voices.is_valid():
+        return HttpResponseBadRequest(FILTERS_INVALID, content_type="text/plain; charset=utf-8")
+    return exports.csv_response(exports.voice_rows(voices.qs), "voices-of-children-and-families")

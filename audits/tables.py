@@ -1,0 +1,54 @@
+"""Tables of the audit lists. Rows come from audits.selectors (area_name and dated are annotations)."""
+
+import django_tables2 as tables
+
+from .models import Audit
+
+DAY = "j M Y"
+TABLE_ATTRS = {"class": "table table-striped align-middle"}
+
+
+class AuditTable(tables.Table):
+    # A case is named by its reference only, never by the child's name.
+    case_reference = tables.Column(linkify=True, verbose_name="Case")
+    area_name = tables.Column(verbose_name="Service area")
+    team = tables.Column(order_by=("team__name",))
+    kind = tables.Column()
+    theme = tables.Column()
+    auditor = tables.Column(order_by=("auditor__full_name",))
+    state = tables.Column()
+    overall_grade = tables.Column(verbose_name="Overall grade")
+    due_on = tables.DateColumn(format=DAY, verbose_name="Due")
+    submitted_at = tables.DateTimeColumn(format=DAY, verbose_name="Submitted")
+
+    class Meta:
+        model = Audit
+        fields = (
+            "case_reference",
+            "area_name",
+            "team",
+            "kind",
+            "theme",
+            "auditor",
+            "state",
+            "overall_grade",
+            "due_on",
+            "submitted_at",
+        )
+        attrs = TABLE_ATTRS
+        empty_text = "No audits match."
+
+
+class VoicesTable(tables.Table):
+    case_reference = tables.Column(linkify=True, verbose_name="Case")
+    area_name = tables.Column(verbose_name="Service area")
+    dated = tables.DateTimeColumn(format=DAY, verbose_name="Date")
+    child_family_views = tables.TemplateColumn(
+        "{{ value|linebreaksbr }}", verbose_name="What the child and family said", orderable=False
+    )
+
+    class Meta:
+        model = Audit
+        fields = ("case_reference", "area_name", "dated", "child_family_views")
+        attrs = TABLE_ATTRS
+        empty_text = "No views of children and families match."

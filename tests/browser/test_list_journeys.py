@@ -1,0 +1,66 @@
+"""Browser journeys through the audit lists and the voices of children and families, checked with axe-core."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from audits import services
+from audits.models import Audit
+from quality.org.models import Role
+
+from .conftest import assert_accessible, main_nav, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def qa_lead(make_person, own_area, other_area, own_team):
+    qa_lead = make_person(Role.QA_LEAD, full_name="Quinn Lead")
+    tool = services.tool_create(actor=qa_lead.user, name="Shared case audit", service_area=None, purpose="case_audit")
+    version = services.version_publish(actor=qa_lead.user, version=tool.versions.get())
+    for reference, area, views in (("C-1001", own_area, "I feel safe at home."), ("P-2001", other_area, "")):
+        Audit.objects.create(
+            case_reference=reference,
+            service_area=area,
+            team=own_team if area == own_area else None,
+            auditor=make_person(Role.PRACTICE_MANAGER, area),
+            tool_version=version,
+            period_start=date(2026, 4, 1),
+            period_end=date(2026, 9, 30),
+            state=Audit.State.SUBMITTED,
+            submitted_at=datetime(2026, 11, 10, 12, tzinfo=ZoneInfo("Europe/London")),
+            overall_grade="good",
+            child_family_views=views,
+        )
+    return qa_lead
+
+
+def test_qa_lead_filters_all_audits_by_area_and_reads_the_voices(page: Page, live_server, qa_lead, own_area):
+    sign_in(page, live_server.url, qa_lead.user.email)
+
+    main_nav(page).get_by_role("link", name="Audits").click()
+    expect(page.get_by_role("heading", name="My area's audits")).to_be_visible()
+    page.get_by_role("link", name="All audits").click()
+    expect(page.get_by_role("heading", name="All audits")).to_be_visible()
+    expect(page.get_by_role("link", name="P-2001")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_label("Service area").select_option(label=str(own_area))
+    page.get_by_role("button", name="Filter").click()
+    expect(page.get_by_role("link", name="C-1001")).to_be_visible()
+    expect(page.get_by_role("link", name="P-2001")).to_have_count(0)
+    expect(page.get_by_role("link", name="Export CSV")).to_have_attribute(
+        "href",
+        f"/audits/all/export.csv?month=&service_area={own_area.pk}&team=&kind=&theme=&overall_grade=&state=&auditor=",
+    )
+    assert_accessible(page)
+
+    main_nav(page).get_by_role("link", name="Voices").click()
+    expect(page.get_by_role("heading", name="Voices of children and families")).to_be_visible()
+    expect(page.get_by_role("cell", name="I feel safe at home.")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="C-1001").click()
+    expect(page).to_have_url(f"{live_server.url}{Audit.objects.get(case_reference='C-1001').get_absolute_url()}")
