@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from datetime import timedelta
 from functools import cache
 
 from django.contrib.staticfiles import finders
@@ -23,6 +24,7 @@ from .models import Audit, AuditDocument, Dispute
 logger = logging.getLogger(__name__)
 
 PRINT_STYLESHEET = "css/audit-print.css"
+DOCUMENT_RETENTION = timedelta(days=30)  # long enough to add the PDF to the child's record
 # What the record shows beside the audit, loaded with it in the worker (as audit_for_page does for a page).
 AUDIT_RELATED = ("service_area", "team", "case_holder", "auditor", "tool_version__tool", "oversight_by", "on_record_by")
 
@@ -147,3 +149,19 @@ def document_fail(*, document_id: int) -> None:
         state=AuditDocument.State.FAILED
     )
     logger.error("audit document %s failed", document_id)
+
+
+def documents_purge(*, older_than: timedelta = DOCUMENT_RETENTION) -> int:
+    """Delete PDFs (and their rows) requested more than `older_than` ago.
+
+    A PDF is a copy made for the child's record; the audit itself stays, and a new PDF can be
+    made at any time. Keeping copies about children longer than needed is a data-protection risk.
+    """
+    expired = AuditDocument.objects.filter(requested_at__lt=timezone.now() - older_than)
+    removed = 0
+    for document in expired.iterator():
+        if document.file:
+            document.file.delete(save=False)
+        document.delete()
+        removed += 1
+    return removed

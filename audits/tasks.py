@@ -22,3 +22,10 @@ def audit_document_build(self, document_id: int) -> None:
             return
         logger.warning("audit document %s: try %s failed, trying again", document_id, self.request.retries + 1)
         raise self.retry(exc=error) from error
+
+
+@shared_task
+def purge_old_audit_documents() -> int:
+    removed = documents.documents_purge()
+    logger.info("purged %s old audit documents", removed)
+    return removed

@@ -18,4 +18,10 @@ app.conf.beat_schedule = {
         "task": "quality.org.tasks.purge_expired_sign_in_data",
         "schedule": crontab(hour=3, minute=15),
     },
+    # 03:30 every night: delete audit PDFs older than 30 days (audits.documents.DOCUMENT_RETENTION);
+    # they are copies for the child's record and can be made again from the audit.
+    "purge-old-audit-documents": {
+        "task": "audits.tasks.purge_old_audit_documents",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }

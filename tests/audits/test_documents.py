@@ -483,3 +483,18 @@ def test_the_request_for_a_pdf_takes_only_post(client, audit, people):
     assert response.status_code == 405
     assert response["Allow"] == "POST"
     assert not AuditDocument.objects.exists()
+
+
+def test_pdfs_older_than_the_retention_period_are_deleted_with_their_files(audit, people):
+    old = ready_document(audit, people["lead"].user)
+    recent = ready_document(audit, people["lead"].user)
+    old_path = Path(old.file.path)
+    AuditDocument.objects.filter(pk=old.pk).update(
+        requested_at=timezone.now() - documents.DOCUMENT_RETENTION - timedelta(minutes=1)
+    )
+
+    assert documents.documents_purge() == 1
+
+    assert not AuditDocument.objects.filter(pk=old.pk).exists() and not old_path.exists()
+    assert AuditDocument.objects.filter(pk=recent.pk).exists() and Path(recent.file.path).exists()
+    assert Audit.objects.filter(pk=audit.pk).exists()
