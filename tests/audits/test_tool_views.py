@@ -137,3 +137,36 @@ def _file(name, text):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, text.encode(), content_type="application/octet-stream")
+
+
+def test_an_audit_answered_on_an_old_version_keeps_its_questions_after_a_new_version_is_published(
+    client, qa_lead, published, own_area, make_person
+):
+    auditor = make_person(Role.PRACTICE_MANAGER, own_area)
+    audit = services.audit_create(
+        actor=qa_lead, case_reference="C-77", service_area=own_area, auditor=auditor, tool_version=published
+    )
+    services.audit_save_draft(
+        actor=auditor.user, audit=audit, revision=audit.revision, answers={"narrative-grade": "good"}, fields={}
+    )
+    draft = services.version_start_draft(actor=qa_lead, tool=published.tool)
+    question = Question.objects.get(section__version=draft, key="narrative-grade")
+    services.question_save(
+        section=question.section,
+        question=question,
+        text="Reworded for 2027",
+        key=question.key,
+        type=question.type,
+        required=True,
+        allow_not_applicable=False,
+        choices=[],
+        help_text="",
+    )
+    services.version_publish(actor=qa_lead, version=draft)
+
+    client.force_login(auditor.user)
+    page = client.get(audit.get_absolute_url()).content.decode()
+    form = client.get(reverse("audits:audit_edit", args=[audit.pk])).content.decode()
+
+    for shown in (page, form):
+        assert "Grade for narrative / history" in shown and "Reworded for 2027" not in shown
