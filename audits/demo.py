@@ -81,6 +81,11 @@ STRENGTHS = [
     "Good multi-agency working; the plan is understood by the family.",
     "Chronology up to date; supervision records reflective discussion.",
 ]
+ACTIONS = [
+    "Update the chronology and case summary.",
+    "Rewrite the plan with SMART actions, owners and dates.",
+    "Record the child's views in their own words at the next visit.",
+]
 IMPROVEMENTS = [
     "The plan is not SMART: actions lack timescales.",
     "Supervision is infrequent and does not set direction.",
@@ -140,6 +145,13 @@ def _demo_audit(number: int, area: ServiceArea, auditor, case_holder, team, stat
     }
     audit = services.audit_save_draft(
         actor=auditor.user, audit=audit, revision=audit.revision, answers=_answers(grade), fields=fields
+    )
+    # A recommended action for the case holder; every third one is already past its due date.
+    services.action_add(
+        audit=audit,
+        description=ACTIONS[number % len(ACTIONS)],
+        owner=case_holder,
+        due_on=timezone.localdate() + timedelta(days=14 if number % 3 else -7),
     )
     services.audit_submit(actor=auditor.user, audit=audit)
     lead = area.memberships.current().filter(role=Role.SERVICE_LEAD).first().person

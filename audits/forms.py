@@ -1,8 +1,9 @@
 from django import forms
+from django.utils import timezone
 
-from quality.org.models import Person, ServiceArea
+from quality.org.models import Membership, Person, Role, ServiceArea, Team
 
-from .models import AuditTool, Dispute, Grade, Question, Section
+from .models import Audit, AuditTool, Dispute, Grade, Question, Section, ToolVersion
 
 NOT_APPLICABLE = ("not_applicable", "N/A")
 YES_NO_CHOICES = [("yes", "Yes"), ("no", "No"), ("partly", "Partly"), NOT_APPLICABLE]
@@ -200,3 +201,108 @@ def answers_from(form: forms.Form) -> dict[str, object]:
             value = str(value)  # Decimal
         values[name.removeprefix("q-")] = value
     return values
+
+
+# ---------------------------------------------------------------------------------------
+# Starting an audit, and inviting contributors to a partnership audit. The lists offer what
+# fits, grouped by service area; the fields accept any row, so that a choice that does not
+# fit (a team of another area) reaches the service, which says why next to the field.
+
+
+def _grouped(rows, empty: str = "Choose…") -> list:
+    """[(group, [(pk, label), ...]), ...] from (group, pk, label) rows, keeping their order."""
+    groups: dict[str, list] = {}
+    for group, pk, label in rows:
+        groups.setdefault(group, []).append((pk, label))
+    return [("", empty), *groups.items()]
+
+
+def _person_label(person: Person) -> str:
+    return f"{person.full_name}, {person.organisation}" if person.organisation else person.full_name
+
+
+def _people_holding(roles, group) -> list:
+    memberships = (
+        Membership.objects.current()
+        .filter(role__in=roles, person__user__is_active=True)
+        .select_related("person", "service_area")
+        .order_by("service_area__name", "role", "person__full_name")
+    )
+    return [(group(m), m.person_id, _person_label(m.person)) for m in memberships]
+
+
+def _date_input():
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # the format a date input takes
+
+
+class AuditStartForm(forms.Form):
+    case_reference = forms.CharField(
+        max_length=32, help_text="The case number from the case-management system. Never a name."
+    )
+    service_area = forms.ModelChoiceField(queryset=ServiceArea.objects.all())
+    team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False, help_text="The case holder's team.")
+    case_holder = forms.ModelChoiceField(queryset=Person.objects.all(), help_text="A practitioner of the area.")
+    kind = forms.ChoiceField(label="Kind of audit", choices=Audit.Kind.choices, initial=Audit.Kind.MONTHLY)
+    theme = forms.CharField(max_length=120, required=False, help_text="For themed audits, for example Neglect.")
+    auditor = forms.ModelChoiceField(
+        queryset=Person.objects.all(),
+        help_text="A practice manager of the area; the QA unit for a QA thematic audit; "
+        "a partner auditor for a partnership audit.",
+    )
+    tool_version = forms.ModelChoiceField(
+        label="Audit tool",
+        queryset=ToolVersion.objects.all(),
+        help_text="The published version of one of the area's tools, or of a shared tool.",
+    )
+    period_end = forms.DateField(
+        label="End of the casework period",
+        initial=timezone.localdate,
+        widget=_date_input(),
+        help_text="The audit covers the six months of casework up to this day.",
+    )
+    due_on = forms.DateField(label="Due date", widget=_date_input())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        fields = self.fields
+        fields["service_area"].choices = [("", "Choose…")] + [
+            (area.pk, str(area)) for area in ServiceArea.objects.filter(is_active=True)
+        ]
+        teams = Team.objects.filter(is_active=True, service_area__is_active=True).select_related("service_area")
+        fields["team"].choices = _grouped(((t.service_area.name, t.pk, t.name) for t in teams), empty="No team")
+        fields["case_holder"].choices = _grouped(
+            _people_holding({Role.PRACTITIONER}, lambda m: f"{m.service_area.name}: practitioners")
+        )
+        fields["auditor"].choices = _grouped(
+            _people_holding({Role.PRACTICE_MANAGER}, lambda m: f"{m.service_area.name}: practice managers")
+            + _people_holding({Role.QA_OFFICER, Role.QA_LEAD}, lambda m: "QA unit (QA thematic audits)")
+            + _people_holding({Role.PARTNER_AUDITOR}, lambda m: "Partner auditors (partnership audits)")
+        )
+        versions = ToolVersion.objects.filter(state=ToolVersion.State.PUBLISHED).select_related("tool__service_area")
+        fields["tool_version"].choices = _grouped(
+            (v.tool.service_area.name if v.tool.service_area else "Shared tools", v.pk, str(v))
+            for v in versions.order_by("tool__service_area__name", "tool__name")
+        )
+
+
+class ParticipantForm(forms.Form):
+    person = forms.ModelChoiceField(
+        label="Invite someone to work on this audit",
+        queryset=Person.objects.all(),
+        help_text="A partner agency's auditor or a colleague: they may answer the audit; only the auditor submits it.",
+    )
+
+    def __init__(self, *args, audit, **kwargs):
+        super().__init__(*args, **kwargs)
+        from quality.access import Action, roles_granting
+
+        taken = {audit.auditor_id, *audit.participants.values_list("person_id", flat=True)}
+        labels = {Role.PARTNER_AUDITOR: "Partner auditors", Role.PRACTICE_MANAGER: "Practice managers"}
+        rows = _people_holding(roles_granting(Action.EDIT_AUDIT), lambda m: labels.get(m.role, "QA unit"))
+        seen = set()
+        choices = []
+        for group, pk, label in sorted(rows, key=lambda row: row[0] != "Partner auditors"):
+            if pk not in taken and pk not in seen:
+                seen.add(pk)
+                choices.append((group, pk, label))
+        self.fields["person"].choices = _grouped(choices)

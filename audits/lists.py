@@ -65,6 +65,7 @@ def audit_list(request, scope):
         ],
         "csv_url": _with_query(f"audits:audit_export_{scope}_csv", query),
         "xlsx_url": _with_query(f"audits:audit_export_{scope}_xlsx", query),
+        "may_start": can(request.user, Action.START_AUDIT),
     }
     return render(request, "audits/audit_list.html", context)
 

@@ -21,3 +21,13 @@ NOT_AWAITING_OVERSIGHT = "This audit is not awaiting oversight."
 NO_OPEN_DISPUTE = "This dispute has already been resolved."
 GRADE_REQUIRED_TO_CHANGE = "Choose the grade the audit should have."
 OUTCOME_REQUIRED = "Say what was done, or why the action is no longer needed."
+ACTION_NOT_OPEN = "This action has already been closed."
+ACTION_CLOSE_STATUS = "Choose done or no longer needed."
+AUDITOR_NOT_ELIGIBLE = (
+    "Choose a practice manager of this service area (or a QA officer or lead for a QA thematic audit, "
+    "a partner auditor for a partnership audit)."
+)
+CASE_HOLDER_NOT_PRACTITIONER = "Choose a practitioner of this service area as the case holder."
+PARTICIPANTS_PARTNERSHIP_ONLY = "Only a partnership audit can have invited contributors."
+PARTICIPANT_NOT_ELIGIBLE = "Invite a partner auditor, a practice manager, or a QA officer or lead: they work on audits."
+PARTICIPANT_ALREADY = "This person already works on this audit."

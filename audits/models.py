@@ -240,6 +240,8 @@ class Audit(models.Model):
     # (a practitioner, a partner auditor) sees only the audits naming them.
     ACCESS_AREA_ROLES = frozenset({Role.PRACTICE_MANAGER, Role.SERVICE_LEAD, Role.MODERATOR})
     ACCESS_PERSON_FIELDS = ("auditor", "case_holder")
+    # People invited to a partnership audit (AuditParticipant) see it too, wherever it is.
+    ACCESS_PARTICIPANTS = "participants__person"
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -307,6 +309,7 @@ class LearningAction(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
     outcome = models.TextField(blank=True, help_text="Evidence it was done, or why it is no longer needed.")
     closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey("org.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -319,6 +322,13 @@ class LearningAction(models.Model):
 
     def __str__(self) -> str:
         return self.description[:80]
+
+    def get_absolute_url(self) -> str:
+        return reverse("audits:action_detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
 
 
 class AuditEvent(models.Model):
@@ -343,9 +353,12 @@ class AuditEvent(models.Model):
     def what_label(self) -> str:
         if self.what.startswith("grade:"):
             return f"Grade for {AnalysisArea(self.what.removeprefix('grade:')).label.lower()}"
-        return {"state": "State", "overall_grade": "Overall grade", "safeguarding_concern": "Safeguarding concern"}.get(
-            self.what, self.what
-        )
+        return {
+            "state": "State",
+            "overall_grade": "Overall grade",
+            "safeguarding_concern": "Safeguarding concern",
+            "participant": "Invited contributor",
+        }.get(self.what, self.what)
 
     def _label(self, value: str) -> str:
         labels = dict(Audit.State.choices) if self.what == "state" else {**dict(Grade.choices), "raised": "Raised"}
@@ -358,6 +371,24 @@ class AuditEvent(models.Model):
     @property
     def new_label(self) -> str:
         return self._label(self.new_value)
+
+
+class AuditParticipant(models.Model):
+    """Someone invited to work on a partnership audit beside its auditor: a partner agency's auditor
+    or another internal contributor. They see the audit and may answer it while it is a draft;
+    only the auditor submits it."""
+
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="participants")
+    person = models.ForeignKey("org.Person", on_delete=models.PROTECT, related_name="audit_participations")
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    invited_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["invited_at", "pk"]
+        constraints = [models.UniqueConstraint("audit", "person", name="audit_participant_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.person} on audit {self.audit_id}"
 
 
 class Dispute(models.Model):

@@ -8,7 +8,7 @@ from django.db.models.functions import Coalesce
 from quality.access import visible
 from quality.org.models import ServiceAreaName
 
-from .models import Audit, AuditTool, Grade, LearningAction, Question, Section, ToolVersion
+from .models import Audit, AuditParticipant, AuditTool, Grade, LearningAction, Question, Section, ToolVersion
 
 
 def tools_for(user) -> QuerySet[AuditTool]:
@@ -71,6 +71,11 @@ def audit_history(audit: Audit):
     return audit.events.select_related("actor__person")
 
 
+def _working_on(person_id) -> Q:
+    """Audits the person answers: as their auditor, or invited to one (a subquery: no repeated rows)."""
+    return Q(auditor_id=person_id) | Q(pk__in=AuditParticipant.objects.filter(person_id=person_id).values("audit_id"))
+
+
 def due_for(user) -> dict:
     """What is waiting for this person: audits to complete, to oversee, disputes to resolve, actions."""
     from quality.access import Action, can, grant_for
@@ -78,14 +83,14 @@ def due_for(user) -> dict:
 
     grant = grant_for(user)
     seen = visible(user, Audit.objects.select_related("service_area"))
-    due = {"to_complete": seen.filter(auditor_id=grant.person_id, state=Audit.State.DRAFT).order_by("due_on")}
+    due = {"to_complete": seen.filter(_working_on(grant.person_id), state=Audit.State.DRAFT).order_by("due_on")}
     lead_areas = grant.area_ids_for(frozenset({Role.SERVICE_LEAD}))
     if lead_areas:
         due["to_oversee"] = seen.filter(service_area_id__in=lead_areas, state=Audit.State.SUBMITTED)
         due["to_close"] = seen.filter(service_area_id__in=lead_areas, state=Audit.State.OVERSEEN)
     if can(user, Action.RESOLVE_DISPUTE):
         due["disputes"] = seen.filter(state=Audit.State.DISPUTED)
-    due["actions"] = visible(user, LearningAction.objects.select_related("audit")).filter(
+    due["actions"] = _actions_shown(visible(user, LearningAction.objects.all())).filter(
         owner_id=grant.person_id, status=LearningAction.Status.OPEN
     )
     return due
@@ -96,7 +101,7 @@ def due_for(user) -> dict:
 
 
 class AuditScope(StrEnum):
-    MINE = "mine"  # audits naming me, as their auditor or as the case holder
+    MINE = "mine"  # audits naming me, as their auditor or as the case holder, or that I was invited to
     AREA = "area"  # every audit the access rules let me see (the areas my roles cover)
     ALL = "all"  # every audit: the view lets only roles that see every area in
 
@@ -122,7 +127,7 @@ def audits_listed(user, scope: AuditScope) -> QuerySet[Audit]:
     audits = visible(user, Audit.objects.all())
     if scope == AuditScope.MINE:
         person_id = grant_for(user).person_id
-        mine = Q(auditor_id=person_id) | Q(case_holder_id=person_id)
+        mine = _working_on(person_id) | Q(case_holder_id=person_id)
         audits = audits.filter(mine) if person_id is not None else audits.none()
     return _listed(audits)
 
@@ -131,3 +136,44 @@ def voices_for(user) -> QuerySet[Audit]:
     """Audits recording what the child and family said. Drafts are left out: their words may still change."""
     audits = visible(user, Audit.objects.exclude(child_family_views="").exclude(state=Audit.State.DRAFT))
     return _listed(audits).order_by("-dated", "-pk")
+
+
+# ---------------------------------------------------------------------------------------
+# Lists of learning actions (audits/action_views.py): mine, and my areas'.
+
+
+class ActionScope(StrEnum):
+    MINE = "mine"  # actions I own, in any area
+    AREA = "area"  # the actions of the areas my roles cover (all areas for cross-area roles)
+
+
+def _actions_shown(actions: QuerySet[LearningAction]) -> QuerySet[LearningAction]:
+    """With what lists and pages show, each marked `is_overdue`: open, and due before today (local date)."""
+    from django.db.models import BooleanField, Case, Value, When
+    from django.utils import timezone
+
+    overdue = Q(status=LearningAction.Status.OPEN, due_on__lt=timezone.localdate())
+    return actions.select_related("audit__service_area", "owner", "closed_by").annotate(
+        is_overdue=Case(When(overdue, then=Value(True)), default=Value(False), output_field=BooleanField())
+    )
+
+
+def actions_listed(user, scope: ActionScope) -> QuerySet[LearningAction]:
+    """Learning actions through the access rules, soonest due first."""
+    from quality.access import grant_for
+
+    grant = grant_for(user)
+    actions = visible(user, LearningAction.objects.all())
+    if scope == ActionScope.MINE:
+        actions = actions.filter(owner_id=grant.person_id) if grant.person_id is not None else actions.none()
+    elif not grant.all_areas:
+        # visible() also lets people see the actions they own elsewhere; an area's list leaves those out.
+        actions = actions.filter(audit__service_area_id__in=grant.area_ids_for(LearningAction.ACCESS_AREA_ROLES))
+    return _actions_shown(actions).order_by("due_on", "pk")
+
+
+def action_for_page(user, action, pk: int) -> LearningAction:
+    """One learning action with what its page shows, checked against the access rules."""
+    from quality.access import get_for
+
+    return get_for(user, action, _actions_shown(LearningAction.objects.all()), pk=pk)

@@ -13,15 +13,19 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from quality.org.messages import REASON_REQUIRED, RETIRED_AREA
+from quality.org.messages import REASON_REQUIRED, RETIRED_AREA, TEAM_OUTSIDE_AREA
 from quality.org.models import Membership, Person, Role, ServiceArea, Team
 from quality.org.notify import notify
 from quality.org.services import change_record
 
 from .messages import (
+    ACTION_CLOSE_STATUS,
+    ACTION_NOT_OPEN,
     ANSWER_REQUIRED,
     AUDIT_CONFLICT,
     AUDIT_NOT_DRAFT,
+    AUDITOR_NOT_ELIGIBLE,
+    CASE_HOLDER_NOT_PRACTITIONER,
     CASE_REFERENCE_INVALID,
     CHOICES_NEEDED,
     CONCERN_DETAILS_REQUIRED,
@@ -35,6 +39,9 @@ from .messages import (
     NOTHING_TO_COPY,
     OUTCOME_REQUIRED,
     OVERALL_GRADE_REQUIRED,
+    PARTICIPANT_ALREADY,
+    PARTICIPANT_NOT_ELIGIBLE,
+    PARTICIPANTS_PARTNERSHIP_ONLY,
     PUBLISH_EMPTY,
     TOOL_NAME_TAKEN,
     TOOL_NOT_PUBLISHED,
@@ -47,6 +54,7 @@ from .models import (
     AreaGrade,
     Audit,
     AuditEvent,
+    AuditParticipant,
     AuditTool,
     Dispute,
     Grade,
@@ -346,6 +354,12 @@ def audit_create(
         errors["tool_version"] = TOOL_WRONG_AREA
     if not service_area.is_active:
         errors["service_area"] = RETIRED_AREA
+    if team is not None and team.service_area_id != service_area.pk:
+        errors["team"] = TEAM_OUTSIDE_AREA
+    if case_holder is not None and not _holds_role(case_holder, {Role.PRACTITIONER}, service_area):
+        errors["case_holder"] = CASE_HOLDER_NOT_PRACTITIONER
+    if not _may_audit(auditor, kind, service_area):
+        errors["auditor"] = AUDITOR_NOT_ELIGIBLE
     if errors:
         raise ValidationError(errors)
     period_end = period_end or timezone.localdate()
@@ -363,6 +377,79 @@ def audit_create(
         due_on=due_on,
     )
     _event(audit, actor, "state", "", Audit.State.DRAFT)
+    due = f" It is due by {due_on:%-d %B %Y}." if due_on else ""
+    notify(
+        users=[auditor.user],
+        subject=f"Audit allocated: case {case_reference}",
+        body=f"You have a {audit.get_kind_display().lower()} of case {case_reference} "
+        f"({service_area.code}) to complete.{due}",
+        url=audit.get_absolute_url(),
+    )
+    return audit
+
+
+def _holds_role(person: Person, roles, service_area: ServiceArea | None = None) -> bool:
+    """Does the person (with an active account) hold one of `roles` now, in `service_area` if given?"""
+    memberships = Membership.objects.current().filter(person=person, role__in=roles, person__user__is_active=True)
+    if service_area is not None:
+        memberships = memberships.filter(service_area=service_area)
+    return memberships.exists()
+
+
+def _may_audit(person: Person, kind: str, service_area: ServiceArea) -> bool:
+    """A practice manager of the area audits; so may the QA unit a QA thematic audit, and a
+    partner agency's auditor a partnership audit."""
+    if _holds_role(person, {Role.PRACTICE_MANAGER}, service_area):
+        return True
+    if kind == Audit.Kind.QA_THEMATIC:
+        return _holds_role(person, {Role.QA_OFFICER, Role.QA_LEAD})
+    if kind == Audit.Kind.PARTNERSHIP:
+        return _holds_role(person, {Role.PARTNER_AUDITOR})
+    return False
+
+
+PARTICIPANT = "participant"  # AuditEvent.what for an invitation (new value) or a removal (old value)
+
+
+@transaction.atomic
+def participant_add(*, actor, audit: Audit, person: Person) -> AuditParticipant:
+    """Invite someone to work on a partnership audit beside its auditor; tell them."""
+    from quality.access import Action, roles_granting
+
+    audit = Audit.objects.select_for_update().get(pk=audit.pk)
+    if audit.kind != Audit.Kind.PARTNERSHIP:
+        raise ValidationError({"person": PARTICIPANTS_PARTNERSHIP_ONLY})
+    if audit.state != Audit.State.DRAFT:
+        raise ValidationError({"person": AUDIT_NOT_DRAFT})
+    if person.pk == audit.auditor_id or audit.participants.filter(person=person).exists():
+        raise ValidationError({"person": PARTICIPANT_ALREADY})
+    if not _holds_role(person, roles_granting(Action.EDIT_AUDIT)):
+        raise ValidationError({"person": PARTICIPANT_NOT_ELIGIBLE})
+    participant = AuditParticipant.objects.create(audit=audit, person=person, invited_by=actor)
+    _event(audit, actor, PARTICIPANT, "", person.full_name[:64])
+    notify(
+        users=[person.user],
+        subject=f"Audit shared with you: case {audit.case_reference}",
+        body=f"You are invited to work on the partnership audit of case {audit.case_reference} "
+        f"with {audit.auditor.full_name}, who submits it.",
+        url=audit.get_absolute_url(),
+    )
+    return participant
+
+
+@transaction.atomic
+def participant_remove(*, actor, participant: AuditParticipant, reason: str) -> Audit:
+    """Take someone off an audit they were invited to, saying why; they no longer see it."""
+    if not reason.strip():
+        raise ValidationError({"reason": REASON_REQUIRED})
+    audit, person = participant.audit, participant.person
+    participant.delete()
+    _event(audit, actor, PARTICIPANT, person.full_name[:64], "", reason.strip())
+    notify(
+        users=[person.user],
+        subject=f"Audit no longer shared with you: case {audit.case_reference}",
+        body=f"The QA unit took you off the audit of case {audit.case_reference}: you no longer see it.",
+    )
     return audit
 
 
@@ -621,11 +708,21 @@ def action_add(*, audit: Audit, description: str, owner: Person, due_on: date) -
 @transaction.atomic
 def action_close(*, actor, action: LearningAction, status: str, outcome: str) -> LearningAction:
     """Close an action as done (with evidence) or no longer needed (with the reason)."""
+    action = LearningAction.objects.select_for_update().get(pk=action.pk)
+    if action.status != LearningAction.Status.OPEN:
+        raise ValidationError(ACTION_NOT_OPEN)
     if status not in (LearningAction.Status.DONE, LearningAction.Status.NOT_NEEDED):
-        raise ValidationError({"status": "Choose done or no longer needed."})
+        raise ValidationError({"status": ACTION_CLOSE_STATUS})
     if not outcome.strip():
         raise ValidationError({"outcome": OUTCOME_REQUIRED})
     action.status, action.outcome, action.closed_at = status, outcome.strip(), timezone.now()
+    action.closed_by = Person.objects.filter(user_id=getattr(actor, "pk", None)).first()
     action.save()
-    change_record(actor=actor, target=action, action=f"action.{status}", summary=action.description[:200])
+    change_record(
+        actor=actor,
+        target=action,
+        action=f"action.{status}",
+        summary=action.description[:200],
+        reason=action.outcome,
+    )
     return action

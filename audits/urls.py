@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import lists, views
+from . import action_views, lists, views
 
 app_name = "audits"
 
@@ -14,6 +14,13 @@ urlpatterns = [
     path("<int:pk>/resolve/", views.audit_resolve, name="audit_resolve"),
     path("<int:pk>/concern/", views.audit_concern, name="audit_concern"),
     path("<int:pk>/on-record/", views.audit_on_record, name="audit_on_record"),
+    path("start/", views.audit_start, name="audit_start"),
+    path("<int:pk>/participants/", views.audit_participant_add, name="audit_participant_add"),
+    path(
+        "<int:pk>/participants/<int:participant_pk>/remove/",
+        views.audit_participant_remove,
+        name="audit_participant_remove",
+    ),
     path("<int:pk>/print/", views.audit_print, name="audit_print"),
     path("<int:pk>/pdf/", views.audit_document_request, name="audit_document_request"),
     path("<int:pk>/pdf/<int:document_pk>/", views.audit_document, name="audit_document"),
@@ -53,4 +60,9 @@ urlpatterns = [
     path("all/export.xlsx", lists.audit_export, {"scope": "all", "file_format": "xlsx"}, name="audit_export_all_xlsx"),
     path("voices/", lists.voices_list, name="voices_list"),
     path("voices/export.csv", lists.voices_export, name="voices_export_csv"),
+    # Learning actions (audits/action_views.py): mine, my areas', one action, closing it (POST).
+    path("actions/mine/", action_views.action_list, {"scope": "mine"}, name="action_list_mine"),
+    path("actions/area/", action_views.action_list, {"scope": "area"}, name="action_list_area"),
+    path("actions/<int:pk>/", action_views.action_detail, name="action_detail"),
+    path("actions/<int:pk>/close/", action_views.action_close, name="action_close"),
 ]

@@ -1,7 +1,7 @@
 """Audit tool pages: list, preview, draft, edit, publish, retire, export and import."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,9 +15,11 @@ from . import documents, selectors, services, tasks, tool_files
 from .forms import (
     ActionForm,
     AuditFieldsForm,
+    AuditStartForm,
     ConcernForm,
     DisputeForm,
     OversightForm,
+    ParticipantForm,
     QuestionForm,
     ResolveForm,
     SectionForm,
@@ -225,8 +227,30 @@ def _audit_page(request, audit, status=200, **forms):
         "dispute_form": forms.get("dispute_form") or DisputeForm(),
         "resolve_form": forms.get("resolve_form") or ResolveForm(),
         "concern_form": forms.get("concern_form") or ConcernForm(),
+        **_participant_context(request, audit, forms),
     }
     return render(request, "audits/audit_detail.html", context, status=status)
+
+
+def _participant_context(request, audit, forms):
+    """Who works on the audit beside its auditor; for the QA unit, the forms to invite and remove."""
+    manage = can(request.user, Action.START_AUDIT, audit)
+    participants = audit.participants.select_related("person", "invited_by__person")
+    refused = forms.get("remove_form")  # a removal refused (no reason): shown with its error
+    rows = [(p, ReasonForm(prefix=_remove_prefix(p))) for p in participants]
+    rows = [(p, refused if refused is not None and refused.prefix == form.prefix else form) for p, form in rows]
+    may_invite = manage and audit.kind == Audit.Kind.PARTNERSHIP and audit.is_editable
+    return {
+        "participants": rows,
+        "may_invite": may_invite,
+        "may_remove": manage,
+        # A refused invitation is shown with its reason even where no invitation may be made.
+        "participant_form": forms.get("participant_form") or (ParticipantForm(audit=audit) if may_invite else None),
+    }
+
+
+def _remove_prefix(participant) -> str:
+    return f"remove-{participant.pk}"
 
 
 @require(Action.VIEW_AUDITS)
@@ -291,6 +315,46 @@ def audit_concern(request, pk):
     return _audit_change(request, pk, Action.RAISE_CONCERN, ConcernForm, "concern_form", apply)
 
 
+@require(Action.START_AUDIT)
+@require_http_methods(["GET", "HEAD", "POST"])
+def audit_start(request):
+    """The QA unit starts (allocates) an audit; the auditor is told."""
+    form = AuditStartForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        audit = call_service(form, services.audit_create, actor=request.user, **form.cleaned_data)
+        if audit:
+            messages.success(request, f"Audit started. {audit.auditor.full_name} has been told.")
+            return redirect(audit)
+    return render(request, "audits/audit_start.html", {"form": form}, status=422 if form.errors else 200)
+
+
+@require(Action.START_AUDIT)
+@require_POST
+def audit_participant_add(request, pk):
+    audit = selectors.audit_for_page(request.user, Action.START_AUDIT, pk)
+    form = ParticipantForm(request.POST, audit=audit)
+    if form.is_valid():
+        person = form.cleaned_data["person"]
+        if call_service(form, services.participant_add, actor=request.user, audit=audit, person=person):
+            messages.success(request, f"{person.full_name} is invited and has been told.")
+            return redirect(audit)
+    return _audit_page(request, audit, status=422, participant_form=form)
+
+
+@require(Action.START_AUDIT)
+@require_POST
+def audit_participant_remove(request, pk, participant_pk):
+    audit = selectors.audit_for_page(request.user, Action.START_AUDIT, pk)
+    participant = get_object_or_404(audit.participants.select_related("person", "audit"), pk=participant_pk)
+    form = ReasonForm(request.POST, prefix=_remove_prefix(participant))
+    if form.is_valid():
+        reason = form.cleaned_data["reason"]
+        if call_service(form, services.participant_remove, actor=request.user, participant=participant, reason=reason):
+            messages.success(request, f"{participant.person.full_name} no longer works on this audit.")
+            return redirect(audit)
+    return _audit_page(request, audit, status=422, remove_form=form)
+
+
 @require(Action.OVERSEE_AUDIT)
 @require_POST
 def audit_on_record(request, pk):
@@ -349,6 +413,7 @@ def _edit_page(request, audit, answers, fields, conflict=None, status=200):
         "action_form": ActionForm(audit=audit),
         "actions": audit.actions.select_related("owner"),
         "concern_form": ConcernForm(),
+        "may_submit": can(request.user, Action.SUBMIT_AUDIT, audit),
     }
     return render(request, "audits/audit_form.html", context, status=status)
 
@@ -362,6 +427,8 @@ def audit_edit(request, pk):
         return redirect(audit)
     if request.method != "POST":
         return _edit_page(request, audit, *_bound_audit_forms(audit))
+    if not can(request.user, Action.SUBMIT_AUDIT, audit):
+        raise PermissionDenied  # an invited contributor answers (autosave); only the auditor submits
     answers, fields = _bound_audit_forms(audit, request.POST)
     audit, conflict = _save_draft(request, audit, answers, fields)
     if conflict or answers.errors or fields.errors:

@@ -9,8 +9,12 @@ every service area; the others see only the areas they hold a role in. A model t
 in area scoping by naming the field that leads to its service area in `ACCESS_AREA_FIELD`
 (ServiceArea itself is the area); a model of shared reference material that holds nothing
 about children (an audit tool) says so with `ACCESS_SHARED = True` and is seen by anyone
-whose roles grant the action. Workbench apps add their own actions to ROLE_ACTIONS by
-listing them here, so the whole policy stays readable in one file.
+whose roles grant the action. People named on a row see it whatever its area: its fields
+pointing at a Person are listed in `ACCESS_PERSON_FIELDS`, and a relation leading to the people
+linked to a row (the contributors invited to an audit) is named in `ACCESS_PARTICIPANTS`, for
+example "participants__person": everyone that relation reaches sees the row too. Workbench apps
+add their own actions to ROLE_ACTIONS by listing them here, so the whole policy stays readable
+in one file.
 """
 
 from __future__ import annotations
@@ -32,7 +36,9 @@ class Action(StrEnum):
     VIEW_PEOPLE = "view_people"  # the staff directory in scope
     MANAGE_ORGANISATION = "manage_organisation"  # create and change areas, teams, people, roles
     VIEW_AUDITS = "view_audits"  # read audits (scoped: see Audit.ACCESS_* and OBJECT_RULES)
-    EDIT_AUDIT = "edit_audit"  # answer and submit: only the audit's own auditor
+    EDIT_AUDIT = "edit_audit"  # answer a draft: the audit's auditor, or someone invited to it
+    SUBMIT_AUDIT = "submit_audit"  # submit a draft: only the audit's own auditor
+    START_AUDIT = "start_audit"  # start (allocate) an audit, invite and remove its contributors: the QA unit
     RAISE_CONCERN = "raise_concern"  # an immediate safeguarding concern: the auditor or the area's service lead
     OVERSEE_AUDIT = "oversee_audit"  # record oversight, dispute, mark on record: the area's service lead
     RESOLVE_DISPUTE = "resolve_dispute"  # the QA lead decides a disputed grade
@@ -41,6 +47,9 @@ class Action(StrEnum):
     # Lists: everyone who reads audits has "My audits" and "My area's audits" (both through visible()).
     VIEW_ALL_AUDITS = "view_all_audits"  # the "All audits" list: only roles that see every area
     VIEW_VOICES = "view_voices"  # what children and families said, across the audits in the person's areas
+    # Learning actions: everyone who reads audits has "My actions"; "Area actions" lists an area's.
+    VIEW_AREA_ACTIONS = "view_area_actions"  # service leads and practice managers (their areas), cross-area roles
+    CLOSE_ACTION = "close_action"  # done or no longer needed: the action's owner or the area's service lead
 
 
 CROSS_AREA_ROLES = frozenset(
@@ -68,6 +77,8 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.MANAGE_ORGANISATION: {Role.ADMINISTRATOR},
             Action.VIEW_AUDITS: frozenset(Role),
             Action.EDIT_AUDIT: {Role.PRACTICE_MANAGER, Role.PARTNER_AUDITOR, Role.QA_OFFICER, Role.QA_LEAD},
+            Action.SUBMIT_AUDIT: {Role.PRACTICE_MANAGER, Role.PARTNER_AUDITOR, Role.QA_OFFICER, Role.QA_LEAD},
+            Action.START_AUDIT: {Role.QA_OFFICER, Role.QA_LEAD},
             Action.RAISE_CONCERN: {
                 Role.PRACTICE_MANAGER,
                 Role.PARTNER_AUDITOR,
@@ -82,6 +93,9 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.VIEW_ALL_AUDITS: CROSS_AREA_ROLES,
             # The principal social worker's view: cross-area roles, and service leads for their areas.
             Action.VIEW_VOICES: CROSS_AREA_ROLES | {Role.SERVICE_LEAD},
+            Action.VIEW_AREA_ACTIONS: CROSS_AREA_ROLES | {Role.SERVICE_LEAD, Role.PRACTICE_MANAGER},
+            # Anyone may own an action; OBJECT_RULES narrows it to the owner and the area's service lead.
+            Action.CLOSE_ACTION: frozenset(Role),
         }.items()
         if role in roles
     )
@@ -159,7 +173,7 @@ def covers(user, obj: Model) -> bool:
         return True
     if isinstance(obj, Person):
         return obj.memberships.current().filter(service_area_id__in=grant.area_ids).exists()
-    if _is_named_on(grant, obj):
+    if _is_named_on(grant, obj) or _is_participant(grant, obj):
         return True
     area_id = area_id_of(obj)
     return area_id is not None and area_id in grant.area_ids_for(getattr(obj, "ACCESS_AREA_ROLES", None))
@@ -172,15 +186,34 @@ def _is_named_on(grant: Grant, obj: Model) -> bool:
     )
 
 
+def _is_participant(grant: Grant, obj: Model) -> bool:
+    """Does the row's ACCESS_PARTICIPANTS relation reach the person (invited to the audit...)?"""
+    relation = getattr(obj, "ACCESS_PARTICIPANTS", None)
+    if relation is None or grant.person_id is None or obj.pk is None:
+        return False
+    return type(obj)._default_manager.filter(pk=obj.pk, **{relation: grant.person_id}).exists()
+
+
+def roles_granting(action: Action) -> frozenset[Role]:
+    """The roles whose holders may do `action` (before any rule about one object)."""
+    return frozenset(role for role, actions in ROLE_ACTIONS.items() if action in actions)
+
+
 # Rules about one object beyond "is it in the person's areas", per action.
 OBJECT_RULES = {
-    Action.EDIT_AUDIT: lambda grant, audit: audit.auditor_id == grant.person_id,
+    Action.EDIT_AUDIT: lambda grant, audit: audit.auditor_id == grant.person_id or _is_participant(grant, audit),
+    Action.SUBMIT_AUDIT: lambda grant, audit: audit.auditor_id == grant.person_id,
     Action.RAISE_CONCERN: lambda grant, audit: (
         audit.auditor_id == grant.person_id
+        or _is_participant(grant, audit)
         or audit.service_area_id in grant.area_ids_for(frozenset({Role.SERVICE_LEAD}))
     ),
     Action.OVERSEE_AUDIT: lambda grant, audit: (
         audit.service_area_id in grant.area_ids_for(frozenset({Role.SERVICE_LEAD}))
+    ),
+    Action.CLOSE_ACTION: lambda grant, action: (
+        action.owner_id == grant.person_id
+        or action.audit.service_area_id in grant.area_ids_for(frozenset({Role.SERVICE_LEAD}))
     ),
 }
 
@@ -219,6 +252,10 @@ def visible(user, queryset: QuerySet) -> QuerySet:
     condition = Q(**{f"{field}__in": area_ids})
     for person_field in getattr(model, "ACCESS_PERSON_FIELDS", ()):
         condition |= Q(**{f"{person_field}_id": grant.person_id})
+    relation = getattr(model, "ACCESS_PARTICIPANTS", None)
+    if relation is not None:
+        # A subquery, not a join: a row with many participants must still come back once.
+        condition |= Q(pk__in=model._default_manager.filter(**{relation: grant.person_id}).values("pk"))
     return queryset.filter(condition)
 
 

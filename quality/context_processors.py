@@ -9,6 +9,7 @@ NAVIGATION = [
     ("People", "org:person_list", Action.VIEW_PEOPLE),
     ("Audits", "audits:audit_list_area", Action.VIEW_AUDITS),  # the page's tabs lead to "mine" and "all"
     ("Voices", "audits:voices_list", Action.VIEW_VOICES),
+    ("Actions", "audits:action_list_mine", Action.VIEW_AUDITS),  # its tabs lead to "Area actions"
     ("Audit tools", "audits:tool_list", Action.VIEW_TOOLS),
 ]
 

@@ -24,7 +24,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from audits import services as audit_services
-from audits.models import AuditDocument
+from audits.models import AuditDocument, AuditParticipant
 from quality.org.models import Role
 
 from .factories import TeamFactory, person_with_role
@@ -116,6 +116,11 @@ audits:audit_resolve           own     302  403  403  403  403  403  403  403  4
 audits:audit_resolve           other   302  403  403  403  403  403  403  403  405  403  403  403  403
 audits:audit_concern           own     302  403  405  405  403  403  403  405  405  403  403  403  405
 audits:audit_concern           other   302  403  405  405  403  403  403  405  405  403  403  403  405
+audits:audit_start             -       302  403  403  403  403  403  403  200  200  403  403  403  403
+audits:audit_participant_add   own     302  403  403  403  403  403  403  405  405  403  403  403  403
+audits:audit_participant_add   other   302  403  403  403  403  403  403  405  405  403  403  403  403
+audits:audit_participant_remove own    302  403  403  403  403  403  403  405  405  403  403  403  403
+audits:audit_participant_remove other  302  403  403  403  403  403  403  405  405  403  403  403  403
 audits:audit_print             own     302  404  200  200  200  404  200  200  200  200  200  200  404
 audits:audit_print             other   302  404  404  404  404  404  200  200  200  200  200  200  404
 audits:audit_document_request  own     302  405  405  405  405  405  405  405  405  405  405  405  405
@@ -136,6 +141,13 @@ audits:audit_export_all_csv    -       302  403  403  403  403  403  200  200  2
 audits:audit_export_all_xlsx   -       302  403  403  403  403  403  200  200  200  200  200  200  403
 audits:voices_list             -       302  403  403  200  403  403  200  200  200  200  200  200  403
 audits:voices_export_csv       -       302  403  403  200  403  403  200  200  200  200  200  200  403
+
+audits:action_list_mine        -       302  200  200  200  200  200  200  200  200  200  200  200  200
+audits:action_list_area        -       302  403  200  200  403  403  200  200  200  200  200  200  403
+audits:action_detail           own     302  404  200  200  404  404  200  200  200  200  200  200  404
+audits:action_detail           other   302  404  404  404  404  404  200  200  200  200  200  200  404
+audits:action_close            own     302  405  405  405  405  405  405  405  405  405  405  405  405
+audits:action_close            other   302  405  405  405  405  405  405  405  405  405  405  405  405
 """
 
 ANONYMOUS = "anonymous"
@@ -270,6 +282,30 @@ class World:
 
         return self._once("audit", where, make)
 
+    def learning_action(self, where):
+        """An open action from that area's audit, owned by the worker who holds the case."""
+        return self._once(
+            "learning_action",
+            where,
+            lambda: audit_services.action_add(
+                audit=self.audit(where),
+                description="Update the chronology",
+                owner=self.audit(where).case_holder,
+                due_on=timezone.localdate(),
+            ),
+        )
+
+    def participant(self, where):
+        """A partner auditor invited to that area's audit."""
+        return self._once(
+            "participant",
+            where,
+            lambda: AuditParticipant.objects.create(
+                audit=self.audit(where),
+                person=person_with_role(Role.PARTNER_AUDITOR, full_name=f"Partner {where}"),
+            ),
+        )
+
     def document(self, where):
         """A finished PDF of that area's audit (a stand-in file: the matrix is about access, not PDFs)."""
         return self._once(
@@ -332,6 +368,7 @@ URL_KWARGS = {
             "audit_on_record",
             "audit_resolve",
             "audit_concern",
+            "audit_participant_add",
             "audit_print",
             "audit_document_request",
         )
@@ -339,6 +376,12 @@ URL_KWARGS = {
     **{
         f"audits:{name}": lambda world, where: {"pk": world.audit(where).pk, "document_pk": world.document(where).pk}
         for name in ("audit_document", "audit_document_download")
+    },
+    "audits:action_detail": _pk("learning_action"),
+    "audits:action_close": _pk("learning_action"),
+    "audits:audit_participant_remove": lambda world, where: {
+        "pk": world.audit(where).pk,
+        "participant_pk": world.participant(where).pk,
     },
     "audits:part_change": lambda world, where: {"kind": "question", "pk": world.question(where).pk, "change": "up"},
 }

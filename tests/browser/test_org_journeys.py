@@ -96,7 +96,7 @@ def test_practice_manager_sees_only_their_own_area(page: Page, live_server, make
     assert_accessible(page)
     # Only what a practice manager may use: their roles include audit tools but not the staff directory.
     expect(page.locator("#main-nav").get_by_role("link")).to_have_text(
-        ["Home", "Service areas", "Audits", "Audit tools"]
+        ["Home", "Service areas", "Audits", "Actions", "Audit tools"]
     )
     expect(main_nav(page).get_by_role("link", name="People")).to_have_count(0)
 
