@@ -42,6 +42,7 @@ class Action(StrEnum):
     RAISE_CONCERN = "raise_concern"  # an immediate safeguarding concern: the auditor or the area's service lead
     OVERSEE_AUDIT = "oversee_audit"  # record oversight, dispute, mark on record: the area's service lead
     RESOLVE_DISPUTE = "resolve_dispute"  # the QA lead decides a disputed grade
+    VIEW_NOTIFICATIONS = "view_notifications"  # one's own notifications (never anyone else's)
     VIEW_TOOLS = "view_tools"  # read audit tools and preview their versions
     MANAGE_TOOLS = "manage_tools"  # draft, publish, retire, import and export audit tools
     # Lists: everyone who reads audits has "My audits" and "My area's audits" (both through visible()).
@@ -88,6 +89,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             },
             Action.OVERSEE_AUDIT: {Role.SERVICE_LEAD},
             Action.RESOLVE_DISPUTE: {Role.QA_LEAD},
+            Action.VIEW_NOTIFICATIONS: frozenset(Role),
             Action.VIEW_TOOLS: _INTERNAL_ROLES,
             Action.MANAGE_TOOLS: {Role.QA_LEAD, Role.ADMINISTRATOR},
             Action.VIEW_ALL_AUDITS: CROSS_AREA_ROLES,

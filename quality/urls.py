@@ -26,6 +26,8 @@ auth_patterns = [
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("notifications/", views.notification_list, name="notification_list"),
+    path("notifications/read/", views.notifications_mark_read, name="notifications_mark_read"),
     path("accounts/", include(auth_patterns)),
     path("org/", include("quality.org.urls")),
     path("audits/", include("audits.urls")),

@@ -1,8 +1,10 @@
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from audits import selectors as audit_selectors
-from quality.access import Action, can, grant_for
+from quality.access import Action, can, grant_for, require
 from quality.org import selectors as org_selectors
 from quality.org.models import Notification
 
@@ -22,3 +24,17 @@ def home(request):
     if can(request.user, Action.MANAGE_ORGANISATION):
         context["organisation_gaps"] = org_selectors.organisation_gaps()
     return render(request, "core/home.html", context)
+
+
+@require(Action.VIEW_NOTIFICATIONS)
+def notification_list(request):
+    """Everything the portal has told me, newest first; only ever the person's own."""
+    notifications = Notification.objects.filter(recipient=request.user)[:200]
+    return render(request, "core/notification_list.html", {"notifications": notifications})
+
+
+@require(Action.VIEW_NOTIFICATIONS)
+@require_POST
+def notifications_mark_read(request):
+    Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(read_at=timezone.now())
+    return redirect("notification_list")

@@ -40,6 +40,8 @@ password_reset_confirm         -       200  200  200  200  200  200  200  200  2
 password_reset_complete        -       200  200  200  200  200  200  200  200  200  200  200  200  200
 password_change                -       302  200  200  200  200  200  200  200  200  200  200  200  200
 password_change_done           -       302  200  200  200  200  200  200  200  200  200  200  200  200
+notification_list              -       302  200  200  200  200  200  200  200  200  200  200  200  200
+notifications_mark_read        -       302  405  405  405  405  405  405  405  405  405  405  405  405
 
 org:service_area_list          -       302  200  200  200  200  200  200  200  200  200  200  200  403
 org:service_area_create        -       302  403  403  403  403  403  403  403  403  403  200  403  403
