@@ -94,13 +94,7 @@ IMPROVEMENTS = [
 
 
 def _answers(grade: str) -> dict:
-    from .models import AnalysisArea
-
-    answers = {f"{area}-grade": grade for area in AnalysisArea.values}
-    answers |= {
-        f"{area}-evidence": "Evidence seen on the file and discussed with the worker." for area in AnalysisArea.values
-    }
-    return answers
+    return services.seven_area_answers(grade, "Evidence seen on the file and discussed with the worker.")
 
 
 def _demo_audit(number: int, area: ServiceArea, auditor, case_holder, team, state: str, grade: str):

@@ -103,6 +103,12 @@ def default_sections() -> list[dict]:
     ]
 
 
+def seven_area_answers(grade: str, evidence: str) -> dict[str, str]:
+    """Answers to every question of a default_sections() tool: the same grade and evidence for each area."""
+    answers = {f"{area}-grade": grade for area in AnalysisArea.values}
+    return answers | {f"{area}-evidence": evidence for area in AnalysisArea.values}
+
+
 def _check_draft(version: ToolVersion) -> None:
     if not version.is_editable:
         raise ValidationError(VERSION_NOT_DRAFT)

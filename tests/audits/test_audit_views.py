@@ -19,7 +19,7 @@ from audits.messages import (
     DISCUSSION_REQUIRED,
     OVERALL_GRADE_REQUIRED,
 )
-from audits.models import AnalysisArea, Audit, AuditEvent, Dispute, LearningAction
+from audits.models import Audit, AuditEvent, Dispute, LearningAction
 from quality.org.models import Role
 from quality.org.services import service_area_update
 
@@ -82,8 +82,7 @@ def other_audit(people, other_area):
 
 
 def complete_answers(grade="good"):
-    answers = {f"{area}-grade": grade for area in AnalysisArea.values}
-    return answers | {f"{area}-evidence": "Seen in the chronology and the plan." for area in AnalysisArea.values}
+    return services.seven_area_answers(grade, "Seen in the chronology and the plan.")
 
 
 def form_data(audit, answers=None, **fields):

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audits import documents, services
-from audits.models import AnalysisArea, Audit, AuditDocument, Dispute
+from audits.models import Audit, AuditDocument, Dispute
 from audits.tasks import MAX_RETRIES, audit_document_build
 from quality.org.models import Role, ServiceAreaName
 from tests.org.test_tasks import celery_worker, wait_for  # noqa: F401 (celery_worker is a fixture)
@@ -73,8 +73,7 @@ def submitted(audit, people):
         owner=people["worker"],
         due_on=date(2026, 12, 1),
     )
-    answers = {f"{area}-grade": "good" for area in AnalysisArea.values}
-    answers |= {f"{area}-evidence": "Seen in the chronology." for area in AnalysisArea.values}
+    answers = services.seven_area_answers("good", "Seen in the chronology.")
     answers |= {"planning-grade": "requires_improvement", "planning-evidence": PLANNING_FINDING}
     audit = services.audit_save_draft(
         actor=user,

@@ -73,8 +73,7 @@ def new_audit(people, version, reference):
 
 def submitted_audit(people, version, reference, grade="good"):
     audit = new_audit(people, version, reference)
-    answers = {f"{area}-grade": grade for area in AnalysisArea.values}
-    answers |= {f"{area}-evidence": "Seen in the chronology and the plan." for area in AnalysisArea.values}
+    answers = services.seven_area_answers(grade, "Seen in the chronology and the plan.")
     audit = services.audit_save_draft(
         actor=people["manager"].user,
         audit=audit,
