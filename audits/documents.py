@@ -18,6 +18,8 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import dateformat, timezone
 
+from quality.queue import enqueue_on_commit
+
 from . import selectors
 from .models import Audit, AuditDocument, Dispute
 
@@ -116,7 +118,7 @@ def document_request(*, actor, audit: Audit) -> AuditDocument:
     from .tasks import audit_document_build  # the task module imports this one
 
     document = AuditDocument.objects.create(audit=audit, requested_by=actor)
-    transaction.on_commit(lambda: audit_document_build.delay(document.pk))
+    enqueue_on_commit(audit_document_build, document.pk)
     return document
 
 

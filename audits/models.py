@@ -230,6 +230,40 @@ class Audit(models.Model):
     on_record_by = models.ForeignKey("org.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     on_record_at = models.DateTimeField("added to the child's record", null=True, blank=True)
 
+    # The monthly cycle's other deadlines (audits.cycle.cycle_dates): oversight by the 5th and on
+    # the child's record by the 6th of the month after the audit was due.
+    oversight_due_on = models.DateField(null=True, blank=True)
+    record_due_on = models.DateField(null=True, blank=True)
+    case = models.ForeignKey(
+        "audits.Case",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="audits",
+        help_text="The case-list entry audited, when the audit was allocated from the case list.",
+    )
+    reaudit_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reaudits",
+        help_text="The Inadequate audit this re-audit follows up.",
+    )
+    # Set by moderation (moderation.ModerationDecision): the grade the service stands by. The
+    # auditor's overall_grade is never overwritten; pages say which of the two they show.
+    moderated_grade = models.CharField(max_length=24, choices=Grade.choices, blank=True)
+    is_exemplar = models.BooleanField("exemplar for practice forums", default=False)
+    exemplar_note = models.TextField(blank=True)
+    exemplar_marked_by = models.ForeignKey(
+        "org.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    exemplar_marked_at = models.DateTimeField(null=True, blank=True)
+    # Audits brought in from the QA spreadsheet by `import_audits`: their reference in that file
+    # (re-importing it updates the same audit), and the day the file says they were completed.
+    import_reference = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    completed_on = models.DateField(null=True, blank=True)
+
     # Bumped on every save: a save based on an older revision is refused as a conflict.
     revision = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -262,6 +296,15 @@ class Audit(models.Model):
     @property
     def is_graded(self) -> bool:
         return self.kind != self.Kind.REVIEW
+
+    @property
+    def is_imported(self) -> bool:
+        return self.import_reference is not None
+
+    @property
+    def final_grade(self) -> str:
+        """The grade the service stands by: the moderated one where there is one."""
+        return self.moderated_grade or self.overall_grade
 
     @property
     def is_editable(self) -> bool:
@@ -460,3 +503,286 @@ class AuditDocument(models.Model):
     @property
     def download_name(self) -> str:
         return f"audit-{self.audit_id}-case-{self.audit.case_reference}.pdf"
+
+
+# The monthly cycle: the case list, the yearly schedule, allocation, escalations and reminders.
+
+
+class LegalStatus(models.TextChoices):
+    CIN = "cin", "Child in need"
+    CP = "cp", "Child protection"
+    CLA = "cla", "Child looked after"
+    CARE_LEAVER = "care_leaver", "Care leaver"
+    EARLY_HELP = "early_help", "Early help"
+
+
+class CaseImport(models.Model):
+    """One load of the council's case list ('Annex A'): who loaded which file, and what it changed."""
+
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    imported_at = models.DateTimeField(auto_now_add=True)
+    file_name = models.CharField(max_length=255)
+    rows = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    closed = models.PositiveIntegerField(default=0, help_text="Open cases missing from this list, now closed.")
+
+    class Meta:
+        ordering = ["-imported_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Case list of {self.imported_at:%Y-%m-%d}"
+
+
+class Case(models.Model):
+    """A child's open (or once open) case, as the case list last described it. A reference, never a name."""
+
+    child_ref = models.CharField("child reference", max_length=32, unique=True)
+    service_area = models.ForeignKey(ServiceArea, on_delete=models.PROTECT, related_name="cases")
+    team = models.ForeignKey("org.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="cases")
+    worker = models.ForeignKey("org.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="cases_held")
+    manager = models.ForeignKey(
+        "org.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="cases_managed"
+    )
+    legal_status = models.CharField(max_length=12, choices=LegalStatus.choices)
+    open_since = models.DateField()
+    age_band = models.CharField(max_length=20, blank=True)
+    gender = models.CharField(max_length=30, blank=True)
+    ethnicity = models.CharField(max_length=60, blank=True)
+    disability = models.CharField(max_length=60, blank=True)
+    is_open = models.BooleanField(default=True)
+    closed_on = models.DateField(null=True, blank=True, help_text="The day a case list first left it out.")
+    last_import = models.ForeignKey(CaseImport, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    ACCESS_AREA_FIELD = "service_area"
+    ACCESS_AREA_ROLES = frozenset({Role.PRACTICE_MANAGER, Role.SERVICE_LEAD})
+    ACCESS_PERSON_FIELDS = ("worker", "manager")
+
+    class Meta:
+        ordering = ["child_ref"]
+        indexes = [models.Index(fields=["service_area", "is_open"], name="case_area_open")]
+
+    def __str__(self) -> str:
+        return f"Case {self.child_ref}"
+
+    @property
+    def has_disability(self) -> bool:
+        return self.disability.strip().lower() not in ("", "no", "none", "n", "false", "0")
+
+
+class ScheduleEntry(models.Model):
+    """One line of the QA unit's yearly audit schedule: a month's theme, a thematic or partnership
+    audit, a moderation panel, a practice week, a survey or a report date. Holds nothing about
+    children, so every internal role may read it (and subscribe to it as a calendar)."""
+
+    class Kind(models.TextChoices):
+        THEME = "theme", "Monthly audit theme"
+        THEMATIC = "thematic", "Thematic audit"
+        PARTNERSHIP = "partnership", "Partnership audit"
+        PANEL = "panel", "Moderation panel"
+        PRACTICE_WEEK = "practice_week", "Practice week"
+        SURVEY = "survey", "Survey"
+        REPORT = "report", "Report due"
+        OTHER = "other", "Other"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    title = models.CharField(max_length=200)
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True, help_text="Leave empty for a single day.")
+    starts_at = models.TimeField(null=True, blank=True, help_text="For a meeting such as a panel.")
+    ends_at = models.TimeField(null=True, blank=True)
+    audit_kind = models.CharField(
+        max_length=20, choices=Audit.Kind.choices, blank=True, help_text="Which audits a theme applies to."
+    )
+    completed_by = models.CharField(max_length=300, blank=True, help_text="Who completes it, as the schedule says.")
+    service_areas = models.ManyToManyField(
+        ServiceArea, blank=True, related_name="schedule_entries", help_text="Leave empty for every area."
+    )
+    # What allocation prefers for a theme: cases with these legal statuses, and with a disability.
+    legal_statuses = models.JSONField(default=list, blank=True)
+    prefers_disability = models.BooleanField(default=False)
+    notes = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    ACCESS_SHARED = True
+
+    class Meta:
+        ordering = ["starts_on", "starts_at", "pk"]
+        verbose_name_plural = "schedule entries"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=models.F("starts_on")),
+                name="schedule_entry_dates",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CalendarSubscription(models.Model):
+    """A person's secret address for the schedule's iCalendar feed (Outlook cannot sign in)."""
+
+    person = models.OneToOneField("org.Person", on_delete=models.CASCADE, related_name="calendar_subscription")
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Calendar feed of person {self.person_id}"
+
+
+class Allocation(models.Model):
+    """One month's allocation round: proposed (on the 3rd, or on demand), reviewed by QA, distributed."""
+
+    class State(models.TextChoices):
+        PROPOSED = "proposed", "Proposed, awaiting QA review"
+        DISTRIBUTED = "distributed", "Distributed"
+
+    month = models.DateField(unique=True, help_text="The first day of the month allocated.")
+    state = models.CharField(max_length=12, choices=State.choices, default=State.PROPOSED)
+    theme = models.ForeignKey(ScheduleEntry, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Empty when the scheduled job proposed it.",
+    )
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    distributed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    distributed_at = models.DateTimeField(null=True, blank=True)
+
+    ACCESS_SHARED = True  # read only by the QA unit, whose roles see every area (MANAGE_ALLOCATION)
+
+    class Meta:
+        ordering = ["-month"]
+
+    def __str__(self) -> str:
+        return f"Allocation for {self.month:%B %Y}"
+
+
+class AllocationItem(models.Model):
+    """One case proposed for one auditor in a month's allocation. Removing an item keeps it, with why."""
+
+    allocation = models.ForeignKey(Allocation, on_delete=models.CASCADE, related_name="items")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="allocation_items")
+    auditor = models.ForeignKey("org.Person", on_delete=models.PROTECT, related_name="allocation_items")
+    reason = models.CharField(max_length=300, help_text="Why this case: the theme it fits, or QA's reason.")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Empty when the portal proposed it.",
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_reason = models.CharField(max_length=300, blank=True)
+    audit = models.OneToOneField(Audit, null=True, blank=True, on_delete=models.PROTECT, related_name="allocation_item")
+
+    ACCESS_SHARED = True  # as Allocation
+
+    class Meta:
+        ordering = ["allocation", "auditor", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                "allocation", "case", condition=models.Q(removed_at__isnull=True), name="allocation_case_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Case {self.case_id} for person {self.auditor_id}"
+
+
+class Escalation(models.Model):
+    """The chain of deadlines an audit's grade starts.
+
+    Inadequate: QA moderates the grade; if it stands the audit is escalated to the head of
+    service and service lead, an update is due in 3 days and another after a week, and the case
+    is re-audited a month later. Requires Improvement: the service lead owns remedial actions
+    by a deadline. Due dates live here, in the database; a daily job acts on those that fall due.
+    """
+
+    class Kind(models.TextChoices):
+        INADEQUATE = "inadequate", "Inadequate grade"
+        REMEDIAL = "remedial", "Requires Improvement: remedial actions"
+
+    class Stage(models.TextChoices):
+        AWAITING_MODERATION = "awaiting_moderation", "Awaiting QA moderation"
+        ESCALATED = "escalated", "Escalated"
+        CLOSED = "closed", "Closed"
+        WITHDRAWN = "withdrawn", "Withdrawn (grade changed by moderation)"
+
+    audit = models.ForeignKey(Audit, on_delete=models.PROTECT, related_name="escalations")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    stage = models.CharField(max_length=20, choices=Stage.choices)
+    opened_at = models.DateTimeField(auto_now_add=True)
+    confirmed_by = models.ForeignKey("org.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    first_update_due = models.DateField(null=True, blank=True)
+    first_update_at = models.DateTimeField(null=True, blank=True)
+    second_update_due = models.DateField(null=True, blank=True)
+    second_update_at = models.DateTimeField(null=True, blank=True)
+    reaudit_due_on = models.DateField(null=True, blank=True)
+    reaudit = models.OneToOneField(
+        Audit, null=True, blank=True, on_delete=models.PROTECT, related_name="escalation_followed_up"
+    )
+    remedial_due_on = models.DateField(null=True, blank=True)
+    closed_by = models.ForeignKey("org.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closing_note = models.TextField(blank=True)
+
+    ACCESS_AREA_FIELD = "audit__service_area"
+    ACCESS_AREA_ROLES = frozenset({Role.SERVICE_LEAD, Role.PRACTICE_MANAGER})
+
+    class Meta:
+        ordering = ["-opened_at", "-pk"]
+        constraints = [models.UniqueConstraint("audit", "kind", name="escalation_one_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} escalation of audit {self.audit_id}"
+
+
+class EscalationUpdate(models.Model):
+    """An update recorded on an escalation (the 3-day or one-week update, remedial progress, a note)."""
+
+    class Step(models.TextChoices):
+        FIRST = "first", "Update within 3 days"
+        SECOND = "second", "Update after a week"
+        REMEDIAL = "remedial", "Remedial actions"
+        NOTE = "note", "Note"
+
+    escalation = models.ForeignKey(Escalation, on_delete=models.PROTECT, related_name="updates")
+    step = models.CharField(max_length=10, choices=Step.choices)
+    text = models.TextField()
+    recorded_by = models.ForeignKey("org.Person", on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["recorded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_step_display()} on escalation {self.escalation_id}"
+
+
+class SentReminder(models.Model):
+    """A reminder already sent, so a job that runs twice (or again after a crash) never sends it twice.
+
+    `key` names the thing and the deadline, e.g. "audit:12:due_on:2026-11-28:before"."""
+
+    key = models.CharField(max_length=120, unique=True)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.key

@@ -29,3 +29,9 @@ def purge_old_audit_documents() -> int:
     removed = documents.documents_purge()
     logger.info("purged %s old audit documents", removed)
     return removed
+
+
+# -- allocation tasks --
+
+
+# -- deadline, reminder and escalation tasks --

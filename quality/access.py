@@ -51,6 +51,17 @@ class Action(StrEnum):
     # Learning actions: everyone who reads audits has "My actions"; "Area actions" lists an area's.
     VIEW_AREA_ACTIONS = "view_area_actions"  # service leads and practice managers (their areas), cross-area roles
     CLOSE_ACTION = "close_action"  # done or no longer needed: the action's owner or the area's service lead
+    # The monthly cycle (issue 4).
+    VIEW_CASES = "view_cases"  # the case list (references only), scoped to the person's areas
+    IMPORT_CASES = "import_cases"  # load the council's case list: the QA unit and administrators
+    VIEW_SCHEDULE = "view_schedule"  # the year's audit schedule and its calendar feed: every internal role
+    MANAGE_SCHEDULE = "manage_schedule"  # add, change and remove schedule entries: the QA unit and administrators
+    MANAGE_ALLOCATION = "manage_allocation"  # propose, review and distribute a month's allocation: the QA unit
+    VIEW_OVERDUE = "view_overdue"  # overdue audits, oversight and records: QA, cross-area roles, service leads
+    VIEW_ESCALATIONS = "view_escalations"  # the escalations board: as VIEW_OVERDUE
+    CONFIRM_ESCALATION = "confirm_escalation"  # QA moderates an Inadequate grade: confirm or change it
+    UPDATE_ESCALATION = "update_escalation"  # record the 3-day / one-week / remedial updates: the area's service lead
+    MARK_EXEMPLAR = "mark_exemplar"  # a Good or Outstanding audit as an exemplar: the area's service lead, QA
 
 
 CROSS_AREA_ROLES = frozenset(
@@ -65,6 +76,7 @@ CROSS_AREA_ROLES = frozenset(
 )
 
 _INTERNAL_ROLES = frozenset(Role) - {Role.PARTNER_AUDITOR}
+_QA_UNIT = frozenset({Role.QA_OFFICER, Role.QA_LEAD})
 _OVERSIGHT_ROLES = frozenset(
     {Role.SERVICE_LEAD, Role.HEAD_OF_SERVICE, Role.QA_OFFICER, Role.QA_LEAD, Role.SENIOR_LEADER, Role.ADMINISTRATOR}
 )
@@ -98,6 +110,16 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.VIEW_AREA_ACTIONS: CROSS_AREA_ROLES | {Role.SERVICE_LEAD, Role.PRACTICE_MANAGER},
             # Anyone may own an action; OBJECT_RULES narrows it to the owner and the area's service lead.
             Action.CLOSE_ACTION: frozenset(Role),
+            Action.VIEW_CASES: CROSS_AREA_ROLES | {Role.PRACTICE_MANAGER, Role.SERVICE_LEAD},
+            Action.IMPORT_CASES: _QA_UNIT | {Role.ADMINISTRATOR},
+            Action.VIEW_SCHEDULE: _INTERNAL_ROLES,
+            Action.MANAGE_SCHEDULE: _QA_UNIT | {Role.ADMINISTRATOR},
+            Action.MANAGE_ALLOCATION: _QA_UNIT,
+            Action.VIEW_OVERDUE: CROSS_AREA_ROLES | {Role.SERVICE_LEAD},
+            Action.VIEW_ESCALATIONS: CROSS_AREA_ROLES | {Role.SERVICE_LEAD},
+            Action.CONFIRM_ESCALATION: _QA_UNIT,
+            Action.UPDATE_ESCALATION: {Role.SERVICE_LEAD},
+            Action.MARK_EXEMPLAR: _QA_UNIT | {Role.SERVICE_LEAD},
         }.items()
         if role in roles
     )
@@ -212,6 +234,12 @@ OBJECT_RULES = {
     ),
     Action.OVERSEE_AUDIT: lambda grant, audit: (
         audit.service_area_id in grant.area_ids_for(frozenset({Role.SERVICE_LEAD}))
+    ),
+    Action.UPDATE_ESCALATION: lambda grant, escalation: (
+        escalation.audit.service_area_id in grant.area_ids_for(frozenset({Role.SERVICE_LEAD}))
+    ),
+    Action.MARK_EXEMPLAR: lambda grant, audit: (
+        bool(grant.roles & _QA_UNIT) or audit.service_area_id in grant.area_ids_for(frozenset({Role.SERVICE_LEAD}))
     ),
     Action.CLOSE_ACTION: lambda grant, action: (
         action.owner_id == grant.person_id

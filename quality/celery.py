@@ -24,4 +24,22 @@ app.conf.beat_schedule = {
         "task": "audits.tasks.purge_old_audit_documents",
         "schedule": crontab(hour=3, minute=30),
     },
+    # The monthly cycle. Each job runs daily and reads its due dates from the database, so a day
+    # missed while Redis or the worker was down is caught up the next time it runs; each is
+    # idempotent, so running twice changes nothing.
+    # 06:00: on or after the 3rd, propose the month's allocation if it has not been proposed.
+    "propose-monthly-allocation": {
+        "task": "audits.tasks.propose_monthly_allocation",
+        "schedule": crontab(hour=6, minute=0),
+    },
+    # 06:30: escalation deadlines: allocate the re-audits that fall due, flag late updates.
+    "run-escalation-deadlines": {
+        "task": "audits.tasks.run_escalation_deadlines",
+        "schedule": crontab(hour=6, minute=30),
+    },
+    # 07:00: reminders before and on each cycle deadline (audit, oversight, record, escalation updates).
+    "send-cycle-reminders": {
+        "task": "audits.tasks.send_cycle_reminders",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }

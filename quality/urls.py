@@ -31,5 +31,10 @@ urlpatterns = [
     path("accounts/", include(auth_patterns)),
     path("org/", include("quality.org.urls")),
     path("audits/", include("audits.urls")),
+    # The monthly cycle (issue 4): the case list, the schedule, allocation, deadlines and escalations.
+    path("cases/", include("audits.case_urls")),
+    path("schedule/", include("audits.schedule_urls")),
+    path("allocation/", include("audits.allocation_urls")),
+    path("escalations/", include("audits.escalation_urls")),
     path("django-admin/", admin.site.urls),
 ]

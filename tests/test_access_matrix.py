@@ -9,6 +9,7 @@ so a wrong rule there shows up here. Reading it:
 - `object`: `-` for a page without an object; `own` / `other` for a page about an object (service
   area, team, person holding a role only in that area, membership, audit tool and its parts) in
   the own or in the other service area.
+- Lines starting with # are headings.
 - 302: sent to sign in; 200: page shown; 403: the role may not; 404: the object is outside the
   person's service areas; 405: the page only takes POST.
 
@@ -150,6 +151,11 @@ audits:action_detail           own     302  404  200  200  404  404  200  200  2
 audits:action_detail           other   302  404  404  404  404  404  200  200  200  200  200  200  404
 audits:action_close            own     302  405  405  405  405  405  405  405  405  405  405  405  405
 audits:action_close            other   302  405  405  405  405  405  405  405  405  405  405  405  405
+
+# -- the case list --
+# -- the audit schedule --
+# -- allocation --
+# -- deadlines, overdue lists, escalations, exemplars --
 """
 
 ANONYMOUS = "anonymous"
@@ -179,7 +185,7 @@ BOGUS_RESET = {"uidb64": "Ym9ndXM", "token": "bogus-token"}
 
 
 def parse_matrix(text: str) -> tuple[list[str], dict[tuple[str, str], dict[str, int]]]:
-    lines = [line.split() for line in text.strip().splitlines() if line.strip()]
+    lines = [line.split() for line in text.strip().splitlines() if line.strip() and not line.startswith("#")]
     header, rows = lines[0], lines[1:]
     assert header[:3] == ["url", "name", "object"], header
     columns = header[3:]
@@ -308,6 +314,11 @@ class World:
             ),
         )
 
+    # -- World objects of the monthly cycle: the case list --
+    # -- World objects of the monthly cycle: the audit schedule --
+    # -- World objects of the monthly cycle: allocation --
+    # -- World objects of the monthly cycle: escalations --
+
     def document(self, where):
         """A finished PDF of that area's audit (a stand-in file: the matrix is about access, not PDFs)."""
         return self._once(
@@ -386,6 +397,10 @@ URL_KWARGS = {
         "participant_pk": world.participant(where).pk,
     },
     "audits:part_change": lambda world, where: {"kind": "question", "pk": world.question(where).pk, "change": "up"},
+    # -- the case list --
+    # -- the audit schedule --
+    # -- allocation --
+    # -- deadlines, overdue lists, escalations, exemplars --
 }
 
 

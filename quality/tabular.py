@@ -1,0 +1,182 @@
+"""Reading spreadsheet uploads (CSV or XLSX) for the imports, with every problem tied to a row.
+
+Every import in the portal (the case list, the audit history, later the KPI values) follows the
+same rules: read the whole file, check every row, and if any row is wrong refuse the whole file
+with a list of (row number, column, reason), saving nothing. This module does the reading and the
+shared parsing of cells; each import checks its own columns.
+
+Row numbers are the ones a person sees in Excel: the header is row 1, the first data row is 2.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+MAX_ROWS = 200_000  # a case list is ~20,000 rows; anything far bigger is the wrong file
+HEADER_ROW = 1
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # as numbered in the spreadsheet (header = 1); 0 for a problem with the whole file
+    column: str  # the column's header, or "" for the whole row / file
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"row {self.row}" if self.row else "file"
+        return f"{where}, {self.column}: {self.reason}" if self.column else f"{where}: {self.reason}"
+
+
+class ImportRefused(Exception):
+    """The file was refused and nothing was saved; `errors` says why, row by row."""
+
+    def __init__(self, errors: Iterable[RowError]):
+        self.errors = sorted(errors, key=lambda error: (error.row, error.column))
+        super().__init__(f"{len(self.errors)} problem(s) in the file; nothing was imported")
+
+
+@dataclass
+class Sheet:
+    """The rows of a file as dicts keyed by lower-case header, each with its spreadsheet row number."""
+
+    columns: list[str]
+    rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+
+
+def read_sheet(content: bytes, file_name: str, *, required: Iterable[str], optional: Iterable[str] = ()) -> Sheet:
+    """Read a CSV or XLSX file. Refuses it (ImportRefused) if it cannot be read, if a required
+    column is missing, or if it has a column nobody asked for (probably a misspelling)."""
+    suffix = Path(file_name).suffix.lower()
+    if suffix == ".xlsx":
+        table = _xlsx_table(content)
+    elif suffix in (".csv", ".txt"):
+        table = _csv_table(content)
+    else:
+        raise ImportRefused([RowError(0, "", "the file must be a CSV (.csv) or an Excel workbook (.xlsx)")])
+    if not table:
+        raise ImportRefused([RowError(0, "", "the file is empty")])
+    header = [cell.strip().lower() for cell in table[0]]
+    required, known = list(required), set(required) | set(optional)
+    errors = [RowError(HEADER_ROW, name, "this column is missing") for name in required if name not in header]
+    errors += [
+        RowError(HEADER_ROW, name, "unknown column (the columns are: " + ", ".join([*required, *optional]) + ")")
+        for name in header
+        if name and name not in known
+    ]
+    if len(set(header)) != len(header):
+        errors.append(RowError(HEADER_ROW, "", "a column appears twice"))
+    if len(table) - 1 > MAX_ROWS:
+        errors.append(RowError(0, "", f"the file has more than {MAX_ROWS:,} rows"))
+    if errors:
+        raise ImportRefused(errors)
+    sheet = Sheet(columns=header)
+    for number, cells in zip(table.row_numbers[1:], table[1:], strict=True):
+        padded = [*cells, *[""] * (len(header) - len(cells))]
+        sheet.rows.append((number, {name: padded[i].strip() for i, name in enumerate(header) if name}))
+    return sheet
+
+
+class _Table(list):
+    """A list of rows that remembers each row's number in the original file (blank rows skipped)."""
+
+    row_numbers: list[int]
+
+
+def _numbered(rows: Iterable[list[str]]) -> _Table:
+    table = _Table()
+    table.row_numbers = []
+    for number, row in enumerate(rows, start=1):
+        if any(cell.strip() for cell in row):
+            table.append(row)
+            table.row_numbers.append(number)
+    return table
+
+
+def _csv_table(content: bytes) -> _Table:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = content.decode("cp1252")  # Excel's "CSV" on Windows
+        except UnicodeDecodeError as error:
+            raise ImportRefused([RowError(0, "", "the file is not readable text (save it as CSV UTF-8)")]) from error
+    return _numbered(csv.reader(io.StringIO(text)))
+
+
+def _xlsx_table(content: bytes) -> _Table:
+    from openpyxl import load_workbook  # imported here: only XLSX uploads pay for it
+
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a damaged or mislabelled file
+        raise ImportRefused([RowError(0, "", "the file is not a readable Excel workbook (.xlsx)")]) from error
+    try:
+        sheet = workbook.worksheets[0]
+        return _numbered([_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True))
+    finally:
+        workbook.close()
+
+
+def _cell_text(value) -> str:
+    """Excel cells as the text a person would type: dates as ISO, whole numbers without '.0'."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+# Shared cell parsers: each returns the value, or raises ValueError with a reason a person can act on.
+
+_DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+
+
+def parse_date(text: str) -> date:
+    """ISO (2023-01-31) or UK day-first (31/01/2023)."""
+    text = text.strip()
+    match = _DMY.match(text)
+    try:
+        if match:
+            day, month, year = (int(part) for part in match.groups())
+            return date(year, month, day)
+        return date.fromisoformat(text[:10]) if re.match(r"^\d{4}-\d{2}-\d{2}", text) else _bad_date(text)
+    except ValueError as error:
+        raise ValueError(f"'{text}' is not a real date (use YYYY-MM-DD or DD/MM/YYYY)") from error
+
+
+def _bad_date(text: str) -> date:
+    raise ValueError(f"'{text}' is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
+
+
+def parse_month(text: str) -> date:
+    """'2023-11' as the first day of that month."""
+    match = re.match(r"^(\d{4})-(\d{2})$", text.strip())
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise ValueError(f"'{text}' is not a month (use YYYY-MM)")
+    return date(int(match.group(1)), int(match.group(2)), 1)
+
+
+def parse_yes_no(text: str) -> bool | None:
+    """'yes' / 'no' (y/n, true/false) or blank for not recorded."""
+    value = text.strip().lower()
+    if value == "":
+        return None
+    if value in ("yes", "y", "true", "1"):
+        return True
+    if value in ("no", "n", "false", "0"):
+        return False
+    raise ValueError(f"'{text}' must be yes, no or blank")
+
+
+def errors_as_text(errors: Iterable[RowError]) -> str:
+    return "\n".join(str(error) for error in errors)
