@@ -18,6 +18,7 @@ from quality.org.models import Membership, Person, Role, ServiceArea, Team
 from quality.org.notify import notify
 from quality.org.services import change_record
 
+from .cycle import cycle_for_due_date
 from .messages import (
     ACTION_CLOSE_STATUS,
     ACTION_NOT_OPEN,
@@ -381,6 +382,9 @@ def audit_create(
         period_end=period_end,
         tool_version=tool_version,
         due_on=due_on,
+        # The rest of the cycle follows from the day the audit is due (audits/cycle.py).
+        oversight_due_on=cycle_for_due_date(due_on).oversight_due if due_on else None,
+        record_due_on=cycle_for_due_date(due_on).record_due if due_on else None,
     )
     _event(audit, actor, "state", "", Audit.State.DRAFT)
     due = f" It is due by {due_on:%-d %B %Y}." if due_on else ""
