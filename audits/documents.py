@@ -145,6 +145,17 @@ def document_generate(*, document_id: int) -> AuditDocument | None:
     return document
 
 
+STRANDED_AFTER = timedelta(minutes=5)
+
+
+def documents_stranded(*, older_than: timedelta = STRANDED_AFTER) -> list[int]:
+    """Documents still queued long after they were asked for: their task never reached a worker
+    (Redis was down when the page queued it) or was lost. The periodic sweep builds them."""
+    cutoff = timezone.now() - older_than
+    queued = AuditDocument.objects.filter(state=AuditDocument.State.QUEUED, requested_at__lt=cutoff)
+    return list(queued.order_by("requested_at").values_list("pk", flat=True)[:100])
+
+
 def document_fail(*, document_id: int) -> None:
     """Give up on a document the worker could not build; the page then offers to try again."""
     AuditDocument.objects.filter(pk=document_id, state=AuditDocument.State.QUEUED).update(

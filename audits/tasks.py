@@ -25,6 +25,20 @@ def audit_document_build(self, document_id: int) -> None:
 
 
 @shared_task
+def build_stranded_documents() -> int:
+    """Build the PDFs whose own task never ran (queued while Redis was down); each is locked while built,
+    so a document its own task is building at the same moment is built once."""
+    built = 0
+    for document_id in documents.documents_stranded():
+        try:
+            built += documents.document_generate(document_id=document_id) is not None
+        except Exception:
+            logger.exception("audit document %s: the sweep could not build it", document_id)
+            documents.document_fail(document_id=document_id)
+    return built
+
+
+@shared_task
 def purge_old_audit_documents() -> int:
     removed = documents.documents_purge()
     logger.info("purged %s old audit documents", removed)

@@ -24,6 +24,11 @@ app.conf.beat_schedule = {
         "task": "audits.tasks.purge_old_audit_documents",
         "schedule": crontab(hour=3, minute=30),
     },
+    # Every 10 minutes: PDFs asked for while Redis was down (their task never queued) are built now.
+    "build-stranded-audit-documents": {
+        "task": "audits.tasks.build_stranded_documents",
+        "schedule": crontab(minute="*/10"),
+    },
     # The monthly cycle. Each job runs daily and reads its due dates from the database, so a day
     # missed while Redis or the worker was down is caught up the next time it runs; each is
     # idempotent, so running twice changes nothing.

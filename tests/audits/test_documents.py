@@ -15,10 +15,11 @@ from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from audits import documents, services
 from audits.models import Audit, AuditDocument, Dispute
-from audits.tasks import MAX_RETRIES, audit_document_build
+from audits.tasks import MAX_RETRIES, audit_document_build, build_stranded_documents
 from quality.org.models import Role, ServiceAreaName
 from tests.org.test_tasks import celery_worker, wait_for  # noqa: F401 (celery_worker is a fixture)
 
@@ -345,6 +346,33 @@ def test_asking_for_a_pdf_adds_a_queued_document_and_queues_the_build_after_comm
             callback()
         queue.assert_called_once_with(document.pk)
         render.assert_not_called()
+
+
+def test_asking_for_a_pdf_while_redis_is_down_still_answers_and_the_sweep_builds_it_later(
+    client, audit, people, django_capture_on_commit_callbacks
+):
+    client.force_login(people["lead"].user)
+    url = reverse("audits:audit_document_request", args=[audit.pk])
+    down = OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    with (
+        patch("audits.tasks.audit_document_build.delay", side_effect=down) as queue,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = client.post(url)
+
+    queue.assert_called_once()
+    document = AuditDocument.objects.get()
+    assert response.status_code == 302 and document.state == AuditDocument.State.QUEUED
+    assert documents.documents_stranded() == []  # not yet: its own task may still come
+
+    AuditDocument.objects.filter(pk=document.pk).update(requested_at=timezone.now() - timedelta(minutes=6))
+    assert documents.documents_stranded() == [document.pk]
+    with patch("audits.documents.render_pdf", return_value=STUB_PDF):
+        assert build_stranded_documents() == 1
+        assert build_stranded_documents() == 0  # safe to run again
+    document.refresh_from_db()
+    assert document.state == AuditDocument.State.READY and stored(document) == STUB_PDF
 
 
 def test_asking_for_a_pdf_without_the_csrf_token_is_refused(audit, people):
