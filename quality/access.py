@@ -62,6 +62,11 @@ class Action(StrEnum):
     CONFIRM_ESCALATION = "confirm_escalation"  # QA moderates an Inadequate grade: confirm or change it
     UPDATE_ESCALATION = "update_escalation"  # record the 3-day / one-week / remedial updates: the area's service lead
     MARK_EXEMPLAR = "mark_exemplar"  # a Good or Outstanding audit as an exemplar: the area's service lead, QA
+    # Moderation (issue 5): moderators and the QA unit only.
+    MANAGE_PANELS = "manage_panels"  # plan panels, draw and adjust dip samples, conclude: the QA unit
+    MODERATE = "moderate"  # take part in a panel and record moderated grades: moderators and the QA unit
+    VIEW_MODERATION = "view_moderation"  # panels, outcomes, agreement and kappa: moderators and the QA unit
+    VIEW_CALIBRATION = "view_calibration"  # per-auditor moderation record: QA, and the auditor's service leads
 
 
 CROSS_AREA_ROLES = frozenset(
@@ -120,6 +125,11 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.CONFIRM_ESCALATION: _QA_UNIT,
             Action.UPDATE_ESCALATION: {Role.SERVICE_LEAD},
             Action.MARK_EXEMPLAR: _QA_UNIT | {Role.SERVICE_LEAD},
+            Action.MANAGE_PANELS: _QA_UNIT,
+            Action.MODERATE: _QA_UNIT | {Role.MODERATOR},
+            Action.VIEW_MODERATION: _QA_UNIT | {Role.MODERATOR},
+            # An auditor's line managers are the service leads of the areas they audit in (OBJECT_RULES).
+            Action.VIEW_CALIBRATION: _QA_UNIT | {Role.SERVICE_LEAD},
         }.items()
         if role in roles
     )
@@ -240,6 +250,12 @@ OBJECT_RULES = {
     ),
     Action.MARK_EXEMPLAR: lambda grant, audit: (
         bool(grant.roles & _QA_UNIT) or audit.service_area_id in grant.area_ids_for(frozenset({Role.SERVICE_LEAD}))
+    ),
+    Action.VIEW_CALIBRATION: lambda grant, auditor: (
+        bool(grant.roles & _QA_UNIT)
+        or auditor.memberships.current()
+        .filter(service_area_id__in=grant.area_ids_for(frozenset({Role.SERVICE_LEAD})))
+        .exists()
     ),
     Action.CLOSE_ACTION: lambda grant, action: (
         action.owner_id == grant.person_id

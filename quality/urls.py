@@ -36,5 +36,6 @@ urlpatterns = [
     path("schedule/", include("audits.schedule_urls")),
     path("allocation/", include("audits.allocation_urls")),
     path("escalations/", include("audits.escalation_urls")),
+    path("moderation/", include("moderation.urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -1,0 +1,8 @@
+"""Moderation's pages: panels and their samples (panel_urls), outcomes and agreement (outcome_urls)."""
+
+from .outcome_urls import urlpatterns as outcome_patterns
+from .panel_urls import urlpatterns as panel_patterns
+
+app_name = "moderation"
+
+urlpatterns = panel_patterns + outcome_patterns
