@@ -67,6 +67,12 @@ class Action(StrEnum):
     MODERATE = "moderate"  # take part in a panel and record moderated grades: moderators and the QA unit
     VIEW_MODERATION = "view_moderation"  # panels, outcomes, agreement and kappa: moderators and the QA unit
     VIEW_CALIBRATION = "view_calibration"  # per-auditor moderation record: QA, and the auditor's service leads
+    # The KPI scorecard (issue 6).
+    VIEW_SCORECARD = "view_scorecard"  # the scorecard, indicator pages, exports and packs: managers and leaders
+    MANAGE_INDICATORS = "manage_indicators"  # the indicator catalogue and its yearly targets: performance officers
+    LOAD_KPI_VALUES = "load_kpi_values"  # upload a month's values: performance officers
+    WRITE_COMMENTARY = "write_commentary"  # a month's commentary: the indicator's lead or a performance officer
+    LOCK_MONTH = "lock_month"  # lock a month when its pack is final: performance officers
 
 
 CROSS_AREA_ROLES = frozenset(
@@ -130,6 +136,12 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.VIEW_MODERATION: _QA_UNIT | {Role.MODERATOR},
             # An auditor's line managers are the service leads of the areas they audit in (OBJECT_RULES).
             Action.VIEW_CALIBRATION: _QA_UNIT | {Role.SERVICE_LEAD},
+            Action.VIEW_SCORECARD: _INTERNAL_ROLES - {Role.PRACTITIONER},
+            Action.MANAGE_INDICATORS: {Role.PERFORMANCE_OFFICER, Role.ADMINISTRATOR},
+            Action.LOAD_KPI_VALUES: {Role.PERFORMANCE_OFFICER},
+            # Anyone may lead an indicator; OBJECT_RULES narrows it to the lead and performance officers.
+            Action.WRITE_COMMENTARY: _INTERNAL_ROLES,
+            Action.LOCK_MONTH: {Role.PERFORMANCE_OFFICER},
         }.items()
         if role in roles
     )
@@ -256,6 +268,10 @@ OBJECT_RULES = {
         or auditor.memberships.current()
         .filter(service_area_id__in=grant.area_ids_for(frozenset({Role.SERVICE_LEAD})))
         .exists()
+    ),
+    Action.WRITE_COMMENTARY: lambda grant, indicator: (
+        Role.PERFORMANCE_OFFICER in grant.roles
+        or (grant.person_id is not None and indicator.lead_id == grant.person_id)
     ),
     Action.CLOSE_ACTION: lambda grant, action: (
         action.owner_id == grant.person_id

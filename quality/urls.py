@@ -37,5 +37,6 @@ urlpatterns = [
     path("allocation/", include("audits.allocation_urls")),
     path("escalations/", include("audits.escalation_urls")),
     path("moderation/", include("moderation.urls")),
+    path("performance/", include("performance.urls")),
     path("django-admin/", admin.site.urls),
 ]
