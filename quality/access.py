@@ -73,6 +73,10 @@ class Action(StrEnum):
     LOAD_KPI_VALUES = "load_kpi_values"  # upload a month's values: performance officers
     WRITE_COMMENTARY = "write_commentary"  # a month's commentary: the indicator's lead or a performance officer
     LOCK_MONTH = "lock_month"  # lock a month when its pack is final: performance officers
+    # Audit analysis reports (issue 7).
+    VIEW_REPORTS = "view_reports"  # published reports and their downloads; service leads see their areas' sections
+    MANAGE_REPORTS = "manage_reports"  # generate, edit, publish and correct reports: the QA lead
+    MANAGE_PRACTICE_THEMES = "manage_practice_themes"  # the practice themes counted in narratives: QA lead, admin
 
 
 CROSS_AREA_ROLES = frozenset(
@@ -142,6 +146,10 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             # Anyone may lead an indicator; OBJECT_RULES narrows it to the lead and performance officers.
             Action.WRITE_COMMENTARY: _INTERNAL_ROLES,
             Action.LOCK_MONTH: {Role.PERFORMANCE_OFFICER},
+            Action.VIEW_REPORTS: _QA_UNIT
+            | {Role.HEAD_OF_SERVICE, Role.SENIOR_LEADER, Role.READ_ONLY, Role.SERVICE_LEAD, Role.ADMINISTRATOR},
+            Action.MANAGE_REPORTS: {Role.QA_LEAD},
+            Action.MANAGE_PRACTICE_THEMES: {Role.QA_LEAD, Role.ADMINISTRATOR},
         }.items()
         if role in roles
     )

@@ -42,6 +42,12 @@ app.conf.beat_schedule = {
         "task": "audits.tasks.run_escalation_deadlines",
         "schedule": crontab(hour=6, minute=30),
     },
+    # 05:00: audit analysis reports whose day has come (monthly on the 9th; quarterly on 6 Jan, Apr,
+    # Jul and Oct; annual year to date on 1 December and in full on 6 January), caught up if missed.
+    "generate-due-reports": {
+        "task": "quality.reports.tasks.generate_due_reports",
+        "schedule": crontab(hour=5, minute=0),
+    },
     # 07:00: reminders before and on each cycle deadline (audit, oversight, record, escalation updates).
     "send-cycle-reminders": {
         "task": "audits.tasks.send_cycle_reminders",

@@ -38,5 +38,6 @@ urlpatterns = [
     path("escalations/", include("audits.escalation_urls")),
     path("moderation/", include("moderation.urls")),
     path("performance/", include("performance.urls")),
+    path("reports/", include("quality.reports.urls")),
     path("django-admin/", admin.site.urls),
 ]

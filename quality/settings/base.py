@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "audits",
     "moderation",
     "performance",
+    "quality.reports",
 ]
 
 MIDDLEWARE = [
