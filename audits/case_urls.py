@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import case_views
 
 app_name = "cases"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", case_views.case_list, name="case_list"),
+    path("import/", case_views.case_import, name="case_import"),
+]

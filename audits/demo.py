@@ -1,10 +1,14 @@
 """Demo audit tools: one per service area on the seven areas, a themed neglect tool and a
 partnership tool, each with a published version. Idempotent."""
 
+from datetime import timedelta
+
+from django.utils import timezone
+
 from quality.org.models import Person, Role, ServiceArea
 
-from . import services
-from .models import AuditTool, Question
+from . import cycle_demo, services
+from .models import Audit, AuditTool, Question
 
 NEGLECT_SECTION = {
     "title": "Neglect",
@@ -73,6 +77,7 @@ def load() -> None:
     _published_tool("Neglect themed audit", None, AuditTool.Purpose.THEMED, seven + [NEGLECT_SECTION])
     _published_tool("Partnership audit", None, AuditTool.Purpose.PARTNERSHIP, [PARTNERSHIP_SECTION] + seven)
     load_audits()
+    cycle_demo.load()
 
 
 GRADE_MIX = ["good", "good", "requires_improvement", "good", "outstanding", "requires_improvement", "inadequate"]
@@ -98,12 +103,6 @@ def _answers(grade: str) -> dict:
 
 
 def _demo_audit(number: int, area: ServiceArea, auditor, case_holder, team, state: str, grade: str):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from .models import Audit
-
     reference = f"C{100200 + number}"
     if Audit.objects.filter(case_reference=reference).exists():
         return
@@ -121,6 +120,13 @@ def _demo_audit(number: int, area: ServiceArea, auditor, case_holder, team, stat
         period_end=month_end,
         due_on=timezone.localdate().replace(day=28),
     )
+    work_on_demo_audit(audit, number, state, grade)
+
+
+def work_on_demo_audit(audit, number: int, state: str, grade: str) -> None:
+    """Take a new demo audit to `state` (draft, submitted, disputed, closed) as its people would."""
+    auditor, case_holder, area = audit.auditor, audit.case_holder, audit.service_area
+    month_end = audit.period_end
     if state == "draft":
         if number % 2:
             services.audit_save_draft(
@@ -144,7 +150,7 @@ def _demo_audit(number: int, area: ServiceArea, auditor, case_holder, team, stat
     services.action_add(
         audit=audit,
         description=ACTIONS[number % len(ACTIONS)],
-        owner=case_holder,
+        owner=case_holder or auditor,
         due_on=timezone.localdate() + timedelta(days=14 if number % 3 else -7),
     )
     services.audit_submit(actor=auditor.user, audit=audit)

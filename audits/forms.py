@@ -17,7 +17,9 @@ class ToolForm(forms.Form):
         empty_label="Shared (themed or partnership)",
         help_text="The service area whose audits use this tool; leave it shared for themed and partnership tools.",
     )
-    purpose = forms.ChoiceField(choices=AuditTool.Purpose.choices)
+    purpose = forms.ChoiceField(
+        choices=[(value, label) for value, label in AuditTool.Purpose.choices if value != AuditTool.Purpose.IMPORTED]
+    )
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
 
@@ -278,7 +280,11 @@ class AuditStartForm(forms.Form):
             + _people_holding({Role.QA_OFFICER, Role.QA_LEAD}, lambda m: "QA unit (QA thematic audits)")
             + _people_holding({Role.PARTNER_AUDITOR}, lambda m: "Partner auditors (partnership audits)")
         )
-        versions = ToolVersion.objects.filter(state=ToolVersion.State.PUBLISHED).select_related("tool__service_area")
+        versions = (
+            ToolVersion.objects.filter(state=ToolVersion.State.PUBLISHED)
+            .exclude(tool__purpose=AuditTool.Purpose.IMPORTED)
+            .select_related("tool__service_area")
+        )
         fields["tool_version"].choices = _grouped(
             (v.tool.service_area.name if v.tool.service_area else "Shared tools", v.pk, str(v))
             for v in versions.order_by("tool__service_area__name", "tool__name")

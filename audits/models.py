@@ -37,6 +37,9 @@ class AuditTool(models.Model):
         PARTNERSHIP = "partnership", "Partnership (multi-agency) audit"
         QA_THEMATIC = "qa_thematic", "QA thematic audit"
         REVIEW = "review", "Ungraded case review"
+        # The one tool of audits imported from the QA spreadsheet (audits/history_import.py): it has
+        # no questions, and no audit is ever started on it.
+        IMPORTED = "imported", "Imported audit history"
 
     name = models.CharField(max_length=150)
     service_area = models.ForeignKey(
@@ -401,6 +404,8 @@ class AuditEvent(models.Model):
             "overall_grade": "Overall grade",
             "safeguarding_concern": "Safeguarding concern",
             "participant": "Invited contributor",
+            "moderated_grade": "Moderated grade",
+            "exemplar": "Exemplar",
         }.get(self.what, self.what)
 
     def _label(self, value: str) -> str:
@@ -752,6 +757,9 @@ class Escalation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} escalation of audit {self.audit_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("escalations:escalation_detail", args=[self.pk])
 
 
 class EscalationUpdate(models.Model):

@@ -77,17 +77,39 @@ def _working_on(person_id) -> Q:
 
 
 def due_for(user) -> dict:
-    """What is waiting for this person: audits to complete, to oversee, disputes to resolve, actions."""
+    """What is waiting for this person: audits to complete, to oversee and to put on the child's record
+    (each with `due_date` and `days_left`, soonest first), escalation updates owed, disputes to resolve,
+    actions, and for the QA unit the overdue counts. A fixed number of queries whatever the rows."""
+    from django.utils import timezone
+
     from quality.access import Action, can, grant_for
     from quality.org.models import Role
 
+    from . import deadlines
+    from .deadlines import Deadline
+
     grant = grant_for(user)
+    today = timezone.localdate()
     seen = visible(user, Audit.objects.select_related("service_area"))
-    due = {"to_complete": seen.filter(_working_on(grant.person_id), state=Audit.State.DRAFT).order_by("due_on")}
+    mine = seen.filter(_working_on(grant.person_id), state=Audit.State.DRAFT)
+    due = {"to_complete": deadlines.with_days_left(mine, Deadline.COMPLETION, today=today)}
     lead_areas = grant.area_ids_for(frozenset({Role.SERVICE_LEAD}))
     if lead_areas:
-        due["to_oversee"] = seen.filter(service_area_id__in=lead_areas, state=Audit.State.SUBMITTED)
-        due["to_close"] = seen.filter(service_area_id__in=lead_areas, state=Audit.State.OVERSEEN)
+        in_areas = seen.filter(service_area_id__in=lead_areas)
+        due["to_oversee"] = deadlines.with_days_left(
+            in_areas.filter(state=Audit.State.SUBMITTED), Deadline.OVERSIGHT, today=today
+        )
+        due["to_close"] = deadlines.with_days_left(
+            in_areas.filter(state=Audit.State.OVERSEEN), Deadline.RECORD, today=today
+        )
+        due["escalation_steps"] = deadlines.escalation_steps_due(user, lead_areas, today=today)
+    if can(user, Action.VIEW_OVERDUE):
+        # The QA unit chases the whole cycle: its panel counts what is overdue. Others who may read
+        # the overdue lists (service leads, cross-area roles) get a link to them.
+        if grant.roles & {Role.QA_OFFICER, Role.QA_LEAD}:
+            due["overdue"] = deadlines.overdue_totals(user, today=today)
+        else:
+            due["overdue_link"] = True
     if can(user, Action.RESOLVE_DISPUTE):
         due["disputes"] = seen.filter(state=Audit.State.DISPUTED)
     due["actions"] = _actions_shown(visible(user, LearningAction.objects.all())).filter(

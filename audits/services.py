@@ -44,6 +44,7 @@ from .messages import (
     PARTICIPANT_NOT_ELIGIBLE,
     PARTICIPANTS_PARTNERSHIP_ONLY,
     PUBLISH_EMPTY,
+    TOOL_FOR_IMPORTS,
     TOOL_NAME_TAKEN,
     TOOL_NOT_PUBLISHED,
     TOOL_WRONG_AREA,
@@ -350,13 +351,18 @@ def audit_create(
     theme: str = "",
     period_end: date | None = None,
     due_on: date | None = None,
+    notify_auditor: bool = True,
 ) -> Audit:
+    """Start an audit and tell its auditor (unless the caller tells them itself, as distribution does:
+    one message per auditor listing every case)."""
     case_reference = case_reference.strip().upper()
     errors = {}
     if not CASE_REFERENCE.match(case_reference):
         errors["case_reference"] = CASE_REFERENCE_INVALID
     if tool_version.state != ToolVersion.State.PUBLISHED:
         errors["tool_version"] = TOOL_NOT_PUBLISHED
+    elif tool_version.tool.purpose == AuditTool.Purpose.IMPORTED:
+        errors["tool_version"] = TOOL_FOR_IMPORTS
     elif tool_version.tool.service_area_id not in (None, service_area.pk):
         errors["tool_version"] = TOOL_WRONG_AREA
     if not service_area.is_active:
@@ -389,7 +395,7 @@ def audit_create(
     _event(audit, actor, "state", "", Audit.State.DRAFT)
     due = f" It is due by {due_on:%-d %B %Y}." if due_on else ""
     notify(
-        users=[auditor.user],
+        users=[auditor.user] if notify_auditor else [],
         subject=f"Audit allocated: case {case_reference}",
         body=f"You have a {audit.get_kind_display().lower()} of case {case_reference} "
         f"({service_area.code}) to complete.{due}",
@@ -407,11 +413,11 @@ def _holds_role(person: Person, roles, service_area: ServiceArea | None = None) 
 
 
 def _may_audit(person: Person, kind: str, service_area: ServiceArea) -> bool:
-    """A practice manager of the area audits; so may the QA unit a QA thematic audit, and a
-    partner agency's auditor a partnership audit."""
+    """A practice manager of the area audits; so may the QA unit a QA thematic audit (and a re-audit
+    when the area has no practice manager left), and a partner agency's auditor a partnership audit."""
     if _holds_role(person, {Role.PRACTICE_MANAGER}, service_area):
         return True
-    if kind == Audit.Kind.QA_THEMATIC:
+    if kind in (Audit.Kind.QA_THEMATIC, Audit.Kind.RE_AUDIT):
         return _holds_role(person, {Role.QA_OFFICER, Role.QA_LEAD})
     if kind == Audit.Kind.PARTNERSHIP:
         return _holds_role(person, {Role.PARTNER_AUDITOR})
@@ -612,6 +618,9 @@ def audit_submit(*, actor, audit: Audit) -> Audit:
     audit.submitted_at = timezone.now()
     audit.revision += 1
     audit.save()
+    from .escalations import escalation_on_submit  # an Inadequate grade opens its chain (audits/escalations.py)
+
+    escalation_on_submit(actor=actor, audit=audit)
     team_managers = (
         [m.person.user for m in audit.team.memberships.current().filter(role=Role.PRACTICE_MANAGER)]
         if audit.team_id
@@ -637,6 +646,9 @@ def audit_confirm_oversight(*, actor, audit: Audit, comment: str) -> Audit:
     audit.oversight_by, audit.oversight_at, audit.oversight_comment = actor.person, timezone.now(), comment
     audit.revision += 1
     audit.save()
+    from .escalations import escalation_on_oversight  # Requires Improvement: the remedial deadline starts
+
+    escalation_on_oversight(actor=actor, audit=audit)
     return audit
 
 
@@ -686,6 +698,9 @@ def dispute_resolve(*, actor, dispute: Dispute, outcome: str, resolution: str, g
     _set_state(audit, actor, Audit.State.SUBMITTED, f"Dispute resolved: {dispute.get_outcome_display()}")
     audit.revision += 1
     audit.save()
+    from .escalations import escalation_after_dispute  # a grade moved to or from Inadequate
+
+    escalation_after_dispute(actor=actor, audit=audit, dispute=dispute)
     notify(
         users=[audit.auditor.user, dispute.raised_by.user],
         subject=f"Dispute resolved: case {audit.case_reference}",

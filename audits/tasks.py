@@ -1,6 +1,9 @@
 import logging
+from datetime import date
 
 from celery import shared_task
+from django.db import DatabaseError
+from django.utils import timezone
 
 from . import documents
 
@@ -48,4 +51,54 @@ def purge_old_audit_documents() -> int:
 # -- allocation tasks --
 
 
+@shared_task(autoretry_for=(DatabaseError,), max_retries=MAX_RETRIES, default_retry_delay=RETRY_DELAY_SECONDS)
+def propose_monthly_allocation(month: str | None = None, actor_id: int | None = None) -> int | None:
+    """Daily from beat (no arguments): on or after the 3rd, propose this month's allocation unless it
+    exists, so a day missed while Redis or the worker was down is caught up. "Propose now" passes the
+    month (YYYY-MM-DD) and who asked. Idempotent: returns the allocation's id, or None if nothing to do."""
+    from django.contrib.auth import get_user_model
+
+    from . import allocation
+    from .cycle import ALLOCATION_DAY, month_start
+    from .models import Allocation
+
+    if month is None:
+        today = timezone.localdate()
+        if today.day < ALLOCATION_DAY:
+            return None
+        target = month_start(today)
+    else:
+        target = month_start(date.fromisoformat(month))
+    if Allocation.objects.filter(month=target).exists():
+        return None
+    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    proposed = allocation.allocation_propose(month=target, actor=actor)
+    logger.info("allocation %s proposed for %s", proposed.pk, f"{target:%Y-%m}")
+    return proposed.pk
+
+
 # -- deadline, reminder and escalation tasks --
+
+
+@shared_task(autoretry_for=(DatabaseError,), max_retries=MAX_RETRIES, default_retry_delay=RETRY_DELAY_SECONDS)
+def run_escalation_deadlines(today: str | None = None) -> dict:
+    """Daily from beat (06:30): allocate the re-audits that have fallen due and send the escalation
+    reminders and late notices (audits.escalations). `today` (YYYY-MM-DD) is for a catch-up by hand or
+    a test. Idempotent: each re-audit is taken under a row lock and each notice under a unique key."""
+    from . import escalations
+
+    run = escalations.escalation_deadlines_run(today=date.fromisoformat(today) if today else None)
+    logger.info("escalation deadlines: %s re-audits allocated, %s notices sent", run.reaudits, run.notices)
+    return {"reaudits": run.reaudits, "notices": run.notices}
+
+
+@shared_task(autoretry_for=(DatabaseError,), max_retries=MAX_RETRIES, default_retry_delay=RETRY_DELAY_SECONDS)
+def send_cycle_reminders(today: str | None = None) -> int:
+    """Daily from beat: reminders before, on and after each audit deadline (audits.deadlines). `today`
+    (YYYY-MM-DD) is for a catch-up by hand or a test; by default the portal's local date. Idempotent:
+    each reminder sent is recorded, in the same transaction, so a retry after an error sends nothing twice."""
+    from . import deadlines
+
+    sent = deadlines.cycle_reminders_send(today=date.fromisoformat(today) if today else None)
+    logger.info("cycle reminders: %s sent", sent)
+    return sent

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from quality.access import Action, can, get_for, require
 from quality.org.forms import ReasonForm, call_service
 
-from . import documents, selectors, services, tasks, tool_files
+from . import documents, escalation_views, selectors, services, tasks, tool_files
 from .forms import (
     ActionForm,
     AuditFieldsForm,
@@ -212,7 +212,8 @@ def _audit_page(request, audit, status=200, **forms):
     user = request.user
     context = {
         "audit": audit,
-        "area_name": audit.service_area.name_on(audit.created_at),
+        # An imported audit is named after the area as it was when the audit was completed.
+        "area_name": audit.service_area.name_on(audit.submitted_at if audit.is_imported else audit.created_at),
         "sections": selectors.answered_sections(audit),
         "area_grades": audit.area_grades.all(),
         "actions": audit.actions.select_related("owner"),
@@ -228,6 +229,7 @@ def _audit_page(request, audit, status=200, **forms):
         "resolve_form": forms.get("resolve_form") or ResolveForm(),
         "concern_form": forms.get("concern_form") or ConcernForm(),
         **_participant_context(request, audit, forms),
+        **escalation_views.audit_panel(request, audit, forms),  # escalations and exemplar status
     }
     return render(request, "audits/audit_detail.html", context, status=status)
 

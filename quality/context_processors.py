@@ -3,6 +3,7 @@ from django.urls import reverse
 from quality.access import Action, can
 
 # (label, url name, action needed): the navigation shows each person only what they may use.
+# A (label, [items]) entry is a menu of related pages, shown when the person may use one of them.
 NAVIGATION = [
     ("Home", "home", None),
     ("Service areas", "org:service_area_list", Action.VIEW_ORGANISATION),
@@ -11,16 +12,43 @@ NAVIGATION = [
     ("Voices", "audits:voices_list", Action.VIEW_VOICES),
     ("Actions", "audits:action_list_mine", Action.VIEW_AUDITS),  # its tabs lead to "Area actions"
     ("Audit tools", "audits:tool_list", Action.VIEW_TOOLS),
+    (
+        "Monthly cycle",
+        [
+            ("Schedule", "schedule:calendar", Action.VIEW_SCHEDULE),
+            ("Case list", "cases:case_list", Action.VIEW_CASES),
+            ("Allocation", "allocation:allocation_list", Action.MANAGE_ALLOCATION),
+            ("Due and overdue", "escalations:overdue_list", Action.VIEW_OVERDUE),
+            ("Escalations", "escalations:board", Action.VIEW_ESCALATIONS),
+            ("Exemplars", "escalations:exemplar_list", Action.VIEW_AUDITS),
+        ],
+    ),
+    (
+        "Moderation",
+        [
+            ("Panels", "moderation:panel_list", Action.VIEW_MODERATION),
+            ("Outcomes", "moderation:outcomes", Action.VIEW_MODERATION),
+            ("Calibration", "moderation:calibration_list", Action.MANAGE_PANELS),
+        ],
+    ),
 ]
+
+
+def _items(request, entries) -> list[dict]:
+    items = []
+    for label, target, *action in entries:
+        if isinstance(target, list):
+            children = _items(request, target)
+            if children:
+                items.append({"label": label, "children": children, "active": any(c["active"] for c in children)})
+        elif not action or action[0] is None or can(request.user, action[0]):
+            url = reverse(target)
+            items.append({"label": label, "url": url, "active": request.path == url})
+    return items
 
 
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"navigation": []}
-    items = [
-        {"label": label, "url": reverse(name), "active": request.path == reverse(name)}
-        for label, name, action in NAVIGATION
-        if action is None or can(user, action)
-    ]
-    return {"navigation": items}
+    return {"navigation": _items(request, NAVIGATION)}

@@ -145,17 +145,14 @@ def parse_date(text: str) -> date:
     """ISO (2023-01-31) or UK day-first (31/01/2023)."""
     text = text.strip()
     match = _DMY.match(text)
+    iso = re.match(r"^(\d{4})-(\d{2})-(\d{2})(?:$|[T ])", text)
+    if not match and not iso:
+        raise ValueError(f"'{text}' is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
+    day, month, year = (int(part) for part in match.groups()) if match else reversed([int(p) for p in iso.groups()])
     try:
-        if match:
-            day, month, year = (int(part) for part in match.groups())
-            return date(year, month, day)
-        return date.fromisoformat(text[:10]) if re.match(r"^\d{4}-\d{2}-\d{2}", text) else _bad_date(text)
+        return date(year, month, day)
     except ValueError as error:
         raise ValueError(f"'{text}' is not a real date (use YYYY-MM-DD or DD/MM/YYYY)") from error
-
-
-def _bad_date(text: str) -> date:
-    raise ValueError(f"'{text}' is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
 
 
 def parse_month(text: str) -> date:

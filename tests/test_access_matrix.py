@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from audits import services as audit_services
 from audits.models import AuditDocument, AuditParticipant
+from moderation.models import Panel, PanelItem
 from quality.org.models import Role
 
 from .factories import TeamFactory, person_with_role
@@ -153,9 +154,100 @@ audits:action_close            own     302  405  405  405  405  405  405  405  4
 audits:action_close            other   302  405  405  405  405  405  405  405  405  405  405  405  405
 
 # -- the case list --
+cases:case_list                -       302  403  200  200  403  403  200  200  200  200  200  200  403
+cases:case_import              -       302  403  403  403  403  403  403  200  200  403  200  403  403
 # -- the audit schedule --
+schedule:calendar              -       302  200  200  200  200  200  200  200  200  200  200  200  403
+schedule:year                  -       302  200  200  200  200  200  200  200  200  200  200  200  403
+schedule:month                 -       302  200  200  200  200  200  200  200  200  200  200  200  403
+schedule:entry_create          -       302  403  403  403  403  403  403  200  200  403  200  403  403
+schedule:entry_detail          own     302  200  200  200  200  200  200  200  200  200  200  200  403
+schedule:entry_detail          other   302  200  200  200  200  200  200  200  200  200  200  200  403
+schedule:entry_edit            own     302  403  403  403  403  403  403  200  200  403  200  403  403
+schedule:entry_edit            other   302  403  403  403  403  403  403  200  200  403  200  403  403
+schedule:entry_delete          own     302  403  403  403  403  403  403  200  200  403  200  403  403
+schedule:entry_delete          other   302  403  403  403  403  403  403  200  200  403  200  403  403
+schedule:subscribe             -       302  200  200  200  200  200  200  200  200  200  200  200  403
+schedule:subscription_create   -       302  405  405  405  405  405  405  405  405  405  405  405  403
+schedule:subscription_replace  -       302  405  405  405  405  405  405  405  405  405  405  405  403
+schedule:download              -       302  200  200  200  200  200  200  200  200  200  200  200  403
+schedule:feed                  -       404  404  404  404  404  404  404  404  404  404  404  404  404
 # -- allocation --
+allocation:allocation_list     -       302  403  403  403  403  403  403  200  200  403  403  403  403
+allocation:allocation_detail   -       302  403  403  403  403  403  403  200  200  403  403  403  403
+allocation:allocation_propose  -       302  403  403  403  403  403  403  405  405  403  403  403  403
+allocation:item_add            -       302  403  403  403  403  403  403  405  405  403  403  403  403
+allocation:item_remove         -       302  403  403  403  403  403  403  405  405  403  403  403  403
+allocation:item_swap           -       302  403  403  403  403  403  403  405  405  403  403  403  403
+allocation:allocation_distribute -     302  403  403  403  403  403  403  405  405  403  403  403  403
 # -- deadlines, overdue lists, escalations, exemplars --
+escalations:board              -       302  403  403  200  403  403  200  200  200  200  200  200  403
+escalations:board_closed       -       302  403  403  200  403  403  200  200  200  200  200  200  403
+escalations:escalation_detail  own     302  403  403  200  403  403  200  200  200  200  200  200  403
+escalations:escalation_detail  other   302  403  403  404  403  403  200  200  200  200  200  200  403
+escalations:escalation_review  own     302  403  403  403  403  403  403  405  405  403  403  403  403
+escalations:escalation_review  other   302  403  403  403  403  403  403  405  405  403  403  403  403
+escalations:escalation_update  own     302  403  403  405  403  403  403  403  403  403  403  403  403
+escalations:escalation_update  other   302  403  403  405  403  403  403  403  403  403  403  403  403
+escalations:escalation_close   own     302  403  403  403  403  403  403  405  405  403  403  403  403
+escalations:escalation_close   other   302  403  403  403  403  403  403  405  405  403  403  403  403
+escalations:exemplar_list      -       302  200  200  200  200  200  200  200  200  200  200  200  200
+escalations:exemplar_mark      own     302  403  403  405  403  403  403  405  405  403  403  403  403
+escalations:exemplar_mark      other   302  403  403  405  403  403  403  405  405  403  403  403  403
+escalations:exemplar_unmark    own     302  403  403  405  403  403  403  405  405  403  403  403  403
+escalations:exemplar_unmark    other   302  403  403  405  403  403  403  405  405  403  403  403  403
+escalations:overdue_list       -       302  403  403  200  403  403  200  200  200  200  200  200  403
+escalations:overdue_export_csv -       302  403  403  200  403  403  200  200  200  200  200  200  403
+
+# -- moderation: panels, samples, re-grading --
+moderation:panel_list          -       302  403  403  403  200  403  403  200  200  403  403  403  403
+moderation:panel_create        -       302  403  403  403  403  403  403  200  200  403  403  403  403
+moderation:panel_detail        own     302  403  403  403  200  403  403  200  200  403  403  403  403
+moderation:panel_detail        other   302  403  403  403  200  403  403  200  200  403  403  403  403
+moderation:panel_edit          own     302  403  403  403  403  403  403  200  200  403  403  403  403
+moderation:panel_edit          other   302  403  403  403  403  403  403  200  200  403  403  403  403
+moderation:panel_draw          own     302  403  403  403  403  403  403  200  200  403  403  403  403
+moderation:panel_draw          other   302  403  403  403  403  403  403  200  200  403  403  403  403
+moderation:panel_draw_check    own     302  403  403  403  403  403  403  200  200  403  403  403  403
+moderation:panel_draw_check    other   302  403  403  403  403  403  403  200  200  403  403  403  403
+moderation:panel_sample_add    own     302  403  403  403  403  403  403  405  405  403  403  403  403
+moderation:panel_sample_add    other   302  403  403  403  403  403  403  405  405  403  403  403  403
+moderation:panel_open          own     302  403  403  403  403  403  403  405  405  403  403  403  403
+moderation:panel_open          other   302  403  403  403  403  403  403  405  405  403  403  403  403
+moderation:panel_conclude      own     302  403  403  403  403  403  403  405  405  403  403  403  403
+moderation:panel_conclude      other   302  403  403  403  403  403  403  405  405  403  403  403  403
+moderation:panel_item          own     302  403  403  403  200  403  403  200  200  403  403  403  403
+moderation:panel_item          other   302  403  403  403  404  403  403  200  200  403  403  403  403
+moderation:panel_item_remove   own     302  403  403  403  403  403  403  405  405  403  403  403  403
+moderation:panel_item_remove   other   302  403  403  403  403  403  403  405  405  403  403  403  403
+moderation:panel_item_blind    own     302  403  403  403  403  403  403  405  405  403  403  403  403
+moderation:panel_item_blind    other   302  403  403  403  403  403  403  405  405  403  403  403  403
+# -- moderation: outcomes and calibration --
+moderation:outcomes            -       302  403  403  403  200  403  403  200  200  403  403  403  403
+moderation:outcomes_csv        -       302  403  403  403  200  403  403  200  200  403  403  403  403
+moderation:outcomes_json       -       302  403  403  403  200  403  403  200  200  403  403  403  403
+moderation:calibration_list    -       302  403  403  403  403  403  403  200  200  403  403  403  403
+moderation:calibration_csv     -       302  403  403  403  403  403  403  200  200  403  403  403  403
+moderation:calibration_detail  own     302  403  403  200  403  403  403  200  200  403  403  403  403
+moderation:calibration_detail  other   302  403  403  404  403  403  403  200  200  403  403  403  403
+
+# -- performance: catalogue and loads --
+# -- performance: scorecard, commentary, exports --
+performance:scorecard             -       302  403  200  200  200  200  200  200  200  200  200  200  403
+performance:scorecard_csv         -       302  403  200  200  200  200  200  200  200  200  200  200  403
+performance:scorecard_xlsx        -       302  403  200  200  200  200  200  200  200  200  200  200  403
+performance:scorecard_json        -       302  403  200  200  200  200  200  200  200  200  200  200  403
+performance:pack_request          -       302  403  405  405  405  405  405  405  405  405  405  405  403
+performance:pack_detail           -       302  403  200  200  200  200  200  200  200  200  200  200  403
+performance:pack_download         -       302  403  200  200  200  200  200  200  200  200  200  200  403
+performance:indicator_detail      -       302  403  200  200  200  200  200  200  200  200  200  200  403
+performance:indicator_breakdown   -       302  403  200  200  200  200  200  200  200  200  200  200  403
+performance:commentary            -       302  200  200  200  200  200  200  200  200  200  200  200  403
+performance:commentary_edit       -       302  403  403  403  403  200  403  403  403  403  403  403  403
+performance:month_lock            -       302  403  403  403  403  405  403  403  403  403  403  403  403
+
+# -- reports: archive, generation, editing, publishing --
+# -- reports: downloads --
 """
 
 ANONYMOUS = "anonymous"
@@ -316,8 +408,152 @@ class World:
 
     # -- World objects of the monthly cycle: the case list --
     # -- World objects of the monthly cycle: the audit schedule --
+
+    def schedule_entry(self, where):
+        """A moderation panel for that service area (the schedule is shared: every internal role reads both)."""
+        from datetime import date, time
+
+        from audits.schedule import schedule_entry_create
+
+        return self._once(
+            "schedule_entry",
+            where,
+            lambda: schedule_entry_create(
+                actor=None,
+                kind="panel",
+                title=f"Moderation panel {where}",
+                starts_on=date(2026, 11, 19),
+                starts_at=time(15),
+                ends_at=time(17),
+                service_areas=[self.area(where)],
+            ),
+        )
+
     # -- World objects of the monthly cycle: allocation --
+
+    def allocation(self, where):
+        """November 2026's allocation, proposed. Shared (like the schedule): the QA unit sees every area."""
+        from datetime import date
+
+        from audits.models import Allocation
+
+        return self._once("allocation", "-", lambda: Allocation.objects.create(month=date(2026, 11, 1)))
+
+    def allocation_item(self, where):
+        """A case of the own area proposed in that allocation for one of its practice managers."""
+
+        def make():
+            from datetime import date
+
+            from audits.models import AllocationItem, Case
+
+            area = self.area("own")
+            case = Case.objects.create(
+                child_ref="C-ALLOC-1", service_area=area, legal_status="cp", open_since=date(2025, 1, 6)
+            )
+            manager = person_with_role(Role.PRACTICE_MANAGER, area, full_name="Allocated Manager")
+            return AllocationItem.objects.create(
+                allocation=self.allocation(where), case=case, auditor=manager, reason="fits the theme: child protection"
+            )
+
+        return self._once("allocation_item", "-", make)
+
     # -- World objects of the monthly cycle: escalations --
+
+    def escalation(self, where):
+        """An Inadequate escalation of that area's audit, awaiting QA moderation."""
+        from audits.models import Escalation
+
+        return self._once(
+            "escalation",
+            where,
+            lambda: Escalation.objects.create(
+                audit=self.audit(where),
+                kind=Escalation.Kind.INADEQUATE,
+                stage=Escalation.Stage.AWAITING_MODERATION,
+            ),
+        )
+
+    # -- World objects of moderation: panels --
+    def panel(self, where):
+        """A planned moderation panel (panels hold no child's data: "where" names only the copy)."""
+        return self._once("panel", where, lambda: Panel.objects.create(held_on=timezone.localdate()))
+
+    def sampled_panel(self, where):
+        """A panel in session whose sample holds that area's audit."""
+        now = timezone.now()
+        return self._once(
+            "sampled_panel",
+            where,
+            lambda: Panel.objects.create(
+                held_on=timezone.localdate(),
+                state=Panel.State.IN_SESSION,
+                seed=1,
+                sample_from=timezone.localdate(),
+                sample_random_count=0,
+                sample_drawn_at=now,
+                opened_at=now,
+            ),
+        )
+
+    def panel_item(self, where):
+        """That area's audit in a panel's sample."""
+        return self._once(
+            "panel_item",
+            where,
+            lambda: PanelItem.objects.create(
+                panel=self.sampled_panel(where), audit=self.audit(where), reason=PanelItem.Reason.RANDOM
+            ),
+        )
+
+    # -- World objects of moderation: outcomes --
+    # -- World objects of performance: catalogue --
+    # -- World objects of performance: scorecard --
+
+    def scorecard_indicator(self, where):
+        """An indicator with no lead: only performance officers may write its commentary (indicators are
+        council-wide, so "where" names only the copy)."""
+        from performance.models import Indicator
+
+        return self._once(
+            "scorecard_indicator",
+            "-",
+            lambda: Indicator.objects.create(
+                code="MX-SC",
+                title="Matrix scorecard indicator",
+                priority_area="Matrix",
+                unit="count",
+                polarity="higher",
+            ),
+        )
+
+    def performance_pack(self, where):
+        """A finished pack of October 2026 (a stand-in file: the matrix is about access, not PDFs)."""
+        from datetime import date
+
+        from performance.models import PerformancePack
+
+        return self._once(
+            "performance_pack",
+            "-",
+            lambda: PerformancePack.objects.create(
+                period=date(2026, 10, 1),
+                requested_by=person_with_role(Role.PERFORMANCE_OFFICER, self.area("own"), full_name="Pack Maker").user,
+                state=PerformancePack.State.READY,
+                file=ContentFile(b"%PDF-1.7\n", name="matrix-pack.pdf"),
+                generated_at=timezone.now(),
+            ),
+        )
+
+    # -- World objects of reports --
+
+    def calibrated_auditor(self, where):
+        """A practice manager of that area: whose grades the calibration page shows."""
+        return self._once(
+            "calibrated_auditor",
+            where,
+            lambda: person_with_role(Role.PRACTICE_MANAGER, self.area(where), full_name=f"Calibrated {where}"),
+        )
 
     def document(self, where):
         """A finished PDF of that area's audit (a stand-in file: the matrix is about access, not PDFs)."""
@@ -399,8 +635,53 @@ URL_KWARGS = {
     "audits:part_change": lambda world, where: {"kind": "question", "pk": world.question(where).pk, "change": "up"},
     # -- the case list --
     # -- the audit schedule --
+    "schedule:year": lambda world, where: {"year": 2026},
+    "schedule:month": lambda world, where: {"year": 2026, "month": 11},
+    "schedule:entry_detail": _pk("schedule_entry"),
+    "schedule:entry_edit": _pk("schedule_entry"),
+    "schedule:entry_delete": _pk("schedule_entry"),
+    "schedule:feed": lambda world, where: {"token": "bogus-token"},  # no such address: 404 for everyone
     # -- allocation --
+    **{
+        f"allocation:{name}": lambda world, where: {"month": f"{world.allocation(where).month:%Y-%m}"}
+        for name in ("allocation_detail", "allocation_propose", "item_add", "allocation_distribute")
+    },
+    **{
+        f"allocation:{name}": lambda world, where: {
+            "month": f"{world.allocation(where).month:%Y-%m}",
+            "pk": world.allocation_item(where).pk,
+        }
+        for name in ("item_remove", "item_swap")
+    },
     # -- deadlines, overdue lists, escalations, exemplars --
+    **{
+        f"escalations:{name}": _pk("escalation")
+        for name in ("escalation_detail", "escalation_review", "escalation_update", "escalation_close")
+    },
+    "escalations:exemplar_mark": _pk("audit"),
+    "escalations:exemplar_unmark": _pk("audit"),
+    # -- moderation: panels, samples, re-grading --
+    **{f"moderation:{name}": _pk("panel") for name in ("panel_detail", "panel_edit", "panel_draw", "panel_sample_add")},
+    **{f"moderation:{name}": _pk("sampled_panel") for name in ("panel_draw_check", "panel_open", "panel_conclude")},
+    **{f"moderation:{name}": _pk("panel_item") for name in ("panel_item", "panel_item_remove", "panel_item_blind")},
+    # -- moderation: outcomes and calibration --
+    "moderation:calibration_detail": _pk("calibrated_auditor"),
+    # -- performance: catalogue and loads --
+    # -- performance: scorecard, commentary, exports --
+    **{
+        f"performance:{name}": lambda world, where: {"month": "2026-10"}
+        for name in ("scorecard_csv", "scorecard_xlsx", "scorecard_json", "pack_request", "month_lock")
+    },
+    "performance:pack_detail": _pk("performance_pack"),
+    "performance:pack_download": _pk("performance_pack"),
+    "performance:indicator_detail": _pk("scorecard_indicator"),
+    "performance:indicator_breakdown": lambda world, where: {
+        "pk": world.scorecard_indicator(where).pk,
+        "month": "2026-10",
+    },
+    "performance:commentary_edit": lambda world, where: {"month": "2026-10", "pk": world.scorecard_indicator(where).pk},
+    # -- reports: archive, generation, editing, publishing --
+    # -- reports: downloads --
 }
 
 

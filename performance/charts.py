@@ -1,0 +1,290 @@
+"""Charts of the scorecard, drawn on the server as inline SVG: no script, no style attribute (the CSP
+allows neither), and the same drawing in the page and in the PDF pack (WeasyPrint renders inline SVG).
+
+- `sparkline`: a small trend line of the last months against the target (a dashed line), for the
+  scorecard's rows.
+- `line_chart`: an indicator's history with its target (per reporting year, so a step where the
+  target changed) and its comparators as horizontal lines, with axes and a legend.
+
+Each chart is an image with a name (role="img"): the sparkline an aria-label summing it up, the line
+chart a title and a description naming the figures. The pages show the same numbers in a table, so
+the chart is never the only way to read them. Colours are SVG presentation attributes (stroke=...),
+which a CSP does not count as style; every line keeps 3:1 contrast against white (WCAG 2.2 non-text
+contrast) and the lines differ by dash pattern as well as colour, so colour is never the only cue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+from . import calculations
+
+VALUE_STROKE = "#1d70b8"  # blue, 5.2:1 on white
+TARGET_STROKE = "#00703c"  # green, 5.9:1 on white
+TEXT_FILL = "#0b0c0c"
+GRID_STROKE = "#b1b4b6"
+# (colour, dash pattern) of the comparators, in the order of COMPARATOR_FIELDS in performance/scorecard.py.
+COMPARATOR_STYLES = (
+    ("#505a5f", "2 3"),  # previous year: dark grey, dotted, 7:1
+    ("#4c2c92", "8 3 2 3"),  # statistical neighbours: purple, dash-dot, 10:1
+    ("#d53880", "10 4"),  # South East: pink, long dash, 4:1
+    ("#0b0c0c", "4 2"),  # England: black, short dash
+)
+TARGET_DASH = "6 3"
+
+SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD = 120, 36, 4
+
+
+def _scale(values: Sequence[Decimal], low_pad: float = 0.08) -> tuple[float, float]:
+    """The y range to draw: the values' range with a little room, never empty."""
+    low, high = float(min(values)), float(max(values))
+    if low == high:
+        return low - 1, high + 1
+    room = (high - low) * low_pad
+    return low - room, high + room
+
+
+def _number(unit: str, value: Decimal | None) -> str:
+    if value is None:
+        return "none"
+    return calculations.display(unit, value)
+
+
+def _segments(points: Sequence[tuple[float, float | None]]) -> list[list[tuple[float, float]]]:
+    """Runs of consecutive points with a value: a gap (a month without a figure) breaks the line."""
+    runs, run = [], []
+    for x, y in points:
+        if y is None:
+            if run:
+                runs.append(run)
+            run = []
+        else:
+            run.append((x, y))
+    if run:
+        runs.append(run)
+    return runs
+
+
+def _polyline(run: list[tuple[float, float]], stroke: str, width: float, dash: str = "") -> SafeString:
+    coordinates = " ".join(f"{x:.1f},{y:.1f}" for x, y in run)
+    if len(run) == 1:  # a single month between gaps: a dot, or it would not show
+        x, y = run[0]
+        return format_html('<circle cx="{}" cy="{}" r="{}" fill="{}"/>', f"{x:.1f}", f"{y:.1f}", width + 0.5, stroke)
+    return format_html(
+        '<polyline points="{}" fill="none" stroke="{}" stroke-width="{}"{}/>',
+        coordinates,
+        stroke,
+        width,
+        format_html(' stroke-dasharray="{}"', dash) if dash else "",
+    )
+
+
+def sparkline(
+    values: Sequence[Decimal | None], target: Decimal | None, *, unit: str, months: Sequence[date]
+) -> SafeString:
+    """A small trend of `values` (oldest first) against `target`; an empty string when no month has a value."""
+    present = [v for v in values if v is not None]
+    if not present:
+        return SafeString("")
+    low, high = _scale(present + ([target] if target is not None else []))
+    width, height, pad = SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD
+    step = (width - 2 * pad) / max(len(values) - 1, 1)
+
+    def y(value) -> float:
+        return pad + (height - 2 * pad) * (1 - (float(value) - low) / (high - low))
+
+    points = [(pad + i * step, None if v is None else y(v)) for i, v in enumerate(values)]
+    lines = [_polyline(run, VALUE_STROKE, 1.5) for run in _segments(points)]
+    if target is not None:
+        lines.insert(
+            0,
+            format_html(
+                '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="1" stroke-dasharray="{}"/>',
+                pad,
+                width - pad,
+                f"{y(target):.1f}",
+                f"{y(target):.1f}",
+                TARGET_STROKE,
+                TARGET_DASH,
+            ),
+        )
+    last_x, last_y = next((x, yy) for x, yy in reversed(points) if yy is not None)
+    lines.append(
+        format_html('<circle cx="{}" cy="{}" r="2.5" fill="{}"/>', f"{last_x:.1f}", f"{last_y:.1f}", VALUE_STROKE)
+    )
+    latest = next((v, m) for v, m in zip(reversed(values), reversed(months), strict=True) if v is not None)
+    label = (
+        f"Trend from {months[0]:%b %Y} to {months[-1]:%b %Y}: lowest {_number(unit, min(present))}, "
+        f"highest {_number(unit, max(present))}, latest {_number(unit, latest[0])} ({latest[1]:%b %Y})"
+    )
+    label += f"; target {_number(unit, target)} (dashed line)" if target is not None else "; no target"
+    return format_html(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {} {}" width="{}" height="{}" class="sparkline" '
+        'role="img" aria-label="{}" focusable="false">{}</svg>',
+        width,
+        height,
+        width,
+        height,
+        label,
+        SafeString("".join(lines)),
+    )
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A horizontal line on the chart: a comparator."""
+
+    label: str
+    value: Decimal
+
+
+WIDTH, HEIGHT = 720, 300
+LEFT, RIGHT, TOP, BOTTOM = 64, 16, 16, 76  # room for the y labels, the month labels and the legend
+
+
+def line_chart(
+    months: Sequence[date],
+    values: Sequence[Decimal | None],
+    targets: Sequence[Decimal | None],
+    references: Sequence[Reference],
+    *,
+    unit: str,
+    title: str,
+    chart_id: str,
+) -> SafeString:
+    """The history of an indicator: its values month by month, the target of each month's reporting
+    year (a step where it changed), and the comparators as horizontal lines."""
+    numbers = [v for v in [*values, *targets] if v is not None] + [r.value for r in references]
+    if not numbers:
+        return SafeString("")
+    low, high = _scale(numbers)
+    if unit == calculations.PERCENTAGE:
+        low = max(low, 0.0)  # no percentage below zero: the padding must not draw one
+    plot_width, plot_height = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    step = plot_width / max(len(months) - 1, 1)
+
+    def x(index: int) -> float:
+        return LEFT + index * step
+
+    def y(value) -> float:
+        return TOP + plot_height * (1 - (float(value) - low) / (high - low))
+
+    ticks = [low + (high - low) * fraction for fraction in (0, 0.25, 0.5, 0.75, 1)]
+    grid = format_html_join(
+        "",
+        '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="1"/>'
+        '<text x="{}" y="{}" text-anchor="end" font-size="11" fill="{}">{}</text>',
+        (
+            (
+                LEFT,
+                WIDTH - RIGHT,
+                f"{y(tick):.1f}",
+                f"{y(tick):.1f}",
+                GRID_STROKE,
+                LEFT - 6,
+                f"{y(tick) + 4:.1f}",
+                TEXT_FILL,
+                _axis_label(unit, tick),
+            )
+            for tick in ticks
+        ),
+    )
+    every = max(1, -(-len(months) // 12))  # at most about 12 month labels
+    month_labels = format_html_join(
+        "",
+        '<text x="{}" y="{}" text-anchor="middle" font-size="11" fill="{}">{}</text>',
+        (
+            (f"{x(i):.1f}", HEIGHT - BOTTOM + 16, TEXT_FILL, f"{month:%b %y}")
+            for i, month in enumerate(months)
+            if (len(months) - 1 - i) % every == 0
+        ),
+    )
+    drawn = []
+    target_points = [(x(i), None if t is None else y(t)) for i, t in enumerate(targets)]
+    drawn += [_polyline(run, TARGET_STROKE, 1.5, TARGET_DASH) for run in _segments(target_points)]
+    for reference, (colour, dash) in zip(references, COMPARATOR_STYLES, strict=False):
+        drawn.append(
+            format_html(
+                '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="1.5" stroke-dasharray="{}"/>',
+                LEFT,
+                WIDTH - RIGHT,
+                f"{y(reference.value):.1f}",
+                f"{y(reference.value):.1f}",
+                colour,
+                dash,
+            )
+        )
+    value_points = [(x(i), None if v is None else y(v)) for i, v in enumerate(values)]
+    drawn += [_polyline(run, VALUE_STROKE, 2.5) for run in _segments(value_points)]
+    legend_items = [("Value", VALUE_STROKE, "")]
+    if any(t is not None for t in targets):
+        legend_items.append(("Target", TARGET_STROKE, TARGET_DASH))
+    legend_items += [(r.label, c, d) for r, (c, d) in zip(references, COMPARATOR_STYLES, strict=False)]
+    legend = []
+    for index, (label, colour, dash) in enumerate(legend_items):
+        left = LEFT + (index % 3) * 210
+        top = HEIGHT - BOTTOM + 34 + (index // 3) * 18
+        legend.append(
+            format_html(
+                '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="2.5"{}/>'
+                '<text x="{}" y="{}" font-size="12" fill="{}">{}</text>',
+                left,
+                left + 28,
+                top,
+                top,
+                colour,
+                format_html(' stroke-dasharray="{}"', dash) if dash else "",
+                left + 34,
+                top + 4,
+                TEXT_FILL,
+                label,
+            )
+        )
+    described = [
+        f"{month:%b %Y}: {_number(unit, value)}"
+        for month, value in zip(months, values, strict=True)
+        if value is not None
+    ]
+    description = "Values: " + ("; ".join(described) or "none") + "."
+    shown_targets = sorted({t for t in targets if t is not None})
+    if shown_targets:
+        description += " Target: " + ", ".join(_number(unit, t) for t in shown_targets) + "."
+    if references:
+        description += " " + "; ".join(f"{r.label}: {_number(unit, r.value)}" for r in references) + "."
+    return format_html(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {} {}" class="history-chart" role="img" '
+        'aria-labelledby="{}-title {}-desc" focusable="false">'
+        '<title id="{}-title">{}</title><desc id="{}-desc">{}</desc>{}{}{}{}'
+        '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="1"/></svg>',
+        WIDTH,
+        HEIGHT,
+        chart_id,
+        chart_id,
+        chart_id,
+        title,
+        chart_id,
+        description,
+        grid,
+        month_labels,
+        SafeString("".join(drawn)),
+        SafeString("".join(legend)),
+        LEFT,
+        LEFT,
+        TOP,
+        TOP + plot_height,
+        TEXT_FILL,
+    )
+
+
+def _axis_label(unit: str, value: float) -> str:
+    if unit == calculations.PERCENTAGE:
+        return f"{value:.0f}%"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.1f}"

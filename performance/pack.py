@@ -1,0 +1,151 @@
+"""The month's performance pack: a PDF for the improvement board and the scrutiny papers.
+
+A cover, the contents, one section per priority area (its table of figures, a chart of each
+indicator against its target and comparators, and the month's commentary and next steps), and the
+quality-assurance section from the audits. A4 landscape, pages numbered "Page n of m".
+
+Made by WeasyPrint in a Celery worker (performance/tasks.py), never in a web request: a request
+only adds a queued PerformancePack row and queues its build once the row is committed. The PDF is
+downloaded through a view that checks access, never from a media URL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import Counter
+from datetime import date, timedelta
+from functools import cache
+
+from django.contrib.staticfiles import finders
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from quality.queue import enqueue_on_commit
+
+from . import calculations, charts
+from .models import PerformancePack
+from .scorecard import COMPARATOR_FIELDS, RAG_LABELS, Row, Scorecard, scorecard
+
+logger = logging.getLogger(__name__)
+
+PACK_STYLESHEET = "css/scorecard-pack.css"
+STRANDED_AFTER = timedelta(minutes=5)
+
+
+def row_chart(row: Row, chart_id: str):
+    """The indicator's last 12 months against each month's target and this year's comparators."""
+    references = [
+        charts.Reference(comparator.label, comparator.value)
+        for comparator in row.comparators
+        if comparator.value is not None
+    ]
+    return charts.line_chart(
+        [cell.period for cell in row.trend],
+        [cell.value for cell in row.trend],
+        [cell.target for cell in row.trend],
+        references,
+        unit=row.indicator.unit,
+        title=f"{row.indicator.code}: the last 12 months against the target and comparators",
+        chart_id=chart_id,
+    )
+
+
+def pack_context(card: Scorecard, *, made_by, made_at) -> dict:
+    rag_counts = Counter(row.rag for row in card.rows)
+    return {
+        "card": card,
+        "sections": [
+            {"area": area, "indicators": [(row, row_chart(row, f"chart-{row.indicator.pk}")) for row in area.rows]}
+            for area in card.areas
+        ],
+        "rag_summary": [(label, rag_counts.get(key, 0), key) for key, label in RAG_LABELS.items()]
+        + [("No RAG", rag_counts.get(None, 0), "none")],
+        "flagged": [row for row in card.rows if row.current.data_quality],
+        "comparator_labels": [label for _, label in COMPARATOR_FIELDS],
+        "made_by": made_by,
+        "made_at": made_at,
+        "amber_defaults": calculations.DEFAULT_AMBER_TOLERANCE,
+    }
+
+
+@cache
+def _stylesheet_text() -> str:
+    with open(finders.find(PACK_STYLESHEET), encoding="utf-8") as css:
+        return css.read()
+
+
+def render_pdf(html: str) -> bytes:
+    """HTML to PDF bytes with the pack's stylesheet. Fetches nothing from outside the process: the
+    charts are inline SVG and the fonts are the system's."""
+    from weasyprint import CSS, HTML  # imported here: it loads Pango, which only workers need
+    from weasyprint.urls import URLFetcher
+
+    no_network = URLFetcher(allowed_protocols={"data"})
+    return HTML(string=html, url_fetcher=no_network).write_pdf(
+        stylesheets=[CSS(string=_stylesheet_text(), url_fetcher=no_network)]
+    )
+
+
+def pack_pdf(period: date, *, made_by, made_at) -> bytes:
+    card = scorecard(period)
+    return render_pdf(
+        render_to_string("performance/scorecard/pack.html", pack_context(card, made_by=made_by, made_at=made_at))
+    )
+
+
+# Services: ask for a pack (in the request), make it (in the worker), give up on it.
+
+
+@transaction.atomic
+def pack_request(*, actor, period: date) -> PerformancePack:
+    """Add a queued pack and queue its build once the row is committed (the worker must see it)."""
+    from .tasks import performance_pack_build  # the task module imports this one
+
+    pack = PerformancePack.objects.create(period=period, requested_by=actor)
+    enqueue_on_commit(performance_pack_build, pack.pk)
+    return pack
+
+
+@transaction.atomic
+def pack_generate(*, pack_id: int) -> PerformancePack | None:
+    """Build the PDF of a queued pack. The row stays locked while it is built, so a task delivered
+    twice (or the sweep at the same moment) builds it once; a pack no longer queued is left alone."""
+    pack = (
+        PerformancePack.objects.select_for_update(of=("self",))
+        .select_related("requested_by__person")
+        .filter(pk=pack_id, state=PerformancePack.State.QUEUED)
+        .first()
+    )
+    if pack is None:
+        return None
+    made_at = timezone.now()
+    pdf = pack_pdf(pack.period, made_by=pack.requested_by, made_at=made_at)
+    pack.file.save(f"performance-pack-{pack.period:%Y-%m}-{pack.pk}.pdf", ContentFile(pdf), save=False)
+    pack.sha256 = hashlib.sha256(pdf).hexdigest()
+    pack.state, pack.generated_at = PerformancePack.State.READY, made_at
+    pack.save(update_fields=["file", "sha256", "state", "generated_at"])
+    logger.info("performance pack %s built: %s bytes", pack.pk, len(pdf))
+    return pack
+
+
+def packs_stranded(*, older_than: timedelta = STRANDED_AFTER) -> list[int]:
+    """Packs still queued long after they were asked for: their task never reached a worker (Redis was
+    down when the page queued it) or was lost. The periodic sweep builds them."""
+    cutoff = timezone.now() - older_than
+    queued = PerformancePack.objects.filter(state=PerformancePack.State.QUEUED, requested_at__lt=cutoff)
+    return list(queued.order_by("requested_at").values_list("pk", flat=True)[:20])
+
+
+def pack_fail(*, pack_id: int) -> None:
+    """Give up on a pack the worker could not build; the page then offers to try again."""
+    PerformancePack.objects.filter(pk=pack_id, state=PerformancePack.State.QUEUED).update(
+        state=PerformancePack.State.FAILED
+    )
+    logger.error("performance pack %s failed", pack_id)
+
+
+def download_name(pack: PerformancePack) -> str:
+    return f"performance-pack-{pack.period:%Y-%m}.pdf"

@@ -1,0 +1,38 @@
+"""Forms of the scorecard pages: the month chooser and the month's commentary on one indicator."""
+
+from __future__ import annotations
+
+from django import forms
+
+from quality.tabular import parse_month
+
+MONTH_INVALID = "Give a month as YYYY-MM, for example 2026-10."
+
+
+class MonthInput(forms.TextInput):
+    input_type = "month"  # browsers offer a month picker; the value is YYYY-MM either way
+
+
+class MonthForm(forms.Form):
+    month = forms.CharField(
+        label="Month", widget=MonthInput(attrs={"placeholder": "YYYY-MM"}), help_text="For example 2026-10."
+    )
+
+    def clean_month(self):
+        try:
+            return parse_month(self.cleaned_data["month"])
+        except ValueError as error:
+            raise forms.ValidationError(MONTH_INVALID) from error
+
+
+class CommentaryForm(forms.Form):
+    commentary = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="What the figure shows this month and why: the story behind the numbers.",
+    )
+    next_steps = forms.CharField(
+        label="Actions / next steps",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What will be done, by whom and by when.",
+    )

@@ -1,0 +1,641 @@
+"""A report as files: PDF (WeasyPrint), XLSX (openpyxl) and JSON.
+
+Everything a file shows comes from one plain, JSON-native **content** object:
+
+- `report_content(report, area_codes=...)`: a saved report: its figures (the snapshot taken when it
+  was generated), its narrative, the highlights the QA lead picked and the improvement points and
+  progress, narrowed to the service areas of the person it is for (a service lead sees the sections
+  of their own areas only: `by_service_area`, `exemplars`, `highlight_candidates` and highlights);
+- `draft_content(figures)`: figures computed just now by `build_report` (no narrative, nothing saved).
+
+The same content always renders the same document, so `fingerprint(content)` says whether a file
+already made is still the report as it stands (quality/reports/documents.py keeps one per
+fingerprint). The builders never query the database: the PDF of a 30-page annual report is made
+from the content alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections.abc import Iterable
+from datetime import date, datetime
+from functools import cache
+
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from audits.exports import FORMULA_STARTS, XLSX_TYPE
+from moderation.charts import heat_rows
+from moderation.statistics import GRADE_LABELS, GRADES
+
+from . import charts
+
+# Bumped when a template or builder changes what a file shows: documents made before are then remade.
+OUTPUT_VERSION = 1
+PRINT_STYLESHEET = "css/report-print.css"
+PDF_TEMPLATE = "reports/pdf/report.html"
+PDF_TYPE = "application/pdf"
+JSON_TYPE = "application/json"
+CONTENT_TYPES = {"pdf": PDF_TYPE, "xlsx": XLSX_TYPE, "json": JSON_TYPE}
+
+NOT_COMPUTABLE = "–"  # a percentage of nothing, or a change with no figure to compare
+SMALL_SAMPLE_MARK = "†"
+SMALL_SAMPLE_NOTE = (
+    "† Based on fewer than {threshold} audits (a small sample): read this percentage with care; "
+    "a handful of audits moves it a long way."
+)
+DRAFT_FROM_COMMAND = (
+    "A draft built from the data as it stood when it was made, by the build_report command. "
+    "It is not saved or published, has no narrative, and no highlights were picked."
+)
+NO_HIGHLIGHTS = "No highlights have been picked for this report."
+SCOPE_NOTE = "The sections by service area show only {areas}: the service areas this copy was made for."
+
+GRADE_COLUMNS = [(grade, GRADE_LABELS[grade]) for grade in GRADES]
+
+# The headline measures: (key in `audits`, label, a percentage?). Their changes come from `changes`
+# where the figures give one, else this period's count minus the previous one's.
+HEADLINE = (
+    ("allocated", "Audits allocated", False),
+    ("completed", "Audits completed", False),
+    ("completed_of_allocated_pct", "Allocated audits completed", True),
+    ("service_areas", "Service areas with a completed audit", False),
+    ("practitioner_discussion_pct", "Auditor discussed the case with the practitioner", True),
+    ("child_contact_pct", "Child contacted", True),
+    ("family_contact_pct", "Family contacted", True),
+    ("graded", "Graded audits", False),
+    ("ungraded", "Ungraded reviews", False),
+)
+
+
+# -- the content -------------------------------------------------------------------------------
+
+
+def period_label(kind: str, start: date, end: date, year_to_date: bool = False) -> str:
+    """The period as people say it: "November 2023", "October to December 2023", "2022"."""
+    if kind == "monthly":
+        return f"{start:%B %Y}"
+    if kind == "quarterly":
+        return f"{start:%B} to {end:%B %Y}"
+    if year_to_date:
+        return f"{start.year}, 1 January to {end.day} {end:%B} (year to date)"
+    return str(start.year)
+
+
+def scope_figures(figures: dict, area_codes: Iterable[str] | None) -> dict:
+    """The figures with the sections about single service areas narrowed to `area_codes` (None: all).
+
+    The totals are not narrowed: a service lead reads the whole report, and their own areas' sections."""
+    if area_codes is None:
+        return figures
+    codes = set(area_codes)
+    narrowed = dict(figures)
+    narrowed["by_service_area"] = [row for row in figures.get("by_service_area", []) if row["code"] in codes]
+    for key in ("exemplars", "highlight_candidates"):
+        narrowed[key] = [row for row in figures.get(key, []) if row["service_area"] in codes]
+    return narrowed
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return timezone.localtime(moment).isoformat() if moment else None
+
+
+def report_content(report, *, area_codes: Iterable[str] | None = None) -> dict:
+    """Everything the files of a saved report show, for someone who sees `area_codes` (None: every area).
+
+    A published (or superseded) report's content never changes: it holds nothing that publishing
+    leaves open (not even whether a correction later superseded it), so its documents are made once."""
+    if report.figures is None:
+        raise ValueError(f"report {report.pk} has no figures yet: it is still being generated or failed")
+    codes = None if area_codes is None else sorted(set(area_codes))
+    figures = scope_figures(report.figures, codes)
+    names = {row["code"]: row["name"] for row in report.figures.get("by_service_area", [])}
+    highlights = [
+        {
+            "service_area": highlight.service_area.code,
+            "service_area_name": names.get(highlight.service_area.code, highlight.service_area.name),
+            "kind": highlight.kind,
+            "kind_label": highlight.get_kind_display(),
+            "audit_id": highlight.audit_id,
+            "text": highlight.text,
+        }
+        for highlight in report.highlights.filter(included=True).select_related("service_area")
+        if codes is None or highlight.service_area.code in codes
+    ]
+    frozen = report.is_frozen
+    supersedes = report.supersedes
+    return {
+        "version": OUTPUT_VERSION,
+        "figures": figures,
+        "report": {
+            "id": report.pk,
+            "state": "published" if frozen else report.state,
+            "data_taken_at": _iso(report.data_taken_at),
+            "published_at": _iso(report.published_at) if frozen else None,
+            "published_by": report.published_by.full_name if frozen and report.published_by else None,
+            "supersedes": (
+                {"id": supersedes.pk, "published_at": _iso(supersedes.published_at)} if supersedes else None
+            ),
+            "correction_reason": report.correction_reason,
+            "summary": report.summary,
+            "analysis": report.analysis,
+            "next_steps": report.next_steps,
+            "highlights": highlights,
+            "improvement_points": [point.text for point in report.improvement_points.all()],
+            "improvement_progress": [
+                {
+                    "point": progress.point.text,
+                    "set_in": str(progress.point.report),
+                    "status": progress.status,
+                    "status_label": progress.get_status_display(),
+                    "note": progress.note,
+                }
+                for progress in report.improvement_progress.select_related("point__report")
+            ],
+            "shown_for": codes,
+        },
+    }
+
+
+def draft_content(figures: dict) -> dict:
+    """The content of a report built from figures just computed: no narrative, nothing picked."""
+    return {"version": OUTPUT_VERSION, "figures": figures, "report": None}
+
+
+def fingerprint(content: dict) -> str:
+    """A digest of the content: equal for two contents exactly when their documents show the same."""
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def json_text(content: dict) -> str:
+    """The figures as JSON; a saved report adds its narrative, highlights and improvement points under `report`."""
+    data = dict(content["figures"])
+    if content["report"] is not None:
+        data["report"] = content["report"]
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def file_stem(content: dict) -> str:
+    """A download's name: the kind and period only (never a person's or a child's details)."""
+    figures = content["figures"]
+    suffix = "-year-to-date" if figures.get("year_to_date") else ""
+    draft = "" if content["report"] and content["report"]["state"] == "published" else "-draft"
+    return f"{figures['kind']}-audit-analysis-{figures['period']}{suffix}{draft}"
+
+
+# -- rows shared by the PDF and the workbook -----------------------------------------------------
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def show_pct(value) -> str:
+    return NOT_COMPUTABLE if value is None else f"{value:.1f}%"
+
+
+def show_change(change, percentage: bool) -> str:
+    if change is None:
+        return NOT_COMPUTABLE
+    if change == 0:
+        return "no change"
+    sign = "+" if change > 0 else "−"
+    return f"{sign}{abs(change):.1f} points" if percentage else f"{sign}{abs(change)}"
+
+
+def _base(audits: dict, key: str) -> int | None:
+    return (audits.get("bases") or {}).get(key)
+
+
+def headline_rows(figures: dict) -> list[dict]:
+    """The headline measures with the previous period's figure and the change, and small-sample flags."""
+    audits, previous = figures["audits"], figures.get("previous") or {}
+    changes, threshold = figures.get("changes") or {}, figures["small_sample_threshold"]
+    rows = []
+    for key, label, percentage in HEADLINE:
+        value, before = audits.get(key), previous.get(key)
+        if key in changes:
+            change = changes[key]
+        elif _is_number(value) and _is_number(before):
+            change = value - before
+        else:
+            change = None
+        base, previous_base = _base(audits, key), _base(previous, key)
+        rows.append(
+            {
+                "key": key,
+                "label": label,
+                "percentage": percentage,
+                "value": value,
+                "previous": before,
+                "change": change,
+                "shown": show_pct(value) if percentage else str(value if value is not None else NOT_COMPUTABLE),
+                "previous_shown": show_pct(before) if percentage else str(before if before is not None else "–"),
+                "change_shown": show_change(change, percentage),
+                "small": percentage and value is not None and base is not None and base < threshold,
+                "previous_small": percentage
+                and before is not None
+                and previous_base is not None
+                and previous_base < threshold,
+            }
+        )
+    return rows
+
+
+def grade_rows(figures: dict) -> list[dict]:
+    """Each grade before moderation (auditors' grades) and after it (final grades), count and %."""
+    moderated = figures.get("moderated") or {}
+    return [
+        {
+            "grade": grade,
+            "label": label,
+            "before": figures["audits"]["grades"][grade],
+            "before_pct": figures["grades_pct"][grade],
+            "after": (moderated.get("grades") or {}).get(grade, 0),
+            "after_pct": (moderated.get("grades_pct") or {}).get(grade),
+        }
+        for grade, label in GRADE_COLUMNS
+    ]
+
+
+def grade_count_rows(rows: list[dict], label_key: str) -> list[dict]:
+    """Rows of a by-area / by-kind / by-theme table: the label, the four grades, ungraded, total."""
+    return [
+        {
+            "label": row[label_key],
+            "code": row.get("code"),
+            "counts": [row.get(grade, 0) for grade in GRADES],
+            "ungraded": row.get("ungraded", 0),
+            "total": row.get("total", 0),
+        }
+        for row in rows
+    ]
+
+
+def column_totals(rows: list[dict]) -> dict:
+    return {
+        "counts": [sum(row["counts"][i] for row in rows) for i in range(len(GRADES))],
+        "ungraded": sum(row["ungraded"] for row in rows),
+        "total": sum(row["total"] for row in rows),
+    }
+
+
+def _small(figures: dict, base: int | None) -> bool:
+    return base is not None and base < figures["small_sample_threshold"]
+
+
+# -- PDF -----------------------------------------------------------------------------------------
+
+
+def pdf_context(content: dict, *, made_at: datetime) -> dict:
+    figures, report = content["figures"], content["report"]
+    start, end = date.fromisoformat(figures["period_start"]), date.fromisoformat(figures["period_end"])
+    kind_label = {"monthly": "Monthly audit analysis", "quarterly": "Quarterly audit analysis"}.get(
+        figures["kind"], "Annual audit report"
+    )
+    label = period_label(figures["kind"], start, end, figures.get("year_to_date", False))
+    areas = [
+        {
+            **area,
+            "counts": [area["grades"][grade] for grade in GRADES],
+            "trend_rows": [
+                {"period": point["period"], "counts": [point["grades"][g] for g in GRADES], "total": point["total"]}
+                for point in area.get("trend") or []
+            ],
+            "quarter_rows": [
+                {"period": point["period"], "counts": [point["grades"][g] for g in GRADES], "total": point["total"]}
+                for point in area.get("quarters") or []
+            ],
+            "chart": charts.area_trend(area, chart_id=f"area-{area['area']}"),
+        }
+        for area in figures.get("areas_of_analysis", [])
+    ]
+    by_area = grade_count_rows(figures.get("by_service_area", []), "name")
+    by_kind = grade_count_rows(figures.get("by_kind", []), "label")
+    by_theme = grade_count_rows(figures.get("by_theme", []), "theme")
+    highlights: dict[str, dict] = {}
+    for highlight in (report or {}).get("highlights", []):
+        group = highlights.setdefault(
+            highlight["service_area"],
+            {"code": highlight["service_area"], "name": highlight["service_area_name"], "good": [], "improve": []},
+        )
+        group["good" if highlight["kind"] == "good_practice" else "improve"].append(highlight["text"])
+    moderation = figures.get("moderation") or {}
+    moderated = figures.get("moderated") or {}
+    grades = grade_rows(figures)
+    return {
+        "content": content,
+        "figures": figures,
+        "report": report,
+        "title": f"{kind_label}: {label}",
+        "kind_label": kind_label,
+        "period_label": label,
+        "made_at": made_at,
+        "data_taken_at": datetime.fromisoformat(report["data_taken_at"])
+        if report and report["data_taken_at"]
+        else None,
+        "published_at": datetime.fromisoformat(report["published_at"]) if report and report["published_at"] else None,
+        "draft_note": DRAFT_FROM_COMMAND if report is None else None,
+        "scope_note": (
+            SCOPE_NOTE.format(areas=", ".join(report["shown_for"]) or "no service areas")
+            if report and report["shown_for"] is not None
+            else None
+        ),
+        "small_mark": SMALL_SAMPLE_MARK,
+        "small_note": SMALL_SAMPLE_NOTE.format(threshold=figures["small_sample_threshold"]),
+        "headline": headline_rows(figures),
+        "grade_columns": [label for _, label in GRADE_COLUMNS],
+        "grades": grades,
+        "grades_small": _small(figures, _base(figures["audits"], "grades_pct")),
+        "moderated_small": _small(figures, moderated.get("graded")),
+        "grades_chart": charts.grades_before_after(
+            {row["grade"]: row["before"] for row in grades},
+            {row["grade"]: row["after"] for row in grades},
+            chart_id="grades-before-after",
+        ),
+        "by_area": by_area,
+        "by_area_totals": column_totals(by_area),
+        "by_kind": by_kind,
+        "by_theme": by_theme,
+        "areas": areas,
+        "themes": figures.get("themes", []),
+        "exemplars": [
+            {**row, "grade_label": GRADE_LABELS.get(row.get("grade"), "–")} for row in figures.get("exemplars", [])
+        ],
+        "moderation": moderation,
+        "moderation_rows": heat_rows(moderation["matrix"]) if moderation.get("matrix") else [],
+        "highlights": sorted(highlights.values(), key=lambda group: group["code"]),
+        "no_highlights": NO_HIGHLIGHTS,
+    }
+
+
+@cache
+def _stylesheet_text() -> str:
+    with open(finders.find(PRINT_STYLESHEET), encoding="utf-8") as css:
+        return css.read()
+
+
+def pdf_bytes(content: dict, *, made_at: datetime) -> bytes:
+    """The report as an A4 PDF: cover, contents, numbered pages, vector charts, embedded fonts.
+    Fetches nothing from outside the process (fonts come from the system, charts are inline SVG)."""
+    from weasyprint import CSS, HTML  # imported here: it loads Pango, which only workers and the command need
+    from weasyprint.urls import URLFetcher
+
+    html = render_to_string(PDF_TEMPLATE, pdf_context(content, made_at=made_at))
+    no_network = URLFetcher(allowed_protocols={"data"})
+    return HTML(string=html, url_fetcher=no_network).write_pdf(
+        stylesheets=[CSS(string=_stylesheet_text(), url_fetcher=no_network)]
+    )
+
+
+# -- XLSX ----------------------------------------------------------------------------------------
+
+
+def _cell(value):
+    """Numbers stay numbers; text a spreadsheet would run as a formula gets a leading apostrophe."""
+    if value is None or _is_number(value) or isinstance(value, date):
+        return value
+    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+def _sheet(workbook: Workbook, title: str, header: list[str], rows: Iterable[list]) -> None:
+    """A sheet with a bold, frozen header row, percentages shown to one decimal place."""
+    sheet = workbook.create_sheet(title[:31])
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for row in rows:
+        sheet.append([_cell(value) for value in row])
+    sheet.freeze_panes = "A2"
+    for index, heading in enumerate(header, start=1):
+        width = max([len(heading), *(len(str(cell.value or "")) for cell in sheet[get_column_letter(index)][1:50])])
+        sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 10), 60)
+        if heading.endswith("(%)") or heading.endswith("(points)"):
+            for cell in sheet[get_column_letter(index)][1:]:
+                cell.number_format = "0.0"
+
+
+def _grade_headers(prefix: str = "") -> list[str]:
+    return [f"{prefix}{label}" for _, label in GRADE_COLUMNS]
+
+
+def xlsx_bytes(content: dict, *, made_at: datetime) -> bytes:
+    """The report's tables as a workbook, one sheet per table, numbers as numbers."""
+    figures, report = content["figures"], content["report"]
+    threshold = figures["small_sample_threshold"]
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    start, end = date.fromisoformat(figures["period_start"]), date.fromisoformat(figures["period_end"])
+
+    about = [
+        ["Report", f"{figures['kind']} {figures['period']}"],
+        ["Period", period_label(figures["kind"], start, end, figures.get("year_to_date", False))],
+        ["First day", start],
+        ["Last day", end],
+        ["Year to date", "Yes" if figures.get("year_to_date") else "No"],
+        ["State", report["state"] if report else "draft (build_report, not saved)"],
+        ["Data taken at", report["data_taken_at"] if report else timezone.localtime(made_at).isoformat()],
+        ["Published at", (report or {}).get("published_at")],
+        ["File made at", timezone.localtime(made_at).isoformat()],
+        ["Small-sample threshold (audits)", threshold],
+    ]
+    if report and report["shown_for"] is not None:
+        about.append(["Service area sections shown for", ", ".join(report["shown_for"])])
+    _sheet(workbook, "About", ["Item", "Value"], about)
+
+    _sheet(
+        workbook,
+        "Headline",
+        ["Measure", "This period", "Previous period", "Change", "Percentage?", "Small sample (this period)?"],
+        (
+            [
+                row["label"],
+                row["value"],
+                row["previous"],
+                row["change"],
+                "Yes" if row["percentage"] else "No",
+                "Yes" if row["small"] else "No",
+            ]
+            for row in headline_rows(figures)
+        ),
+    )
+    moderated = figures.get("moderated") or {}
+    _sheet(
+        workbook,
+        "Grades",
+        [
+            "Grade",
+            "Before moderation: audits",
+            "Before moderation (%)",
+            "After moderation: audits",
+            "After moderation (%)",
+        ],
+        [
+            *(
+                [row["label"], row["before"], row["before_pct"], row["after"], row["after_pct"]]
+                for row in grade_rows(figures)
+            ),
+            ["Graded audits", figures["audits"]["graded"], None, moderated.get("graded"), None],
+            ["Ungraded reviews", figures["audits"]["ungraded"], None, None, None],
+            ["Audits with a moderated grade", None, None, moderated.get("moderated_count"), None],
+        ],
+    )
+    count_header = [*_grade_headers(), "Ungraded", "Total"]
+    _sheet(
+        workbook,
+        "By service area",
+        ["Code", "Service area", *count_header],
+        (
+            [row["code"], row["name"], *(row[g] for g in GRADES), row["ungraded"], row["total"]]
+            for row in figures.get("by_service_area", [])
+        ),
+    )
+    _sheet(
+        workbook,
+        "By kind",
+        ["Kind", *count_header],
+        (
+            [row["label"], *(row[g] for g in GRADES), row["ungraded"], row["total"]]
+            for row in figures.get("by_kind", [])
+        ),
+    )
+    _sheet(
+        workbook,
+        "By theme",
+        ["Theme", *count_header],
+        (
+            [row["theme"], *(row[g] for g in GRADES), row["ungraded"], row["total"]]
+            for row in figures.get("by_theme", [])
+        ),
+    )
+    seven = []
+    for area in figures.get("areas_of_analysis", []):
+        points = area.get("trend") or [{"period": figures["period"], "grades": area["grades"], "total": area["total"]}]
+        for point in points:
+            seven.append(
+                ["trend", area["label"], point["period"], *(point["grades"][g] for g in GRADES), point["total"]]
+            )
+        for point in area.get("quarters") or []:
+            seven.append(
+                ["quarter", area["label"], point["period"], *(point["grades"][g] for g in GRADES), point["total"]]
+            )
+    _sheet(workbook, "Seven areas", ["Series", "Area of analysis", "Period", *_grade_headers(), "Total"], seven)
+    _sheet(
+        workbook,
+        "Practice themes",
+        ["Theme", "Audits this period", "Audits previous period", "Change", "Audit ids"],
+        (
+            [row["name"], row["count"], row["previous_count"], row["change"], ", ".join(map(str, row["audit_ids"]))]
+            for row in figures.get("themes", [])
+        ),
+    )
+    actions, escalations = figures.get("actions") or {}, figures.get("escalations") or {}
+    _sheet(
+        workbook,
+        "Actions and escalations",
+        ["Measure", "Count"],
+        [
+            ["Learning actions opened", actions.get("opened")],
+            ["Learning actions completed", actions.get("completed")],
+            ["Learning actions overdue at the end of the period", actions.get("overdue")],
+            ["Escalations opened", escalations.get("opened")],
+            ["Escalations open at the end of the period", escalations.get("open")],
+            ["Escalations late", escalations.get("late")],
+            ["Escalations closed", escalations.get("closed")],
+        ],
+    )
+    _sheet(
+        workbook,
+        "Exemplars",
+        ["Audit id", "Case reference", "Service area", "Grade"],
+        (
+            [row["audit_id"], row["case_reference"], row["service_area"], GRADE_LABELS.get(row.get("grade"), "")]
+            for row in figures.get("exemplars", [])
+        ),
+    )
+    moderation = figures.get("moderation") or {}
+    interval = moderation.get("weighted_kappa_ci95") or [None, None]
+    matrix = moderation.get("matrix") or {}
+    _sheet(
+        workbook,
+        "Moderation",
+        ["Measure", "Value"],
+        [
+            ["Decisions from", moderation.get("date_from")],
+            ["Decisions to", moderation.get("date_to")],
+            ["Audits moderated (compared)", moderation.get("moderated")],
+            ["Ungraded (not compared)", moderation.get("ungraded")],
+            ["Exact agreement (%)", moderation.get("exact_agreement_pct")],
+            ["Within one grade (%)", moderation.get("within_one_pct")],
+            ["Upgraded", moderation.get("upgraded")],
+            ["Downgraded", moderation.get("downgraded")],
+            ["Weighted kappa", moderation.get("weighted_kappa")],
+            ["Weighted kappa, 95% interval low", interval[0]],
+            ["Weighted kappa, 95% interval high", interval[1]],
+            ["Reading", moderation.get("kappa_reading")],
+            ["Warning", moderation.get("small_sample_warning")],
+        ],
+    )
+    _sheet(
+        workbook,
+        "Moderation matrix",
+        ["Auditor's grade \\ moderated grade", *_grade_headers(), "Total"],
+        (
+            [GRADE_LABELS[original], *(matrix[original][g] for g in GRADES), sum(matrix[original].values())]
+            for original in GRADES
+            if original in matrix
+        ),
+    )
+    if report is not None:
+        _sheet(
+            workbook,
+            "Narrative",
+            ["Section", "Text"],
+            [
+                ["Summary", report["summary"]],
+                ["Analysis", report["analysis"]],
+                ["Actions / next steps", report["next_steps"]],
+            ],
+        )
+        _sheet(
+            workbook,
+            "Highlights",
+            ["Service area", "Kind", "Text", "Audit id"],
+            ([h["service_area"], h["kind_label"], h["text"], h["audit_id"]] for h in report["highlights"]),
+        )
+        _sheet(
+            workbook,
+            "Improvement points",
+            ["Set in", "Point", "Progress", "Note"],
+            [
+                *(["this report", text, None, None] for text in report["improvement_points"]),
+                *([p["set_in"], p["point"], p["status_label"], p["note"]] for p in report["improvement_progress"]),
+            ],
+        )
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+# -- one entry point -----------------------------------------------------------------------------
+
+RENDERERS = {
+    "pdf": pdf_bytes,
+    "xlsx": xlsx_bytes,
+    "json": lambda content, *, made_at: json_text(content).encode("utf-8"),
+}
+
+
+def render(content: dict, file_format: str, *, made_at: datetime | None = None) -> bytes:
+    """The content as a file of `file_format` ("pdf", "xlsx" or "json")."""
+    return RENDERERS[file_format](content, made_at=made_at or timezone.now())

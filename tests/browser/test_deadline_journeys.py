@@ -1,0 +1,144 @@
+"""Journeys through the cycle's deadlines: a service lead finds overdue oversight on the home page,
+opens the overdue lists and clears it from there; a QA officer reads the overdue counts.
+
+Dates are set relative to the real day the test runs (the live server is not time-travelled): audits
+due about ten weeks ago, so their oversight (the 5th after) and record (the 6th) deadlines have passed.
+"""
+
+from datetime import date, timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from audits import services
+from audits.models import Audit
+from quality.org.models import Role
+
+from .conftest import assert_accessible, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def people(make_person, own_area, other_area):
+    return {
+        "qa_officer": make_person(Role.QA_OFFICER, full_name="Otto Officer"),
+        "manager": make_person(Role.PRACTICE_MANAGER, own_area, full_name="Priya Manager"),
+        "other_manager": make_person(Role.PRACTICE_MANAGER, other_area, full_name="Pat Othermanager"),
+        "lead": make_person(Role.SERVICE_LEAD, own_area, full_name="Sam Lead"),
+        "worker": make_person(Role.PRACTITIONER, own_area, full_name="Wendy Worker"),
+    }
+
+
+@pytest.fixture
+def late(people, own_area, other_area):
+    """C-7001 submitted but without oversight, long after its deadline; P-7002, in the other area,
+    still a draft long after it was due; C-7003 a draft due in two days."""
+    qa = people["qa_officer"].user
+    versions = {}
+    for area in (own_area, other_area):
+        tool = services.tool_create(actor=qa, name=f"{area.code} case audit", service_area=area, purpose="case_audit")
+        versions[area] = services.version_publish(actor=qa, version=tool.versions.get())
+    long_ago = timezone.localdate() - timedelta(days=70)
+
+    def create(reference, area, auditor, due_on):
+        return services.audit_create(
+            actor=qa,
+            case_reference=reference,
+            service_area=area,
+            auditor=auditor,
+            tool_version=versions[area],
+            period_end=date(2026, 9, 30),
+            due_on=due_on,
+        )
+
+    submitted = create("C-7001", own_area, people["manager"], long_ago)
+    submitted = services.audit_save_draft(
+        actor=people["manager"].user,
+        audit=submitted,
+        revision=submitted.revision,
+        answers=services.seven_area_answers("good", "Seen in the chronology and the plan."),
+        fields={"overall_grade": "good", "discussion_held": True, "discussion_on": long_ago},
+    )
+    services.audit_submit(actor=people["manager"].user, audit=submitted)
+    create("P-7002", other_area, people["other_manager"], long_ago)
+    create("C-7003", own_area, people["manager"], timezone.localdate() + timedelta(days=2))
+    return Audit.objects.get(case_reference="C-7001")
+
+
+def panel_list(page: Page, heading: str):
+    """One list of the home page's "What is due for you" panel, found by its heading."""
+    expect(page.get_by_role("heading", name=heading)).to_be_visible()
+    return page.get_by_role("heading", name=heading).locator("xpath=following-sibling::ul[1]")
+
+
+def overdue_table(page: Page, title: str):
+    return page.get_by_role("table", name=title)
+
+
+def test_a_service_lead_finds_overdue_oversight_at_home_and_clears_it_from_the_overdue_lists(
+    page: Page, live_server, people, late
+):
+    sign_in(page, live_server.url, people["lead"].user.email)
+    expect(page.get_by_role("heading", name="Hello, Sam Lead")).to_be_visible()
+    assert_accessible(page)
+    oversee = panel_list(page, "Audits awaiting your oversight")
+    expect(oversee.get_by_role("listitem")).to_have_count(1)
+    expect(oversee.get_by_role("listitem")).to_contain_text("Case C-7001")
+    expect(oversee.get_by_role("listitem")).to_contain_text("Overdue")
+
+    page.get_by_role("link", name="The overdue lists").click()
+    expect(page.get_by_role("heading", name="Overdue audits", exact=True)).to_be_visible()
+    assert_accessible(page)
+    expect(page.get_by_role("heading", name="Oversight not recorded (1)")).to_be_visible()
+    row = overdue_table(page, "Oversight not recorded, the longest overdue first").get_by_role("row", name="C-7001")
+    expect(row).to_contain_text("Priya Manager")
+    expect(row).to_contain_text("days")
+    expect(page.get_by_role("main")).not_to_contain_text("P-7002")  # another service area's
+
+    row.get_by_role("link", name="Record oversight of case C-7001").click()
+    expect(page.get_by_role("heading", name="Audit of case C-7001")).to_contain_text("Submitted, awaiting oversight")
+    assert_accessible(page)
+    page.get_by_label("Oversight comment").fill("Read late, but a thorough audit.")
+    page.get_by_role("button", name="Confirm oversight").click()
+    expect(page.get_by_role("status").first).to_contain_text("Oversight recorded.")
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Home").click()
+    expect(page.get_by_role("heading", name="Audits awaiting your oversight")).to_have_count(0)
+    page.get_by_role("link", name="The overdue lists").click()
+    expect(page.get_by_role("heading", name="Oversight not recorded (0)")).to_be_visible()
+    # Its record deadline (the 6th) has passed too: the service lead marks it from the list.
+    expect(page.get_by_role("heading", name="Not on the child's record (1)")).to_be_visible()
+    assert_accessible(page)
+    record = overdue_table(page, "Not on the child's record, the longest overdue first")
+    record.get_by_role("button", name="Mark as on the record (case C-7001)").click()
+    expect(page.get_by_role("heading", name="Audit of case C-7001")).to_contain_text("Closed")
+    assert Audit.objects.get(pk=late.pk).state == Audit.State.CLOSED
+
+
+def test_a_qa_officer_sees_the_overdue_counts_and_opens_the_lists_of_every_area(
+    page: Page, live_server, people, late, other_area
+):
+    sign_in(page, live_server.url, people["qa_officer"].user.email)
+    expect(page.get_by_role("heading", name="Hello, Otto Officer")).to_be_visible()
+    assert_accessible(page)
+    counts = panel_list(page, "Overdue across the service areas")
+    expect(counts.get_by_role("listitem")).to_have_text(
+        ["1 audit not completed", "1 audit without oversight", "0 audits not on the child's record"]
+    )
+
+    page.get_by_role("link", name="The overdue lists").click()
+    expect(page.get_by_role("heading", name="Overdue audits", exact=True)).to_be_visible()
+    assert_accessible(page)
+    by_area = page.get_by_role("table", name="Overdue audits per service area")
+    expect(by_area.get_by_role("row", name="Social Work with Families")).to_contain_text("1")
+    expect(by_area.get_by_role("row", name="All service areas")).to_contain_text("2")
+
+    by_area.get_by_role("link", name="Pathways Through Care").click()
+    expect(page.get_by_label("Service area", exact=True)).to_have_value(str(other_area.pk))
+    expect(page.get_by_role("heading", name="Audits not completed (1)")).to_be_visible()
+    expect(page.get_by_role("heading", name="Oversight not recorded (0)")).to_be_visible()
+    expect(overdue_table(page, "Audits not completed, the longest overdue first")).to_contain_text("P-7002")
+    expect(page.get_by_role("main")).not_to_contain_text("C-7003")  # due in two days: not overdue
+    assert_accessible(page)
