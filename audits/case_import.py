@@ -14,10 +14,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from quality import locks
 from quality.org.models import Person, ServiceArea, Team
 from quality.tabular import ImportRefused, RowError, parse_date, read_sheet
 
@@ -43,7 +44,6 @@ ROW_FIELDS = (
 )
 BATCH_SIZE = 1000
 # Two imports at once would race to create the same references: the second waits for the first.
-_LOCK_KEY = 4_041_001
 
 # Reasons a row is refused, shown next to its row number and column. Tests assert on these.
 REF_REQUIRED = "give the child's case reference"
@@ -231,9 +231,8 @@ def case_list_import(*, actor, content: bytes, file_name: str, dry_run: bool = F
     if errors:
         raise ImportRefused(errors)
     with transaction.atomic():
-        if not dry_run and connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+        if not dry_run:
+            locks.hold("audits.case_import")
         summary = _apply(actor=actor, rows=rows, file_name=file_name, today=today, dry_run=dry_run)
     if summary.record is not None:
         logger.info(

@@ -16,7 +16,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from django_tables2 import RequestConfig
 
 from quality.access import Action, can, require, visible
-from quality.tabular import ImportRefused
+from quality.tabular import ImportRefused, errors_context
 
 from .case_forms import CaseFilter, CaseUploadForm
 from .case_import import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, case_list_import
@@ -24,7 +24,6 @@ from .models import Audit, Case, CaseImport
 
 PER_PAGE = 50
 RECENT_IMPORTS = 5
-ERRORS_SHOWN = 1000  # a wholly wrong file can have a problem on every row: the first ones are enough
 CHECK, IMPORT = "check", "import"
 DAY = "j M Y"
 
@@ -102,9 +101,7 @@ def case_import(request):
                 return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     context = {
         "form": form,
-        "errors": errors[:ERRORS_SHOWN] if errors else None,
-        "errors_count": len(errors) if errors else 0,
-        "errors_hidden": max(len(errors) - ERRORS_SHOWN, 0) if errors else 0,
+        **errors_context(errors),
         "summary": summary,
         "required_columns": REQUIRED_COLUMNS,
         "optional_columns": OPTIONAL_COLUMNS,

@@ -24,12 +24,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Lower, Upper
 from django.utils import timezone
 
 from moderation.models import ModerationDecision
+from quality import locks
 from quality.org.models import ChangeRecord, Person, ServiceArea, ServiceAreaName
 from quality.org.services import change_record, service_area_create
 from quality.tabular import ImportRefused, RowError, parse_date, parse_yes_no, read_sheet
@@ -183,10 +184,8 @@ def audit_history_import(
     sheet = read_sheet(content, file_name, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS)
     result = HistoryImportResult(file_name=file_name, dry_run=dry_run, rows=len(sheet.rows))
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            # Two imports at once would both create the same new references: let them queue.
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(hashtext('audits.history_import'))")
+        # Two imports at once would both create the same new references: let them queue.
+        locks.hold("audits.history_import")
         rows, errors = _parse_rows(sheet.rows, today=timezone.localdate())
         areas, new_areas, area_errors = _resolve_areas(rows, create=create_service_areas)
         people, new_emails, people_errors = _resolve_auditors(rows)

@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 
 from quality.access import visible
 from quality.org.models import Person, ServiceArea
@@ -67,9 +67,10 @@ def decisions_in(
     in_range = ModerationDecision.objects.filter(decided_on__gte=date_from, decided_on__lte=date_to)
     if panel is not None:
         in_range = in_range.filter(panel=panel)
-    # PostgreSQL's DISTINCT ON: the first row per audit in this order is its latest decision.
-    latest_ids = in_range.order_by("audit_id", "-decided_on", "-pk").distinct("audit_id").values("pk")
-    latest = ModerationDecision.objects.filter(pk__in=latest_ids)
+    # A decision counts when it is its audit's latest in the range (a correlated subquery: portable
+    # to SQLite, the zero-setup database, unlike PostgreSQL's DISTINCT ON).
+    latest_of_audit = in_range.filter(audit_id=OuterRef("audit_id")).order_by("-decided_on", "-pk").values("pk")[:1]
+    latest = in_range.filter(pk=Subquery(latest_of_audit))
     if user is not None:
         latest = visible(user, latest)
     if service_area is not None:

@@ -19,11 +19,12 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from quality import locks
 from quality.org.models import ChangeRecord, Person, ServiceArea
 from quality.org.services import change_record
 from quality.tabular import ImportRefused, RowError, parse_yes_no, read_sheet
@@ -54,7 +55,6 @@ TARGET_NOTE_LIMIT = IndicatorYear._meta.get_field("target_note").max_length
 # DecimalField(max_digits=14, decimal_places=4): ten digits before the point.
 NUMBER_LIMIT = Decimal(10) ** 10
 FIRST_YEAR, LAST_YEAR = 2000, 2100
-_LOCK_KEY = 6_060_001  # two catalogue imports at once: the second waits
 
 # What a cell may say instead of a number. Keys are lower case; values are how the note is kept.
 NO_TARGET = {"n/a": "N/A", "na": "N/A", "tbc": "TBC", "not set": "Not set"}
@@ -223,8 +223,11 @@ class _Directory:
 
     def __init__(self, names: set[str]):
         self.areas: dict[str, tuple[int, str, bool]] = {}
-        for pk, code, name, is_active in ServiceArea.objects.values_list("pk", "code", "name", "is_active"):
-            self.areas[code.lower()] = self.areas.setdefault(name.lower(), (pk, code, is_active))
+        areas = list(ServiceArea.objects.values_list("pk", "code", "name", "is_active"))
+        for pk, code, name, is_active in areas:
+            self.areas.setdefault(name.lower(), (pk, code, is_active))
+        for pk, code, _, is_active in areas:
+            self.areas[code.lower()] = (pk, code, is_active)  # a short code wins over another area's name
         self.people: dict[str, int | None] = {}
         for name_key, email_key, pk in _people_named(names).values_list("name_key", "email_key", "pk"):
             for key in {name_key, email_key} & names:
@@ -372,9 +375,8 @@ def indicator_catalogue_import(
     if errors:
         raise ImportRefused(errors)
     with transaction.atomic():
-        if not dry_run and connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+        if not dry_run:
+            locks.hold("performance.catalogue_import")
         summary = _apply(actor=actor, rows=rows, file_name=file_name, year=year, dry_run=dry_run)
     if not dry_run:
         logger.info(
@@ -430,9 +432,9 @@ def _apply(*, actor, rows: list[_Row], file_name: str, year: int, dry_run: bool)
         if fields:
             indicator_updates.setdefault(fields, []).append(indicator)
         year_fields = _year_changes(indicator, years.get(indicator.pk), row.year, year, new_years, year_updates)
-        described = [name for name in fields if name != "display_order"]
+        described = [_field_label(name) for name in fields if name != "display_order"]
         if year_fields:
-            described.append(f"{year_label(year)} " + ", ".join(year_fields))
+            described.append(f"{year_label(year)} " + ", ".join(_field_label(name) for name in year_fields))
         if described:
             changed.append((indicator, described))
         else:
@@ -460,6 +462,10 @@ def _apply(*, actor, rows: list[_Row], file_name: str, year: int, dry_run: bool)
     return CatalogueImportSummary(
         rows=len(rows), created=len(created), updated=len(changed), unchanged=unchanged, year=year, dry_run=dry_run
     )
+
+
+def _field_label(name: str) -> str:
+    return name.removesuffix("_id").replace("_", " ")
 
 
 def _year_defaults(values: dict) -> dict:
@@ -525,6 +531,16 @@ EDITABLE_FIELDS = (
 )
 
 
+def _shown(value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "–" if value in (None, "") else str(value)
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _check_code_free(code: str, *, exclude_pk: int | None = None) -> None:
     clash = Indicator.objects.annotate(lc=Lower("code")).filter(lc=code.lower())
     if exclude_pk:
@@ -561,13 +577,13 @@ def indicator_update(*, actor, indicator: Indicator, **fields) -> Indicator:
         before, after = getattr(indicator, name), fields[name]
         setattr(indicator, name, after)
         label = Indicator._meta.get_field(name).verbose_name
-        if name in ("outcome",):
+        if name == "outcome":
             described.append(f"{label} changed")
         else:
-            described.append(f"{label} from '{before if before not in (None, '') else '–'}' to '{after or '–'}'")
+            described.append(f"{label} from '{_shown(before)}' to '{_shown(after)}'")
     indicator.save(update_fields=[*changed, "updated_at"])
     change_record(
-        actor=_actor_user(actor), target=indicator, action="indicator.update", summary="; ".join(described).capitalize()
+        actor=_actor_user(actor), target=indicator, action="indicator.update", summary=_sentence("; ".join(described))
     )
     return indicator
 

@@ -145,7 +145,8 @@ class IndicatorYearForm(forms.Form):
         try:
             return parser(self.cleaned_data.get(name, ""), self.unit)
         except ValueError as error:
-            self.add_error(name, str(error).capitalize() + ".")
+            reason = str(error)
+            self.add_error(name, reason[:1].upper() + reason[1:] + ".")
             return None
 
     def clean(self):

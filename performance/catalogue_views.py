@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from quality.access import Action, can, get_for, require
 from quality.org.forms import call_service
 from quality.org.selectors import changes_to
-from quality.tabular import ImportRefused
+from quality.tabular import ImportRefused, errors_context
 
 from . import calculations, catalogue, loads
 from .catalogue_forms import (
@@ -30,19 +30,17 @@ from .catalogue_forms import (
 from .models import Indicator, KpiValue, ValueLoad
 
 CHECK, IMPORT = "check", "import"
-ERRORS_SHOWN = 1000  # a wholly wrong file can have a problem on every row: the first ones are enough
 HISTORY_PER_PAGE = 50
 LOADS_PER_PAGE = 25
 REPLACEMENTS_SHOWN = 500
 RECENT_LOADS = 5
 
 
-def _errors_context(errors) -> dict:
-    return {
-        "errors": errors[:ERRORS_SHOWN] if errors else None,
-        "errors_count": len(errors) if errors else 0,
-        "errors_hidden": max(len(errors) - ERRORS_SHOWN, 0) if errors else 0,
-    }
+def _stated(unit: str, value, note: str = "") -> str:
+    """A target or comparator as the catalogue states it: unrounded ('87.3%', '1,400', '45.2'), or its note."""
+    if value is not None and unit == calculations.PERCENTAGE:
+        return calculations.plain_number(value) + "%"
+    return calculations.display(unit, value, note=note)
 
 
 def _shown(values, unit: str | None = None):
@@ -65,9 +63,7 @@ def catalogue_list(request):
     for _, indicators in groups:
         for indicator in indicators:
             figures = indicator.year_figures
-            indicator.target_shown = (
-                calculations.display(indicator.unit, figures.target, note=figures.target_note) if figures else ""
-            )
+            indicator.target_shown = _stated(indicator.unit, figures.target, figures.target_note) if figures else ""
     context = {
         "groups": groups,
         "year": year,
@@ -107,7 +103,7 @@ def catalogue_import(request):
         "optional_columns": catalogue.OPTIONAL_COLUMNS,
         "CHECK": CHECK,
         "IMPORT": IMPORT,
-        **_errors_context(errors),
+        **errors_context(errors),
     }
     return render(request, "performance/catalogue/catalogue_import.html", context)
 
@@ -140,12 +136,12 @@ def indicator_detail(request, pk):
     _shown(history.object_list, indicator.unit)
     years = list(catalogue.indicator_years(indicator))
     for item in years:
-        item.target_shown = calculations.display(indicator.unit, item.target, note=item.target_note)
+        item.target_shown = _stated(indicator.unit, item.target, item.target_note)
         if item.target is not None and item.target_note:
             item.target_shown += f" ({item.target_note})"
         item.tolerance_shown = calculations.plain_number(item.amber_tolerance) or "Default"
         item.comparators_shown = [
-            calculations.display(indicator.unit, getattr(item, name), note=item.comparator_notes.get(name, "")) or "–"
+            _stated(indicator.unit, getattr(item, name), item.comparator_notes.get(name, "")) or "–"
             for name in catalogue.COMPARATORS
         ]
     held = {item.year for item in years}
@@ -235,7 +231,7 @@ def value_load_upload(request):
         "recent_loads": ValueLoad.objects.select_related("loaded_by__person")[:RECENT_LOADS],
         "CHECK": CHECK,
         "IMPORT": IMPORT,
-        **_errors_context(errors),
+        **errors_context(errors),
     }
     return render(request, "performance/catalogue/value_load_upload.html", context)
 

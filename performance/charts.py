@@ -15,6 +15,7 @@ contrast) and the lines differ by dash pattern as well as colour, so colour is n
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -48,6 +49,17 @@ def _scale(values: Sequence[Decimal], low_pad: float = 0.08) -> tuple[float, flo
         return low - 1, high + 1
     room = (high - low) * low_pad
     return low - room, high + room
+
+
+def _nice_axis(low: float, high: float, *, at_most: int = 6) -> tuple[float, float, list[float]]:
+    """The axis to draw from `low` to `high`: bounds and ticks on round steps (1, 2, 2.5 or 5 times a
+    power of ten), no more than `at_most` ticks."""
+    span = high - low
+    power = 10 ** math.floor(math.log10(span / (at_most - 1)))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if span / (m * power) <= at_most - 1)
+    bottom, top = math.floor(low / step) * step, math.ceil(high / step) * step
+    count = round((top - bottom) / step)
+    return bottom, top, [bottom + step * index for index in range(count + 1)]
 
 
 def _number(unit: str, value: Decimal | None) -> str:
@@ -145,7 +157,7 @@ class Reference:
 
 
 WIDTH, HEIGHT = 720, 300
-LEFT, RIGHT, TOP, BOTTOM = 64, 16, 16, 76  # room for the y labels, the month labels and the legend
+LEFT, RIGHT, TOP, BOTTOM = 64, 32, 16, 76  # room for the y labels, the month labels and the legend
 
 
 def line_chart(
@@ -163,9 +175,10 @@ def line_chart(
     numbers = [v for v in [*values, *targets] if v is not None] + [r.value for r in references]
     if not numbers:
         return SafeString("")
-    low, high = _scale(numbers)
+    low, high = _scale(numbers, low_pad=0.02)
     if unit == calculations.PERCENTAGE:
         low = max(low, 0.0)  # no percentage below zero: the padding must not draw one
+    low, high, ticks = _nice_axis(low, high)
     plot_width, plot_height = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     step = plot_width / max(len(months) - 1, 1)
 
@@ -175,7 +188,6 @@ def line_chart(
     def y(value) -> float:
         return TOP + plot_height * (1 - (float(value) - low) / (high - low))
 
-    ticks = [low + (high - low) * fraction for fraction in (0, 0.25, 0.5, 0.75, 1)]
     grid = format_html_join(
         "",
         '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="1"/>'
@@ -206,8 +218,7 @@ def line_chart(
         ),
     )
     drawn = []
-    target_points = [(x(i), None if t is None else y(t)) for i, t in enumerate(targets)]
-    drawn += [_polyline(run, TARGET_STROKE, 1.5, TARGET_DASH) for run in _segments(target_points)]
+    drawn += [_polyline(run, TARGET_STROKE, 1.5, TARGET_DASH) for run in _segments(_steps(targets, x, y))]
     for reference, (colour, dash) in zip(references, COMPARATOR_STYLES, strict=False):
         drawn.append(
             format_html(
@@ -282,9 +293,17 @@ def line_chart(
     )
 
 
+def _steps(targets, x, y) -> list[tuple[float, float | None]]:
+    """The target as a step line: level through each reporting year, straight up or down where it changes."""
+    points: list[tuple[float, float | None]] = []
+    for index, target in enumerate(targets):
+        level = None if target is None else y(target)
+        if index and level is not None and points and points[-1][1] is not None and points[-1][1] != level:
+            points.append((x(index), points[-1][1]))
+        points.append((x(index), level))
+    return points
+
+
 def _axis_label(unit: str, value: float) -> str:
-    if unit == calculations.PERCENTAGE:
-        return f"{value:.0f}%"
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    return f"{value:.1f}"
+    suffix = "%" if unit == calculations.PERCENTAGE else ""
+    return f"{value:,.2f}".rstrip("0").rstrip(".") + suffix

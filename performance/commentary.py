@@ -11,9 +11,10 @@ from __future__ import annotations
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 
+from quality import locks
 from quality.access import Action, can
 from quality.org.services import change_record
 
@@ -34,10 +35,7 @@ def _label(period: date) -> str:
 def month_hold(period: date) -> None:
     """Take the month's lock for the rest of the transaction (PostgreSQL advisory lock): writers of the
     month's commentary and values, and the person locking it, wait for one another."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(hashtext('performance.month'), %s)", [period.year * 100 + period.month]
-        )
+    locks.hold("performance.month", period.year * 100 + period.month)
 
 
 def is_locked(period: date) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -101,9 +102,15 @@ def _plain(value: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+_SHOWN_NUMBER = re.compile(r"^-[\d,.]+%?( \([\d,./-]+\))?$")  # a negative figure as displayed: "-5", "-1,343"
+
+
 def _text(value: str) -> str:
-    """Free text a spreadsheet would run as a formula gets a leading apostrophe."""
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+    """Free text a spreadsheet would run as a formula gets a leading apostrophe (a negative figure
+    as the scorecard shows it is left alone)."""
+    if value.startswith(FORMULA_STARTS) and not _SHOWN_NUMBER.match(value):
+        return f"'{value}"
+    return value
 
 
 def _csv_value(key: str, value) -> str:

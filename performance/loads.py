@@ -26,10 +26,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from quality import locks
 from quality.org.models import ServiceArea, Team
 from quality.tabular import ImportRefused, RowError, parse_month, read_sheet
 
@@ -46,7 +47,6 @@ BATCH_SIZE = 1000
 VALUE_PLACES = Decimal("0.000001")  # KpiValue.value keeps six decimal places
 COUNT_LIMIT = Decimal(10) ** 12  # numerator / denominator: DecimalField(max_digits=16, decimal_places=4)
 VALUE_LIMIT = Decimal(10) ** 10  # value: DecimalField(max_digits=16, decimal_places=6)
-_LOCK_KEY = 6_060_002  # two value loads at once: the second waits, so "current" stays one row per figure
 
 # Reasons a row is refused, shown next to its row number and column. Tests assert on these.
 INDICATOR_REQUIRED = "give the indicator's code, for example M1"
@@ -127,8 +127,11 @@ class _Directory:
             code.lower(): (pk, code, unit) for pk, code, unit in Indicator.objects.values_list("pk", "code", "unit")
         }
         self.areas: dict[str, tuple[int, str]] = {}
-        for pk, code, name in ServiceArea.objects.values_list("pk", "code", "name"):
-            self.areas[code.lower()] = self.areas.setdefault(name.lower(), (pk, code))
+        areas = list(ServiceArea.objects.values_list("pk", "code", "name"))
+        for pk, code, name in areas:
+            self.areas.setdefault(name.lower(), (pk, code))
+        for pk, code, _ in areas:
+            self.areas[code.lower()] = (pk, code)  # a short code wins over another area's name
         self.area_codes = {pk: code for pk, code in self.areas.values()}
         self.teams: dict[str, list[tuple[int, int, str]]] = {}
         for pk, area_id, name in Team.objects.values_list("pk", "service_area_id", "name"):
@@ -294,10 +297,9 @@ def kpi_values_import(*, actor, content: bytes, file_name: str, dry_run: bool = 
     this_month = timezone.localdate().replace(day=1)
     sheet = read_sheet(content, file_name, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS)
     with transaction.atomic():
-        if not dry_run and connection.vendor == "postgresql":
+        if not dry_run:
             # Taken before the checks, so a month locked meanwhile is seen and "current" stays unique.
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+            locks.hold("performance.value_load")
         rows, errors = _check_rows(sheet, this_month)
         if not rows and not errors:
             errors = [RowError(0, "", "the file has no figures")]

@@ -42,8 +42,8 @@ RAG_LABELS = {calculations.GREEN: "Green", calculations.AMBER: "Amber", calculat
 NO_TARGET = "No target"
 NOT_AVAILABLE = "Not available"
 NO_VALUE = "No figure"
-CHANGE_NOT_COMPARABLE = "Not comparable: a cumulative figure restarts in April"
-CHANGE_NONE = "No change can be given"
+CHANGE_NOT_COMPARABLE = "None: a cumulative figure restarts in April"
+CHANGE_NONE = "None"
 
 
 def months_back(period: date, count: int) -> list[date]:
@@ -390,10 +390,34 @@ class HistoryRow:
 
 
 @dataclass
+class YearRow:
+    """One reporting year's target, tolerance and comparators, as shown."""
+
+    label: str  # "2026/27"
+    target: str
+    tolerance: str
+    comparators: list[Comparator]
+
+
+def year_row(indicator: Indicator, year: IndicatorYear) -> YearRow:
+    tolerance = "The default"
+    if year.amber_tolerance is not None:
+        tolerance = calculations.display(indicator.unit, year.amber_tolerance)
+        if indicator.unit == calculations.PERCENTAGE:
+            tolerance = f"{tolerance[:-1]} points"
+    return YearRow(
+        label=f"{year.year}/{(year.year + 1) % 100:02d}",
+        target=target_display(indicator, year),
+        tolerance=tolerance,
+        comparators=comparators_of(indicator, year),
+    )
+
+
+@dataclass
 class IndicatorHistory:
     indicator: Indicator
     rows: list[HistoryRow]  # every month with a current council-wide figure, oldest first
-    years: list[IndicatorYear]
+    years: list[YearRow]
     loads: list[KpiValue]  # every council-wide figure ever loaded, current and replaced, newest first
     breakdown_periods: list[date]
     chart: SafeString
@@ -453,7 +477,8 @@ def indicator_history(indicator: Indicator) -> IndicatorHistory:
         .distinct()
     )
     commentaries = list(indicator.commentaries.select_related("written_by").order_by("-period"))
-    return IndicatorHistory(indicator, rows, years, loads, breakdown_periods, chart, commentaries)
+    year_rows = [year_row(indicator, year) for year in years]
+    return IndicatorHistory(indicator, rows, year_rows, loads, breakdown_periods, chart, commentaries)
 
 
 # -- breakdowns by service area and team --

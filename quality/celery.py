@@ -29,6 +29,16 @@ app.conf.beat_schedule = {
         "task": "audits.tasks.build_stranded_documents",
         "schedule": crontab(minute="*/10"),
     },
+    # Every 10 minutes: scorecard PDF packs asked for while Redis was down (their task never queued).
+    "build-stranded-performance-packs": {
+        "task": "performance.tasks.build_stranded_packs",
+        "schedule": crontab(minute="*/10"),
+    },
+    # Every 10 minutes: report PDFs and workbooks asked for while Redis was down (or lost with a worker).
+    "build-stranded-report-documents": {
+        "task": "quality.reports.output_tasks.build_stranded_report_documents",
+        "schedule": crontab(minute="*/10"),
+    },
     # The monthly cycle. Each job runs daily and reads its due dates from the database, so a day
     # missed while Redis or the worker was down is caught up the next time it runs; each is
     # idempotent, so running twice changes nothing.

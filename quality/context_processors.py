@@ -31,6 +31,24 @@ NAVIGATION = [
             ("Calibration", "moderation:calibration_list", Action.MANAGE_PANELS),
         ],
     ),
+    (
+        "Performance",
+        [
+            ("Scorecard", "performance:scorecard", Action.VIEW_SCORECARD),
+            ("Commentary", "performance:commentary", Action.WRITE_COMMENTARY),
+            ("Indicator catalogue", "performance:catalogue", Action.MANAGE_INDICATORS),
+            ("Load values", "performance:value_loads", Action.LOAD_KPI_VALUES),
+        ],
+    ),
+    (
+        "Reports",
+        [
+            ("Audit analysis reports", "reports:report_list", Action.VIEW_REPORTS),
+            ("Generate a report", "reports:report_generate", Action.MANAGE_REPORTS),
+            ("My report e-mails", "reports:report_subscription", Action.VIEW_REPORTS),
+            ("Practice themes", "reports:theme_list", Action.MANAGE_PRACTICE_THEMES),
+        ],
+    ),
 ]
 
 

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from django.core.management.base import BaseCommand, CommandError
+
 MAX_ROWS = 200_000  # a case list is ~20,000 rows; anything far bigger is the wrong file
 HEADER_ROW = 1
 
@@ -177,3 +179,51 @@ def parse_yes_no(text: str) -> bool | None:
 
 def errors_as_text(errors: Iterable[RowError]) -> str:
     return "\n".join(str(error) for error in errors)
+
+
+class ImportCommand(BaseCommand):
+    """The command-line face of an import: `FILE [--dry-run]` plus the import's own options.
+
+    A subclass says what it loads (`file_help`), runs its service in `run_import` and may word the
+    outcome in `report`. A refused file prints every problem (row, column, reason) on stderr, saves
+    nothing and exits with status 1 (CommandError).
+    """
+
+    file_help = "The file, as .csv or .xlsx."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help=self.file_help)
+        parser.add_argument("--dry-run", action="store_true", help="Check the file and report; save nothing.")
+
+    def handle(self, *args, file, dry_run=False, **options):
+        path = Path(file)
+        try:
+            content = path.read_bytes()
+        except OSError as error:
+            raise CommandError(f"Cannot read {file}: {error.strerror or error}") from None
+        try:
+            result = self.run_import(content=content, file_name=path.name, dry_run=dry_run, **options)
+        except ImportRefused as refused:
+            self.stderr.write(errors_as_text(refused.errors))
+            raise CommandError(str(refused)) from None
+        self.report(result, dry_run=dry_run)
+
+    def run_import(self, *, content: bytes, file_name: str, dry_run: bool, **options):
+        raise NotImplementedError
+
+    def report(self, result, *, dry_run: bool) -> None:
+        prefix = "Dry run, nothing saved: " if dry_run else "Imported: "
+        self.stdout.write(self.style.SUCCESS(prefix + str(result)))
+
+
+ERRORS_SHOWN = 1000  # a wholly wrong file can have a problem on every row: the first ones are enough
+
+
+def errors_context(errors: list[RowError] | None) -> dict:
+    """What templates/includes/import_errors.html needs to show a refused file's problems."""
+    errors = errors or []
+    return {
+        "errors": errors[:ERRORS_SHOWN] or None,
+        "errors_count": len(errors),
+        "errors_hidden": max(len(errors) - ERRORS_SHOWN, 0),
+    }

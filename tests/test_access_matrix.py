@@ -28,6 +28,7 @@ from audits import services as audit_services
 from audits.models import AuditDocument, AuditParticipant
 from moderation.models import Panel, PanelItem
 from quality.org.models import Role
+from quality.reports.models import PracticeTheme
 
 from .factories import TeamFactory, person_with_role
 
@@ -232,6 +233,19 @@ moderation:calibration_detail  own     302  403  403  200  403  403  403  200  2
 moderation:calibration_detail  other   302  403  403  404  403  403  403  200  200  403  403  403  403
 
 # -- performance: catalogue and loads --
+performance:catalogue                   -       302  403  403  403  403  200  403  403  403  403  200  403  403
+performance:catalogue_import            -       302  403  403  403  403  200  403  403  403  403  200  403  403
+performance:catalogue_indicator_create  -       302  403  403  403  403  200  403  403  403  403  200  403  403
+performance:catalogue_indicator         own     302  403  403  403  403  200  403  403  403  403  200  403  403
+performance:catalogue_indicator         other   302  403  403  403  403  200  403  403  403  403  200  403  403
+performance:catalogue_indicator_edit    own     302  403  403  403  403  200  403  403  403  403  200  403  403
+performance:catalogue_indicator_edit    other   302  403  403  403  403  200  403  403  403  403  200  403  403
+performance:catalogue_year_edit         own     302  403  403  403  403  200  403  403  403  403  200  403  403
+performance:catalogue_year_edit         other   302  403  403  403  403  200  403  403  403  403  200  403  403
+performance:value_loads                 -       302  403  403  403  403  200  403  403  403  403  403  403  403
+performance:value_load_upload           -       302  403  403  403  403  200  403  403  403  403  403  403  403
+performance:value_load                  own     302  403  403  403  403  200  403  403  403  403  403  403  403
+performance:value_load                  other   302  403  403  403  403  200  403  403  403  403  403  403  403
 # -- performance: scorecard, commentary, exports --
 performance:scorecard             -       302  403  200  200  200  200  200  200  200  200  200  200  403
 performance:scorecard_csv         -       302  403  200  200  200  200  200  200  200  200  200  200  403
@@ -247,7 +261,35 @@ performance:commentary_edit       -       302  403  403  403  403  200  403  403
 performance:month_lock            -       302  403  403  403  403  405  403  403  403  403  403  403  403
 
 # -- reports: archive, generation, editing, publishing --
+# (report_detail: own = a published report, other = a draft; edit, generate again and publish are of the
+#  draft, correct of the published report; reports belong to no service area)
+reports:report_list            -       302  403  403  200  403  403  200  200  200  200  200  200  403
+reports:report_generate        -       302  403  403  403  403  403  403  403  200  403  403  403  403
+reports:report_subscription    -       302  403  403  200  403  403  200  200  200  200  200  200  403
+reports:report_detail          own     302  403  403  200  403  403  200  200  200  200  200  200  403
+reports:report_detail          other   302  403  403  404  403  403  404  404  200  404  404  404  403
+reports:report_edit            -       302  403  403  403  403  403  403  403  200  403  403  403  403
+reports:report_refresh         -       302  403  403  403  403  403  403  403  405  403  403  403  403
+reports:report_publish         -       302  403  403  403  403  403  403  403  405  403  403  403  403
+reports:report_correct         -       302  403  403  403  403  403  403  403  200  403  403  403  403
 # -- reports: downloads --
+# (object: own = a published report, other = a draft; reports belong to no service area)
+reports:report_pdf             own     302  403  403  200  403  403  200  200  200  200  200  200  403
+reports:report_pdf             other   302  403  403  404  403  403  404  404  200  404  404  404  403
+reports:report_xlsx            own     302  403  403  200  403  403  200  200  200  200  200  200  403
+reports:report_xlsx            other   302  403  403  404  403  403  404  404  200  404  404  404  403
+reports:report_json            own     302  403  403  200  403  403  200  200  200  200  200  200  403
+reports:report_json            other   302  403  403  404  403  403  404  404  200  404  404  404  403
+# -- reports: practice themes --
+reports:theme_list             -       302  403  403  403  403  403  403  403  200  403  200  403  403
+reports:theme_add              -       302  403  403  403  403  403  403  403  200  403  200  403  403
+reports:theme_defaults         -       302  403  403  403  403  403  403  403  405  403  405  403  403
+reports:theme_edit             own     302  403  403  403  403  403  403  403  200  403  200  403  403
+reports:theme_edit             other   302  403  403  403  403  403  403  403  200  403  200  403  403
+reports:theme_deactivate       own     302  403  403  403  403  403  403  403  405  403  405  403  403
+reports:theme_deactivate       other   302  403  403  403  403  403  403  403  405  403  405  403  403
+reports:theme_activate         own     302  403  403  403  403  403  403  403  405  403  405  403  403
+reports:theme_activate         other   302  403  403  403  403  403  403  403  405  403  405  403  403
 """
 
 ANONYMOUS = "anonymous"
@@ -508,6 +550,37 @@ class World:
 
     # -- World objects of moderation: outcomes --
     # -- World objects of performance: catalogue --
+
+    def indicator(self, where):
+        """An indicator of the catalogue (shared: no child's data; "where" names only the copy)."""
+        from performance.catalogue import indicator_create
+
+        return self._once(
+            "indicator",
+            where,
+            lambda: indicator_create(
+                actor=None,
+                code=f"M-{where}",
+                title=f"Contacts received ({where})",
+                priority_area="Right service at the right time",
+                unit="count",
+                polarity="neutral",
+            ),
+        )
+
+    def value_load(self, where):
+        """A load of one council-wide figure for that indicator."""
+        from datetime import date
+
+        from performance.models import KpiValue, ValueLoad
+
+        def make():
+            load = ValueLoad.objects.create(file_name=f"values-{where}.csv", rows=1)
+            KpiValue.objects.create(indicator=self.indicator(where), period=date(2026, 10, 1), value=5, load=load)
+            return load
+
+        return self._once("value_load", where, make)
+
     # -- World objects of performance: scorecard --
 
     def scorecard_indicator(self, where):
@@ -546,6 +619,58 @@ class World:
         )
 
     # -- World objects of reports --
+
+    def report_to_read(self, where):
+        """A monthly report with real figures: 'own' published (every reader of reports sees it), 'other' a
+        draft (only the QA lead, who manages reports, may open it). Reports belong to no service area."""
+
+        def make():
+            from quality.reports.figures import compute
+            from quality.reports.models import Report
+
+            period, state = ("2026-08", "published") if where == "own" else ("2026-07", "draft")
+            figures = compute("monthly", period)
+            return Report.objects.create(
+                kind=Report.Kind.MONTHLY,
+                period=period,
+                period_start=figures["period_start"],
+                period_end=figures["period_end"],
+                state=state,
+                figures=figures,
+                data_taken_at=timezone.now(),
+                published_at=timezone.now() if state == "published" else None,
+            )
+
+        return self._once("report_to_read", where, make)
+
+    def _report_to_download(self, state):
+        from quality.reports.models import Report
+
+        return Report.objects.create(
+            kind=Report.Kind.MONTHLY,
+            period="2026-10",
+            period_start="2026-10-01",
+            period_end="2026-10-31",
+            state=state,
+            figures={"kind": "monthly", "period": "2026-10"},  # the downloads' access, not their content
+            data_taken_at=timezone.now(),
+        )
+
+    def published_report_to_download(self):
+        """A published monthly report (reports belong to no area: every reader of reports sees it)."""
+        return self._once("published_report_to_download", "-", lambda: self._report_to_download("published"))
+
+    def draft_report_to_download(self):
+        """A draft monthly report: only the QA lead, who manages reports, may open it."""
+        return self._once("draft_report_to_download", "-", lambda: self._report_to_download("draft"))
+
+    def practice_theme(self, where):
+        """A practice theme (shared reference data: the same answer for 'own' and 'other')."""
+        return self._once(
+            "practice_theme",
+            where,
+            lambda: PracticeTheme.objects.create(name=f"Matrix theme {where}", key_phrases=["matrix"]),
+        )
 
     def calibrated_auditor(self, where):
         """A practice manager of that area: whose grades the calibration page shows."""
@@ -667,6 +792,10 @@ URL_KWARGS = {
     # -- moderation: outcomes and calibration --
     "moderation:calibration_detail": _pk("calibrated_auditor"),
     # -- performance: catalogue and loads --
+    "performance:catalogue_indicator": _pk("indicator"),
+    "performance:catalogue_indicator_edit": _pk("indicator"),
+    "performance:catalogue_year_edit": lambda world, where: {"pk": world.indicator(where).pk, "year": 2026},
+    "performance:value_load": _pk("value_load"),
     # -- performance: scorecard, commentary, exports --
     **{
         f"performance:{name}": lambda world, where: {"month": "2026-10"}
@@ -681,7 +810,21 @@ URL_KWARGS = {
     },
     "performance:commentary_edit": lambda world, where: {"month": "2026-10", "pk": world.scorecard_indicator(where).pk},
     # -- reports: archive, generation, editing, publishing --
+    "reports:report_detail": _pk("report_to_read"),
+    **{
+        f"reports:{name}": lambda world, where: {"pk": world.report_to_read("other").pk}
+        for name in ("report_edit", "report_refresh", "report_publish")
+    },
+    "reports:report_correct": lambda world, where: {"pk": world.report_to_read("own").pk},
     # -- reports: downloads --
+    **{
+        f"reports:{name}": lambda world, where: {
+            "pk": (world.published_report_to_download if where == "own" else world.draft_report_to_download)().pk
+        }
+        for name in ("report_pdf", "report_xlsx", "report_json")
+    },
+    # -- reports: practice themes --
+    **{f"reports:{name}": _pk("practice_theme") for name in ("theme_edit", "theme_deactivate", "theme_activate")},
 }
 
 

@@ -32,6 +32,7 @@ GAP_STROKE = "#ffffff"  # a white line between the parts of a bar, so neighbouri
 
 WIDTH, HEIGHT = 640, 300
 LEFT, RIGHT, TOP, BOTTOM = 48, 16, 44, 44  # margins: the % axis left, the legend top, the labels below
+LEGEND_CHAR_WIDTH = 7  # a generous average width of a 12px character, so names never run into the next swatch
 MIN_LABEL_HEIGHT = 14  # a part shorter than this carries no count inside it (the description and table do)
 
 
@@ -41,14 +42,15 @@ def grades_before_after(before: dict[str, int], after: dict[str, int], *, chart_
 
 
 def _legend() -> SafeString:
-    step = (WIDTH - LEFT - RIGHT) / len(GRADES)
+    """The four grades left to right, each swatch followed by its name (spaced by the name's length)."""
+    items, x = [], LEFT
+    for grade in GRADES:
+        items.append((f"{x:.1f}", GRADE_FILLS[grade], f"{x + 16:.1f}", TEXT_FILL, GRADE_LABELS[grade]))
+        x += 16 + LEGEND_CHAR_WIDTH * len(GRADE_LABELS[grade]) + 18
     return format_html_join(
         "",
         '<rect x="{}" y="12" width="12" height="12" fill="{}"/><text x="{}" y="22" font-size="12" fill="{}">{}</text>',
-        (
-            (f"{LEFT + step * i:.1f}", GRADE_FILLS[g], f"{LEFT + step * i + 16:.1f}", TEXT_FILL, GRADE_LABELS[g])
-            for i, g in enumerate(GRADES)
-        ),
+        items,
     )
 
 

@@ -35,7 +35,9 @@ from audits.exports import FORMULA_STARTS, XLSX_TYPE
 from moderation.charts import heat_rows
 from moderation.statistics import GRADE_LABELS, GRADES
 
-from . import charts
+from . import charts, selectors
+from .models import Report
+from .selectors import period_label
 
 # Bumped when a template or builder changes what a file shows: documents made before are then remade.
 OUTPUT_VERSION = 1
@@ -56,6 +58,7 @@ DRAFT_FROM_COMMAND = (
     "It is not saved or published, has no narrative, and no highlights were picked."
 )
 NO_HIGHLIGHTS = "No highlights have been picked for this report."
+NOT_RECORDED = "Not recorded yet"
 SCOPE_NOTE = "The sections by service area show only {areas}: the service areas this copy was made for."
 
 GRADE_COLUMNS = [(grade, GRADE_LABELS[grade]) for grade in GRADES]
@@ -78,57 +81,38 @@ HEADLINE = (
 # -- the content -------------------------------------------------------------------------------
 
 
-def period_label(kind: str, start: date, end: date, year_to_date: bool = False) -> str:
-    """The period as people say it: "November 2023", "October to December 2023", "2022"."""
-    if kind == "monthly":
-        return f"{start:%B %Y}"
-    if kind == "quarterly":
-        return f"{start:%B} to {end:%B %Y}"
-    if year_to_date:
-        return f"{start.year}, 1 January to {end.day} {end:%B} (year to date)"
-    return str(start.year)
-
-
-def scope_figures(figures: dict, area_codes: Iterable[str] | None) -> dict:
-    """The figures with the sections about single service areas narrowed to `area_codes` (None: all).
-
-    The totals are not narrowed: a service lead reads the whole report, and their own areas' sections."""
-    if area_codes is None:
-        return figures
-    codes = set(area_codes)
-    narrowed = dict(figures)
-    narrowed["by_service_area"] = [row for row in figures.get("by_service_area", []) if row["code"] in codes]
-    for key in ("exemplars", "highlight_candidates"):
-        narrowed[key] = [row for row in figures.get(key, []) if row["service_area"] in codes]
-    return narrowed
+def _title_and_label(figures: dict) -> tuple[str, str]:
+    """The report's kind and period as people say them ("Monthly audit analysis", "November 2023")."""
+    kind = Report.Kind(figures["kind"])
+    label = period_label(
+        kind,
+        figures["period"],
+        year_to_date=figures.get("year_to_date", False),
+        period_end=date.fromisoformat(figures["period_end"]),
+    )
+    return kind.label, label
 
 
 def _iso(moment: datetime | None) -> str | None:
     return timezone.localtime(moment).isoformat() if moment else None
 
 
-def report_content(report, *, area_codes: Iterable[str] | None = None) -> dict:
-    """Everything the files of a saved report show, for someone who sees `area_codes` (None: every area).
+def report_content(report: Report, *, user=None) -> dict:
+    """Everything the files of a saved report show, as `user` may see it (None: every service area).
 
-    A published (or superseded) report's content never changes: it holds nothing that publishing
-    leaves open (not even whether a correction later superseded it), so its documents are made once."""
+    The sections about single service areas are narrowed by the pages' own rules (selectors.figures_for,
+    highlights_for): a service lead's copy has only their areas' rows. A published (or superseded)
+    report's content never changes: it holds nothing that publishing leaves open (not even whether a
+    correction later superseded it), so each of its documents is made once."""
     if report.figures is None:
         raise ValueError(f"report {report.pk} has no figures yet: it is still being generated or failed")
-    codes = None if area_codes is None else sorted(set(area_codes))
-    figures = scope_figures(report.figures, codes)
+    figures = report.figures if user is None else selectors.figures_for(user, report)
+    highlights = (
+        report.highlights.filter(included=True).select_related("service_area")
+        if user is None
+        else selectors.highlights_for(user, report, included_only=True)
+    )
     names = {row["code"]: row["name"] for row in report.figures.get("by_service_area", [])}
-    highlights = [
-        {
-            "service_area": highlight.service_area.code,
-            "service_area_name": names.get(highlight.service_area.code, highlight.service_area.name),
-            "kind": highlight.kind,
-            "kind_label": highlight.get_kind_display(),
-            "audit_id": highlight.audit_id,
-            "text": highlight.text,
-        }
-        for highlight in report.highlights.filter(included=True).select_related("service_area")
-        if codes is None or highlight.service_area.code in codes
-    ]
     frozen = report.is_frozen
     supersedes = report.supersedes
     return {
@@ -147,19 +131,29 @@ def report_content(report, *, area_codes: Iterable[str] | None = None) -> dict:
             "summary": report.summary,
             "analysis": report.analysis,
             "next_steps": report.next_steps,
-            "highlights": highlights,
+            "highlights": [
+                {
+                    "service_area": highlight.service_area.code,
+                    "service_area_name": names.get(highlight.service_area.code, highlight.service_area.name),
+                    "kind": highlight.kind,
+                    "kind_label": highlight.get_kind_display(),
+                    "audit_id": highlight.audit_id,
+                    "text": highlight.text,
+                }
+                for highlight in highlights
+            ],
             "improvement_points": [point.text for point in report.improvement_points.all()],
             "improvement_progress": [
                 {
-                    "point": progress.point.text,
-                    "set_in": str(progress.point.report),
-                    "status": progress.status,
-                    "status_label": progress.get_status_display(),
-                    "note": progress.note,
+                    "point": row["point"].text,
+                    "set_in": selectors.report_title(row["point"].report),
+                    "status": row["progress"].status if row["progress"] else None,
+                    "status_label": row["progress"].get_status_display() if row["progress"] else NOT_RECORDED,
+                    "note": row["progress"].note if row["progress"] else "",
                 }
-                for progress in report.improvement_progress.select_related("point__report")
+                for row in selectors.progress_rows(report)
             ],
-            "shown_for": codes,
+            "shown_for": figures.get("scoped_to_areas"),
         },
     }
 
@@ -181,14 +175,6 @@ def json_text(content: dict) -> str:
     if content["report"] is not None:
         data["report"] = content["report"]
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-
-
-def file_stem(content: dict) -> str:
-    """A download's name: the kind and period only (never a person's or a child's details)."""
-    figures = content["figures"]
-    suffix = "-year-to-date" if figures.get("year_to_date") else ""
-    draft = "" if content["report"] and content["report"]["state"] == "published" else "-draft"
-    return f"{figures['kind']}-audit-analysis-{figures['period']}{suffix}{draft}"
 
 
 # -- rows shared by the PDF and the workbook -----------------------------------------------------
@@ -297,11 +283,7 @@ def _small(figures: dict, base: int | None) -> bool:
 
 def pdf_context(content: dict, *, made_at: datetime) -> dict:
     figures, report = content["figures"], content["report"]
-    start, end = date.fromisoformat(figures["period_start"]), date.fromisoformat(figures["period_end"])
-    kind_label = {"monthly": "Monthly audit analysis", "quarterly": "Quarterly audit analysis"}.get(
-        figures["kind"], "Annual audit report"
-    )
-    label = period_label(figures["kind"], start, end, figures.get("year_to_date", False))
+    kind_label, label = _title_and_label(figures)
     areas = [
         {
             **area,
@@ -338,11 +320,12 @@ def pdf_context(content: dict, *, made_at: datetime) -> dict:
         "title": f"{kind_label}: {label}",
         "kind_label": kind_label,
         "period_label": label,
+        "period_start": date.fromisoformat(figures["period_start"]),
+        "period_end": date.fromisoformat(figures["period_end"]),
         "made_at": made_at,
-        "data_taken_at": datetime.fromisoformat(report["data_taken_at"])
-        if report and report["data_taken_at"]
-        else None,
-        "published_at": datetime.fromisoformat(report["published_at"]) if report and report["published_at"] else None,
+        "data_taken_at": _moment(report["data_taken_at"]) if report else None,
+        "published_at": _moment(report["published_at"]) if report else None,
+        "supersedes_published_at": _moment((report["supersedes"] or {}).get("published_at")) if report else None,
         "draft_note": DRAFT_FROM_COMMAND if report is None else None,
         "scope_note": (
             SCOPE_NOTE.format(areas=", ".join(report["shown_for"]) or "no service areas")
@@ -375,6 +358,10 @@ def pdf_context(content: dict, *, made_at: datetime) -> dict:
         "highlights": sorted(highlights.values(), key=lambda group: group["code"]),
         "no_highlights": NO_HIGHLIGHTS,
     }
+
+
+def _moment(iso: str | None) -> datetime | None:
+    return datetime.fromisoformat(iso) if iso else None
 
 
 @cache
@@ -439,7 +426,7 @@ def xlsx_bytes(content: dict, *, made_at: datetime) -> bytes:
 
     about = [
         ["Report", f"{figures['kind']} {figures['period']}"],
-        ["Period", period_label(figures["kind"], start, end, figures.get("year_to_date", False))],
+        ["Period", _title_and_label(figures)[1]],
         ["First day", start],
         ["Last day", end],
         ["Year to date", "Yes" if figures.get("year_to_date") else "No"],

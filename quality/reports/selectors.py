@@ -217,4 +217,3 @@ def subscribers_of(kind: str) -> list:
         "person__user"
     )
     return [subscription.person.user for subscription in subscriptions]
-

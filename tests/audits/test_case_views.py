@@ -14,9 +14,10 @@ from django.test.utils import CaptureQueriesContext
 from freezegun import freeze_time
 
 from audits import case_import as ci
-from audits import case_views, services
+from audits import services
 from audits.case_forms import FILE_TYPE_INVALID
 from audits.models import Audit, Case, CaseImport, LegalStatus
+from quality import tabular
 from quality.org.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -151,12 +152,12 @@ def test_a_refused_file_lists_each_problem_by_row_and_column_beside_the_form(cli
 
 def test_a_file_wrong_in_every_row_shows_the_first_problems_and_counts_them_all(client, qa_lead, manager, settings):
     client.force_login(qa_lead.user)
-    rows = [row(manager, child_ref=f"C-{n}", legal_status="nope") for n in range(case_views.ERRORS_SHOWN + 5)]
+    rows = [row(manager, child_ref=f"C-{n}", legal_status="nope") for n in range(tabular.ERRORS_SHOWN + 5)]
 
     response = client.post(IMPORT_URL, {"file": upload(rows), "mode": "check"})
 
-    assert len(response.context["errors"]) == case_views.ERRORS_SHOWN
-    assert f"the first {case_views.ERRORS_SHOWN} of {case_views.ERRORS_SHOWN + 5}" in response.content.decode()
+    assert len(response.context["errors"]) == tabular.ERRORS_SHOWN
+    assert f"the first {tabular.ERRORS_SHOWN} of {tabular.ERRORS_SHOWN + 5}" in response.content.decode()
 
 
 def test_a_file_of_another_kind_is_refused_next_to_the_file_field(client, qa_lead, manager):

@@ -11,7 +11,9 @@ import io
 from decimal import Decimal as D
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 from freezegun import freeze_time
 from openpyxl import Workbook
 
@@ -74,18 +76,20 @@ def m1(**cells) -> dict:
 
 def eh3(**cells) -> dict:
     return m1(
-        code="EH3a%",
-        title="Percentage of single assessments completed within 10 days",
-        priority_area="Effective assessment and intervention",
-        unit="percentage",
-        polarity="higher",
-        target="90%",
-        previous_year="78",
-        statistical_neighbours="81.5%",
-        south_east="N/A",
-        england="84",
-        amber_tolerance="3",
-        **cells,
+        **{
+            "code": "EH3a%",
+            "title": "Percentage of single assessments completed within 10 days",
+            "priority_area": "Effective assessment and intervention",
+            "unit": "percentage",
+            "polarity": "higher",
+            "target": "90%",
+            "previous_year": "78",
+            "statistical_neighbours": "81.5%",
+            "south_east": "N/A",
+            "england": "84",
+            "amber_tolerance": "3",
+            **cells,
+        }
     )
 
 
@@ -434,3 +438,181 @@ def test_the_catalogue_selector_groups_by_priority_area_with_the_years_figures()
         ("Effective assessment and intervention", ["EH3a%"]),
     ]
     assert groups[0][1][0].year_figures.target == D(1400)
+
+
+# --- The pages ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def officer():
+    return person_with_role(Role.PERFORMANCE_OFFICER, None, full_name="Grace Officer")
+
+
+def upload_catalogue(client, rows, mode, year=2026):
+    file = SimpleUploadedFile("catalogue.csv", as_csv(rows), content_type="text/csv")
+    return client.post(reverse("performance:catalogue_import"), {"file": file, "mode": mode, "year": year})
+
+
+def test_the_catalogue_page_lists_indicators_by_priority_area_with_this_years_targets(client, officer):
+    load([m1(), eh3()], year=2026)
+    load([eh3(target="50")], year=2025)
+    client.force_login(officer.user)
+
+    with freeze_time("2026-11-23 10:00"):
+        response = client.get(reverse("performance:catalogue"))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Right service at the right time" in page and "Effective assessment and intervention" in page
+    assert "90%" in page and "50%" not in page  # 2026/27's target, not 2025/26's
+    assert "1,400" in page
+
+
+@pytest.mark.parametrize("size", [2, 40])
+def test_the_catalogue_page_runs_a_fixed_number_of_queries(client, admin_person, django_assert_num_queries, size):
+    lead = person_with_role(Role.HEAD_OF_SERVICE, None, full_name="Lena Lead")
+    load([m1(code=f"M{n}", priority_area=f"Area {n % 5}", service_area="") for n in range(size)])
+    assert Indicator.objects.filter(lead=lead).count() == size
+    client.force_login(admin_person.user)
+
+    with django_assert_num_queries(9):  # session (4), user, roles, person, indicators with leads, their years
+        response = client.get(reverse("performance:catalogue"))
+
+    assert response.context["count"] == size
+
+
+def test_importing_on_the_page_checks_first_then_saves_for_the_chosen_year(client, officer):
+    client.force_login(officer.user)
+
+    checked = upload_catalogue(client, [m1(), eh3()], "check", year=2025)
+    assert "The file is ready to import: nothing was saved yet" in checked.content.decode()
+    assert not Indicator.objects.exists()
+
+    imported = upload_catalogue(client, [m1(), eh3()], "import", year=2025)
+    assert imported.status_code == 302 and imported.url == reverse("performance:catalogue")
+    assert set(IndicatorYear.objects.values_list("year", flat=True)) == {2025}
+    assert ChangeRecord.objects.filter(action="indicator.import", actor=officer.user).count() == 2
+
+
+def test_a_refused_catalogue_upload_lists_the_rows(client, officer):
+    client.force_login(officer.user)
+
+    response = upload_catalogue(client, [m1(), eh3(unit="hours")], "import")
+
+    assert [(e.row, e.column) for e in response.context["errors"]] == [(3, "unit")]
+    assert not Indicator.objects.exists()
+
+
+def test_the_upload_year_must_be_one_offered(client, officer):
+    client.force_login(officer.user)
+
+    response = upload_catalogue(client, [m1()], "import", year=1990)
+
+    assert "year" in response.context["form"].errors and not Indicator.objects.exists()
+
+
+def test_an_indicator_is_added_and_changed_on_its_pages(client, admin_person, own_area):
+    client.force_login(admin_person.user)
+    fields = {
+        "title": "Number of contacts",
+        "priority_area": "Right service at the right time",
+        "unit": "count",
+        "polarity": "lower",
+        "display_order": "5",
+        "is_active": "on",
+    }
+
+    created = client.post(reverse("performance:catalogue_indicator_create"), {"code": "M1", **fields})
+    indicator = Indicator.objects.get()
+    assert created.url == reverse("performance:catalogue_indicator", args=[indicator.pk])
+
+    clash = client.post(reverse("performance:catalogue_indicator_create"), {"code": "m1", **fields})
+    assert clash.context["form"].errors["code"] == [cat.CODE_TAKEN.format(code="m1")]
+
+    edit = reverse("performance:catalogue_indicator_edit", args=[indicator.pk])
+    assert client.get(edit).context["form"].initial["polarity"] == "lower"
+    changed = client.post(edit, {**fields, "title": "Contacts received", "service_area": own_area.pk, "is_active": ""})
+    assert changed.status_code == 302
+    indicator.refresh_from_db()
+    assert (indicator.title, indicator.service_area, indicator.is_active) == ("Contacts received", own_area, False)
+    page = client.get(reverse("performance:catalogue_indicator", args=[indicator.pk])).content.decode()
+    assert "Title from &#x27;Number of contacts&#x27; to &#x27;Contacts received&#x27;" in page
+
+
+def test_a_years_targets_are_typed_as_in_the_file(client, officer):
+    load([eh3()], year=2026)
+    indicator = Indicator.objects.get()
+    client.force_login(officer.user)
+    url = reverse("performance:catalogue_year_edit", args=[indicator.pk, 2027])
+
+    form = client.get(url).context["form"]
+    assert form.initial == {}  # no 2027/28 figures yet
+
+    wrong = client.post(url, {"target": "ninety", "england": "12%x", "amber_tolerance": "-1"})
+    assert wrong.status_code == 200
+    errors = wrong.context["form"].errors
+    assert errors["target"] == ["'ninety' is not a target (give a number, 90 or 90%, or blank, N/A, TBC or Not set)."]
+    assert errors["england"] == ["'12%x' is not a comparator (give a number, or blank, N/A or Local)."]
+    assert errors["amber_tolerance"] == ["The amber tolerance cannot be negative."]
+
+    saved = client.post(url, {"target": "TBC", "target_note": "new service", "england": "Local", "south_east": "81%"})
+    assert saved.status_code == 302
+    year = indicator.years.get(year=2027)
+    assert (year.target, year.target_note, year.south_east) == (None, "TBC: new service", D(81))
+    assert year.comparator_notes == {"england": "Local"}
+    assert indicator.years.get(year=2026).target == D(90)  # last year's untouched
+
+    shown = client.get(url).context["form"].initial
+    assert (shown["england"], shown["south_east"], shown["target"]) == ("Local", "81", "")
+
+
+def test_the_catalogue_pages_are_for_those_who_manage_indicators(client, make_person, own_area, admin_person):
+    load([m1()])
+    indicator = Indicator.objects.get()
+    pages = [
+        reverse("performance:catalogue"),
+        reverse("performance:catalogue_import"),
+        reverse("performance:catalogue_indicator_create"),
+        reverse("performance:catalogue_indicator", args=[indicator.pk]),
+        reverse("performance:catalogue_indicator_edit", args=[indicator.pk]),
+        reverse("performance:catalogue_year_edit", args=[indicator.pk, 2026]),
+    ]
+    for person, expected in [
+        (admin_person, 200),
+        (make_person(Role.PERFORMANCE_OFFICER, own_area), 200),
+        (make_person(Role.SENIOR_LEADER), 403),
+        (make_person(Role.SERVICE_LEAD, own_area), 403),
+    ]:
+        client.force_login(person.user)
+        assert [client.get(url).status_code for url in pages] == [expected] * len(pages), person
+
+
+def test_a_refused_role_cannot_change_the_catalogue(client, make_person):
+    load([m1()])
+    indicator = Indicator.objects.get()
+    client.force_login(make_person(Role.QA_LEAD).user)
+
+    response = client.post(
+        reverse("performance:catalogue_indicator_edit", args=[indicator.pk]),
+        {"title": "Hijacked", "priority_area": "X", "unit": "count", "polarity": "higher", "display_order": 1},
+    )
+
+    assert response.status_code == 403
+    assert Indicator.objects.get().title == "Number of contacts received"
+
+
+def test_the_catalogue_pages_take_only_the_methods_they_need(client, officer):
+    load([m1()])
+    client.force_login(officer.user)
+
+    assert client.post(reverse("performance:catalogue")).status_code == 405
+    pk = Indicator.objects.get().pk
+    assert client.post(reverse("performance:catalogue_indicator", args=[pk])).status_code == 405
+    assert client.put(reverse("performance:catalogue_indicator_edit", args=[pk])).status_code == 405
+
+
+def test_a_missing_indicator_is_not_found(client, officer):
+    client.force_login(officer.user)
+
+    assert client.get(reverse("performance:catalogue_indicator", args=[999])).status_code == 404
+    assert client.get(reverse("performance:catalogue_year_edit", args=[999, 2026])).status_code == 404

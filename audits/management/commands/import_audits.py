@@ -5,41 +5,30 @@ columns and rules are in docs/imports.md ("The audit history"). A refused file p
 problem (row, column, reason), saves nothing and exits with status 1.
 """
 
-from pathlib import Path
-
-from django.core.management.base import BaseCommand, CommandError
-
 from audits.history_import import audit_history_import
-from quality.tabular import ImportRefused, errors_as_text
+from quality.tabular import ImportCommand
 
 
-class Command(BaseCommand):
+class Command(ImportCommand):
     help = "Import the audit history (CSV or XLSX) as closed audits; re-importing a reference updates it."
+    file_help = "The audit history as a .csv or .xlsx file."
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="The audit history as a .csv or .xlsx file.")
+        super().add_arguments(parser)
         parser.add_argument(
             "--create-service-areas",
             action="store_true",
             help="Create the service areas the file names that the portal does not know, instead of refusing.",
         )
-        parser.add_argument("--dry-run", action="store_true", help="Check the file and report; save nothing.")
 
-    def handle(self, *args, file, create_service_areas=False, dry_run=False, **options):
-        path = Path(file)
-        try:
-            content = path.read_bytes()
-        except OSError as error:
-            raise CommandError(f"Cannot read {file}: {error.strerror or error}") from None
-        try:
-            result = audit_history_import(
-                actor=None,
-                content=content,
-                file_name=path.name,
-                create_service_areas=create_service_areas,
-                dry_run=dry_run,
-            )
-        except ImportRefused as refused:
-            self.stderr.write(errors_as_text(refused.errors))
-            raise CommandError(str(refused)) from None
+    def run_import(self, *, content, file_name, dry_run, create_service_areas=False, **options):
+        return audit_history_import(
+            actor=None,
+            content=content,
+            file_name=file_name,
+            create_service_areas=create_service_areas,
+            dry_run=dry_run,
+        )
+
+    def report(self, result, *, dry_run):
         self.stdout.write(self.style.SUCCESS(result.summary()))

@@ -6,32 +6,18 @@ docs/performance.md ("The values file"). A refused file prints every problem (ro
 reason) on stderr, saves nothing and exits with status 1.
 """
 
-from pathlib import Path
-
-from django.core.management.base import BaseCommand, CommandError
-
 from performance.loads import kpi_values_import
-from quality.tabular import ImportRefused, errors_as_text
+from quality.tabular import ImportCommand
 
 
-class Command(BaseCommand):
+class Command(ImportCommand):
     help = "Import KPI values (CSV or XLSX): one figure per indicator, month and breakdown."
+    file_help = "The values as a .csv or .xlsx file."
 
-    def add_arguments(self, parser):
-        parser.add_argument("file", help="The values as a .csv or .xlsx file.")
-        parser.add_argument("--dry-run", action="store_true", help="Check the file and report; save nothing.")
+    def run_import(self, *, content, file_name, dry_run, **options):
+        return kpi_values_import(actor=None, content=content, file_name=file_name, dry_run=dry_run)
 
-    def handle(self, *args, file, dry_run=False, **options):
-        path = Path(file)
-        try:
-            content = path.read_bytes()
-        except OSError as error:
-            raise CommandError(f"Cannot read {file}: {error.strerror or error}") from None
-        try:
-            summary = kpi_values_import(actor=None, content=content, file_name=path.name, dry_run=dry_run)
-        except ImportRefused as refused:
-            self.stderr.write(errors_as_text(refused.errors))
-            raise CommandError(str(refused)) from None
+    def report(self, summary, *, dry_run):
         prefix = "Dry run, nothing saved: " if dry_run else f"Loaded (load {summary.load.pk}): "
         self.stdout.write(self.style.SUCCESS(prefix + str(summary)))
         for mismatch in summary.mismatches:

@@ -1,0 +1,107 @@
+"""Downloads of a report: the PDF and the Excel workbook (made by a worker) and the JSON (served at once).
+
+Who may download: whoever may open the report (selectors.reports_for): every reader of reports for a
+published or superseded report, only those who manage reports for a draft; a draft is a 404 for
+anyone else, as on its page. Each file is the report as that person may see it: a service lead's
+copy has only their own areas' sections (outputs.report_content).
+
+PDF and XLSX: a GET hands over the document already made for the report as it stands (a published
+report's never changes; a draft's is remade once its figures, narrative or picks change). If there
+is none, the GET asks for one (a queued row and a task once it commits: making it in the request
+could take seconds) and shows a page that htmx polls until the file is ready, then offers it. Asking
+is a no-op while the person's previous request is still queued, so reloading never piles up work.
+A POST asks again, after a failed build. Files are streamed through this view after the access
+check, never from a public media address.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_safe
+
+from quality.access import Action, get_for, require
+
+from . import documents, output_tasks, outputs, selectors
+from .models import Report, ReportDocument
+
+NOT_READY = "{title} cannot be downloaded yet: it is still being generated (or generating it failed)."
+FORMAT_NAMES = {"pdf": "PDF", "xlsx": "Excel workbook"}
+
+
+def _report(request, pk: int) -> Report:
+    """The report if the person may open it (404 otherwise: outside their reports, or no such report)."""
+    queryset = selectors.reports_for(request.user).select_related("published_by", "supersedes")
+    return get_for(request.user, Action.VIEW_REPORTS, queryset, pk=pk)
+
+
+def _not_ready(request, report: Report):
+    messages.info(request, NOT_READY.format(title=selectors.report_title(report)))
+    return redirect(report)
+
+
+def _downloadable(report: Report) -> bool:
+    return report.figures is not None and report.state in documents.DOWNLOADABLE
+
+
+@require(Action.VIEW_REPORTS)
+@require_safe
+@never_cache
+def report_json(request, pk):
+    """The figures (and for a saved report its narrative, highlights and improvement points) as JSON."""
+    report = _report(request, pk)
+    if not _downloadable(report):
+        return _not_ready(request, report)
+    content = documents.content_for(report, request.user)
+    response = HttpResponse(outputs.json_text(content), content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{documents.download_name(report, "json")}"'
+    return response
+
+
+def _document_view(request, pk: int, file_format: str):
+    report = _report(request, pk)
+    if not _downloadable(report):
+        if request.htmx:
+            return render(request, "reports/includes/download_status.html", {"report": report, "unavailable": True})
+        return _not_ready(request, report)
+    if request.method == "POST":
+        documents.document_request(actor=request.user, report=report, file_format=file_format)
+        return redirect(request.path)
+    document = documents.current_document(report, file_format, user=request.user)
+    if document is not None and not request.htmx:
+        return FileResponse(
+            document.file.open("rb"),
+            as_attachment=True,
+            filename=documents.download_name(report, file_format),
+            content_type=outputs.CONTENT_TYPES[file_format],
+        )
+    if document is None:
+        document = documents.latest_request(report, file_format, user=request.user)
+    if document is None:
+        document = documents.document_request(actor=request.user, report=report, file_format=file_format)
+    context = {
+        "report": report,
+        "title": selectors.report_title(report),
+        "document": document,
+        "format_name": FORMAT_NAMES[file_format],
+        "max_tries": output_tasks.MAX_RETRIES + 1,
+        "ready": document.state == ReportDocument.State.READY,
+    }
+    template = "reports/includes/download_status.html" if request.htmx else "reports/report_download.html"
+    return render(request, template, context)
+
+
+@require(Action.VIEW_REPORTS)
+@require_http_methods(["GET", "HEAD", "POST"])
+@never_cache
+def report_pdf(request, pk):
+    return _document_view(request, pk, ReportDocument.Format.PDF)
+
+
+@require(Action.VIEW_REPORTS)
+@require_http_methods(["GET", "HEAD", "POST"])
+@never_cache
+def report_xlsx(request, pk):
+    return _document_view(request, pk, ReportDocument.Format.XLSX)

@@ -1,0 +1,444 @@
+"""The report pages: the archive, one report, generating on demand, editing and publishing a draft,
+correcting a published report, and one's report e-mails.
+
+- Reading (Action.VIEW_REPORTS): QA, heads of service, senior leaders, read-only readers,
+  administrators and service leads, who see the sections of their own areas only
+  (selectors.figures_for). Drafts, reports being generated and failed ones are for those who
+  manage reports only: anyone else gets a 404, as for a report that does not exist.
+- Generating, editing, publishing and correcting (Action.MANAGE_REPORTS): the QA lead. Every change
+  is a POST with its CSRF token, and goes through quality/reports/services.py.
+While a report is generated its page shows the worker's progress, asked again by htmx every 2 s.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from moderation import charts
+from moderation.statistics import GRADE_LABELS, GRADES
+from quality.access import Action, can, get_for, require
+from quality.org.forms import call_service
+
+from . import selectors, services
+from .forms import CorrectionForm, DraftForms, GenerateForm, SubscriptionForm
+from .models import Report, ReportSubscription
+
+REQUESTED = {
+    "created": "{title} is being generated. This page shows its progress; you will be told when it is ready.",
+    "refreshed": "{title} is being generated again from the current data. Your narrative and picks are kept.",
+    "queued": "{title} is already being generated: this page shows its progress.",
+}
+SAVED = "Draft saved."
+PUBLISHED = "{title} is published. Its figures are frozen as taken on {taken}; subscribers have been e-mailed."
+CORRECTION_STARTED = (
+    "A correction is being generated from the current data, with the narrative copied. Publishing it "
+    "supersedes the published report."
+)
+SUBSCRIPTION_SAVED = "Your report e-mails are saved."
+NOT_DRAFT_PAGE = "{title} is {state}: only a draft can be edited."
+
+GOOD_OR_BETTER = ("outstanding", "good")
+TREND_UNITS = {Report.Kind.MONTHLY: "months", Report.Kind.QUARTERLY: "quarters", Report.Kind.ANNUAL: "years"}
+
+
+# -- reading --
+
+
+def _report(request, pk: int, action: Action = Action.VIEW_REPORTS) -> Report:
+    queryset = selectors.reports_for(request.user).select_related(
+        "requested_by__person", "published_by", "supersedes", "superseded_by"
+    )
+    return get_for(request.user, action, queryset, pk=pk)
+
+
+@require(Action.VIEW_REPORTS)
+@require_safe
+def report_list(request):
+    """The archive: every report by kind, newest period first."""
+    kind = request.GET.get("kind", "")
+    if kind and kind not in Report.Kind.values:
+        kind = ""
+    reports = selectors.reports_listed(request.user, kind=kind or None)
+    for report in reports:
+        report.title = selectors.report_title(report)
+        report.period_text = selectors.period_label(
+            report.kind, report.period, year_to_date=report.year_to_date, period_end=report.period_end
+        )
+    groups = [
+        {"kind": value, "label": label, "reports": [r for r in reports if r.kind == value]}
+        for value, label in Report.Kind.choices
+        if not kind or value == kind
+    ]
+    context = {
+        "groups": groups,
+        "kind": kind,
+        "kinds": Report.Kind.choices,
+        "may_manage": can(request.user, Action.MANAGE_REPORTS),
+    }
+    return render(request, "reports/report_list.html", context)
+
+
+def _output_url(name: str, report: Report) -> str:
+    """The address of a download (the outputs' own module defines them); empty until it exists."""
+    try:
+        return reverse(f"reports:{name}", kwargs={"pk": report.pk})
+    except NoReverseMatch:
+        return ""
+
+
+def _pct_cell(value, base, threshold) -> dict:
+    return {"value": value, "base": base, "small": base is not None and base < threshold}
+
+
+def _headline_rows(figures: dict) -> list[dict]:
+    """Headline figures beside the previous period's, with the change and any small-sample warning."""
+    audits, previous, changes = figures["audits"], figures.get("previous") or {}, figures.get("changes") or {}
+    threshold = figures.get("small_sample_threshold", 20)
+    bases, previous_bases = audits.get("bases", {}), previous.get("bases", {})
+
+    def pct(key, label):
+        return {
+            "key": key,
+            "label": label,
+            "pct": True,
+            "this": _pct_cell(audits.get(key), bases.get(key, audits.get("completed")), threshold),
+            "previous": _pct_cell(previous.get(key), previous_bases.get(key, previous.get("completed")), threshold),
+            "change": changes.get(key),
+        }
+
+    def count(key, label, change=None):
+        return {
+            "key": key,
+            "label": label,
+            "pct": False,
+            "this": {"value": audits.get(key)},
+            "previous": {"value": previous.get(key)},
+            "change": change,
+        }
+
+    allocated_pct = pct("completed_of_allocated_pct", "Allocated audits completed")
+    allocated_pct["note"] = (
+        f"{audits.get('allocated_completed', audits.get('completed'))} of {audits.get('allocated')} allocated"
+    )
+    return [
+        count("allocated", "Audits allocated"),
+        count("completed", "Audits completed", changes.get("completed")),
+        allocated_pct,
+        count("service_areas", "Service areas with a completed audit"),
+        pct("practitioner_discussion_pct", "Auditor discussed the case with the practitioner"),
+        pct("child_contact_pct", "Child contacted"),
+        pct("family_contact_pct", "Family contacted"),
+        count("graded", "Graded audits"),
+        count("ungraded", "Ungraded reviews and themed analyses"),
+    ]
+
+
+def _grade_rows(figures: dict) -> list[dict]:
+    """Each grade before moderation (the auditor's) and after (the final grade), count and %."""
+    audits, moderated = figures["audits"], figures.get("moderated") or {}
+    before, before_pct = audits.get("grades", {}), figures.get("grades_pct", {})
+    after, after_pct = moderated.get("grades", {}), moderated.get("grades_pct", {})
+    return [
+        {
+            "label": GRADE_LABELS[grade],
+            "before": before.get(grade, 0),
+            "before_pct": before_pct.get(grade),
+            "after": after.get(grade, 0),
+            "after_pct": after_pct.get(grade),
+        }
+        for grade in GRADES
+    ]
+
+
+def _good_or_better(grades: dict, total: int) -> float | None:
+    if not total:
+        return None
+    return round(100 * sum(grades.get(grade, 0) for grade in GOOD_OR_BETTER) / total, 1)
+
+
+def _area_rows(figures: dict) -> tuple[list[dict], list[dict]]:
+    """The seven areas of analysis: this period's grades, and the trend of the share graded good or better."""
+    threshold = figures.get("small_sample_threshold", 20)
+    rows, periods = [], []
+    for area in figures.get("areas_of_analysis", []):
+        trend = area.get("trend", [])
+        if not periods:
+            periods = [
+                selectors.period_label(figures["kind"], point["period"])
+                if figures["kind"] != "annual"
+                else point["period"]
+                for point in trend
+            ]
+        rows.append(
+            {
+                "label": area["label"],
+                "grades": [area["grades"].get(grade, 0) for grade in GRADES],
+                "total": area["total"],
+                "good_pct": _good_or_better(area["grades"], area["total"]),
+                "small": area["total"] < threshold,
+                "trend": [
+                    {
+                        "pct": _good_or_better(point["grades"], point["total"]),
+                        "total": point["total"],
+                        "small": point["total"] < threshold,
+                    }
+                    for point in trend
+                ],
+                "quarters": [
+                    {
+                        "pct": _good_or_better(point["grades"], point["total"]),
+                        "total": point["total"],
+                        "small": point["total"] < threshold,
+                        "period": point.get("period", ""),
+                    }
+                    for point in area.get("quarters", [])
+                ],
+            }
+        )
+    return rows, periods
+
+
+def _moderation_context(summary: dict | None) -> dict:
+    """What the moderation outcomes partial shows (templates/moderation/outcomes/_figures.html)."""
+    if not summary or "original" not in summary:
+        return {}
+    return {
+        "figures": summary,
+        "grade_rows": [
+            {
+                "label": GRADE_LABELS[grade],
+                "original": summary["original"][grade],
+                "moderated": summary["moderated_grades"][grade],
+                "difference": summary["moderated_grades"][grade] - summary["original"][grade],
+            }
+            for grade in GRADES
+        ],
+        "grade_labels": [GRADE_LABELS[grade] for grade in GRADES],
+        "chart": charts.grade_bars(summary["original"], summary["moderated_grades"], chart_id="report-moderation"),
+        "heat_rows": charts.heat_rows(summary["matrix"]),
+        "column_totals": [summary["moderated_grades"][grade] for grade in GRADES],
+    }
+
+
+def _highlight_groups(highlights) -> list[dict]:
+    """Highlights by service area, good practice then areas for improvement."""
+    groups: dict[int, dict] = {}
+    for highlight in highlights:
+        group = groups.setdefault(
+            highlight.service_area_id, {"area": highlight.service_area, "good_practice": [], "improvement": []}
+        )
+        group[highlight.kind].append(highlight)
+    return list(groups.values())
+
+
+def _figures_context(request, report: Report) -> dict:
+    figures = selectors.figures_for(request.user, report)
+    if figures is None:
+        return {"figures": None}
+    threshold = figures.get("small_sample_threshold", 20)
+    audits = figures["audits"]
+    area_rows, trend_periods = _area_rows(figures)
+    links = selectors.theme_audit_links(request.user, figures)
+    themes = [{**theme, "links": links.get(theme["name"], [])} for theme in figures.get("themes", [])]
+    grade_totals = {
+        "before": audits.get("graded", 0),
+        "after": (figures.get("moderated") or {}).get("graded", audits.get("graded", 0)),
+    }
+    return {
+        "figures": figures,
+        "threshold": threshold,
+        "scoped": "scoped_to_areas" in figures,
+        "small_graded": audits.get("graded", 0) < threshold,
+        "headline": _headline_rows(figures),
+        "previous_label": selectors.period_label(report.kind, figures["previous"]["period"])
+        if figures.get("previous", {}).get("period") and report.kind != Report.Kind.ANNUAL
+        else (figures.get("previous") or {}).get("period", ""),
+        "grade_rows": _grade_rows(figures),
+        "grade_totals": grade_totals,
+        "grade_chart": charts.grade_bars(
+            audits.get("grades", {}), (figures.get("moderated") or {}).get("grades", {}), chart_id="report-grades"
+        )
+        if figures.get("moderated")
+        else "",
+        "area_rows": area_rows,
+        "trend_periods": trend_periods,
+        "trend_unit": TREND_UNITS[report.kind],
+        "quarter_periods": [row["period"] for row in area_rows[0]["quarters"]] if area_rows else [],
+        "themes": themes,
+        "exemplars": [
+            {**row, "grade_label": GRADE_LABELS.get(row.get("grade"), "Not graded")}
+            for row in figures.get("exemplars", [])
+        ],
+        "report_period": selectors.period_label(
+            report.kind, report.period, year_to_date=report.year_to_date, period_end=report.period_end
+        ),
+        "moderation": _moderation_context(figures.get("moderation")),
+        "grade_labels": [GRADE_LABELS[grade] for grade in GRADES],
+        "grades": GRADES,
+    }
+
+
+@require(Action.VIEW_REPORTS)
+@require_safe
+def report_detail(request, pk):
+    """The report. While it is generated, htmx asks for the progress block again every 2 s; once the
+    worker is done the answer tells htmx to load the whole page, now with the figures."""
+    report = _report(request, pk)
+    report.title = selectors.report_title(report)
+    stranded = selectors.is_stranded(report)
+    if request.htmx:
+        if report.state != Report.State.QUEUED:
+            response = HttpResponse(status=204)
+            response["HX-Refresh"] = "true"
+            return response
+        return render(request, "reports/includes/progress.html", {"report": report, "stranded": stranded})
+    may_manage = can(request.user, Action.MANAGE_REPORTS)
+    context = {
+        "report": report,
+        "stranded": stranded,
+        "may_manage": may_manage,
+        "highlight_groups": _highlight_groups(selectors.highlights_for(request.user, report, included_only=True)),
+        "points": list(report.improvement_points.all()),
+        "progress_rows": selectors.progress_rows(report),
+        "downloads": [
+            (label, url)
+            for label, url in (
+                ("Download PDF", _output_url("report_pdf", report)),
+                ("Download Excel workbook", _output_url("report_xlsx", report)),
+                ("Download JSON", _output_url("report_json", report)),
+            )
+            if url and report.figures is not None
+        ],
+        "history": list(selectors.report_history(report)) if may_manage else [],
+        **_figures_context(request, report),
+    }
+    return render(request, "reports/report_detail.html", context)
+
+
+# -- generating and editing --
+
+
+@require(Action.MANAGE_REPORTS)
+@require_http_methods(["GET", "HEAD", "POST"])
+def report_generate(request):
+    """Generate a report for any period now (in the worker)."""
+    form = GenerateForm(request.POST if request.method == "POST" else None, initial=request.GET.dict() or None)
+    if request.method == "POST" and form.is_valid():
+        requested = call_service(form, services.report_request, actor=request.user, **form.cleaned_data)
+        if requested is not None:
+            title = selectors.report_title(requested.report)
+            messages.success(request, REQUESTED[requested.outcome].format(title=title))
+            return redirect(requested.report)
+    status = 422 if form.is_bound else 200
+    context = {"form": form, "cancel_url": reverse("reports:report_list")}
+    return render(request, "reports/report_generate.html", context, status=status)
+
+
+def _draft_forms(request, report: Report, data=None) -> DraftForms:
+    highlights = selectors.highlights_for(request.user, report, included_only=False)
+    return DraftForms(report, highlights, selectors.progress_rows(report), data)
+
+
+def _edit_page(request, report: Report, forms: DraftForms, status: int = 200):
+    context = {"report": report, "forms": forms, **_figures_context(request, report)}
+    return render(request, "reports/report_edit.html", context, status=status)
+
+
+@require(Action.MANAGE_REPORTS)
+@require_http_methods(["GET", "HEAD", "POST"])
+def report_edit(request, pk):
+    """The draft's page: the narrative around the figures, the highlights to pick and reword, the
+    improvement points, and progress on earlier reports' points. One button saves it all."""
+    report = _report(request, pk, Action.MANAGE_REPORTS)
+    report.title = selectors.report_title(report)
+    if report.state != Report.State.DRAFT:
+        messages.info(request, NOT_DRAFT_PAGE.format(title=report.title, state=report.get_state_display().lower()))
+        return redirect(report)
+    forms = _draft_forms(request, report, request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if forms.is_valid() and call_service(
+            forms, services.report_edit, actor=request.user, report=report, **forms.service_kwargs()
+        ):
+            messages.success(request, SAVED)
+            target = reverse("reports:report_edit", args=[report.pk])
+            return redirect(target if "save" in request.POST else report.get_absolute_url())
+        return _edit_page(request, report, forms, status=422)
+    return _edit_page(request, report, forms)
+
+
+def _refused(request, report: Report, error: ValidationError):
+    for message in error.messages:
+        messages.error(request, message)
+    return redirect(report)
+
+
+@require(Action.MANAGE_REPORTS)
+@require_POST
+def report_refresh(request, pk):
+    report = _report(request, pk, Action.MANAGE_REPORTS)
+    try:
+        report = services.report_refresh(actor=request.user, report=report)
+    except ValidationError as error:
+        return _refused(request, report, error)
+    messages.success(request, REQUESTED["refreshed"].format(title=selectors.report_title(report)))
+    return redirect(report)
+
+
+@require(Action.MANAGE_REPORTS)
+@require_POST
+def report_publish(request, pk):
+    report = _report(request, pk, Action.MANAGE_REPORTS)
+    try:
+        report = services.report_publish(actor=request.user, report=report)
+    except ValidationError as error:
+        return _refused(request, report, error)
+    taken = f"{report.data_taken_at:%-d %B %Y}" if report.data_taken_at else "the day it was generated"
+    messages.success(request, PUBLISHED.format(title=selectors.report_title(report), taken=taken))
+    return redirect(report)
+
+
+@require(Action.MANAGE_REPORTS)
+@require_http_methods(["GET", "HEAD", "POST"])
+def report_correct(request, pk):
+    """Correct a published report: a new report of the same period, which supersedes it once published."""
+    report = _report(request, pk, Action.MANAGE_REPORTS)
+    report.title = selectors.report_title(report)
+    if report.state != Report.State.PUBLISHED:
+        raise Http404("Only a published report can be corrected.")
+    form = CorrectionForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        correction = call_service(
+            form, services.report_correct, actor=request.user, report=report, reason=form.cleaned_data["reason"]
+        )
+        if correction is not None:
+            messages.success(request, CORRECTION_STARTED)
+            return redirect(correction)
+    status = 422 if form.is_bound else 200
+    return render(request, "reports/report_correct.html", {"report": report, "form": form}, status=status)
+
+
+# -- one's own e-mails --
+
+
+@require(Action.VIEW_REPORTS)
+@require_http_methods(["GET", "HEAD", "POST"])
+def report_subscription(request):
+    """Which reports e-mail me when they are published."""
+    person = getattr(request.user, "person", None)
+    if person is None:
+        raise Http404("Only people in the directory can subscribe.")
+    current = ReportSubscription.objects.filter(person=person).first()
+    form = SubscriptionForm(
+        request.POST if request.method == "POST" else None, initial={"kinds": current.kinds if current else []}
+    )
+    if request.method == "POST" and form.is_valid():
+        services.subscription_set(person=person, kinds=form.cleaned_data["kinds"])
+        messages.success(request, SUBSCRIPTION_SAVED)
+        return redirect("reports:report_subscription")
+    status = 422 if form.is_bound else 200
+    return render(request, "reports/report_subscription.html", {"form": form}, status=status)

@@ -1,0 +1,161 @@
+"""Journeys through audit analysis reports: the QA lead generates a quarterly report (the page shows the
+worker's progress, then the figures), picks highlights, writes the analysis and publishes it; an audit
+changed afterwards does not change the published report; a service lead reads it, with only their own
+area's rows. The worker's part runs in the test, as the worker would run it; every page is checked with axe.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from unittest.mock import patch
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from audits.models import Audit
+from quality.org.models import Role
+from quality.reports.models import PracticeTheme, Report
+from quality.reports.tasks import generate_report
+from tests.moderation.outcome_world import published_version
+from tests.reports.test_services import AuditMaker
+
+from .conftest import assert_accessible, main_nav, sign_in, sign_out
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def people(make_person, own_area, other_area):
+    return {
+        "qa_lead": make_person(Role.QA_LEAD, full_name="Quinn Lead"),
+        "manager": make_person(Role.PRACTICE_MANAGER, own_area, full_name="Mona Manager"),
+        "other_manager": make_person(Role.PRACTICE_MANAGER, other_area, full_name="Pat Other"),
+        "service_lead": make_person(Role.SERVICE_LEAD, own_area, full_name="Sam Lead"),
+    }
+
+
+@pytest.fixture
+def quarter(people, own_area, other_area):
+    """Q3 2026: four audits in SWF and two in PTC, with strengths and areas for improvement."""
+    PracticeTheme.objects.create(name="Chronology", key_phrases=["chronolog"])
+    version = published_version()
+    swf = AuditMaker(version, people["manager"], own_area)
+    ptc = AuditMaker(version, people["other_manager"], other_area)
+    ptc.count = 100
+    return [
+        swf(date(2026, 7, 7), "good", strengths="Up-to-date chronology and clear voice of the child."),
+        swf(date(2026, 8, 4), "outstanding", strengths="Reflective supervision that sets direction."),
+        swf(date(2026, 8, 19), "requires_improvement", strengths="Regular visits."),
+        swf(date(2026, 9, 8), "good", strengths="Good multi-agency working."),
+        ptc(date(2026, 9, 10), "inadequate", strengths="PTC strength, not for SWF eyes."),
+        ptc(date(2026, 9, 22), "good", strengths="Another PTC strength."),
+    ]
+
+
+@pytest.fixture
+def queue():
+    """What the pages queue is recorded here instead of sent to Redis: the test runs the worker's part."""
+    with patch("quality.reports.tasks.generate_report.delay") as delay:
+        yield delay
+
+
+def headline(page: Page):
+    return page.get_by_role("table", name=re.compile("^Headline figures"))
+
+
+def test_a_qa_lead_generates_edits_and_publishes_a_quarterly_report_and_a_service_lead_reads_it(
+    page: Page, live_server, people, quarter, queue
+):
+    sign_in(page, live_server.url, people["qa_lead"].user.email)
+    main_nav(page).get_by_role("button", name="Reports").click()
+    main_nav(page).get_by_role("link", name="Generate a report").click()
+    expect(page.get_by_role("heading", name="Generate a report")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_label("Kind of report").select_option(label="Quarterly audit analysis")
+    page.get_by_label("Period").fill("2026-Q3")
+    page.get_by_role("button", name="Generate").click()
+
+    title = "Quarterly audit analysis, Q3 2026 (July to September)"
+    expect(page.get_by_role("heading", name=title)).to_be_visible()
+    expect(page.get_by_role("heading", name="Being generated")).to_be_visible()
+    expect(page.get_by_label(re.compile("^Progress"))).to_have_attribute("value", "0")
+    assert_accessible(page)
+
+    # The worker's part: the page, polling, shows the figures once it is done.
+    report = Report.objects.get()
+    queue.assert_called_once_with(report.pk)
+    assert generate_report(report.pk) == Report.State.DRAFT
+    expect(page.get_by_role("heading", name="Headline figures")).to_be_visible(timeout=10_000)
+    expect(page.locator("[data-state]")).to_have_text("Draft")
+    expect(page.locator("[data-taken-at]")).to_contain_text("Data taken at")
+    expect(headline(page).locator("[data-figure='completed'] [data-value]")).to_have_text("6")
+    expect(page.get_by_role("table", name=re.compile("before and after moderation"))).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Edit the draft").click()
+    expect(page.get_by_role("heading", name=f"Edit the draft: {title}")).to_be_visible()
+    assert_accessible(page)
+    swf = page.locator("[data-highlight-area='SWF']")
+    picked = swf.get_by_role("group").filter(has_text="Up-to-date chronology").first
+    picked.get_by_label("Include in the report").check()
+    picked.get_by_label("Wording in the report").fill("Chronologies are up to date and the child's voice is clear.")
+    page.get_by_role("textbox", name="Analysis").fill("Practice is closer to good: planning remains the weakest area.")
+    page.get_by_label("Improvement point 1").fill("Every plan SMART, with contingency planning.")
+    page.get_by_role("button", name="Save and view the report").click()
+
+    expect(page.get_by_text("Draft saved.")).to_be_visible()
+    expect(page.locator("[data-narrative='analysis']")).to_have_text(
+        "Practice is closer to good: planning remains the weakest area."
+    )
+    expect(page.locator("[data-highlights='SWF']")).to_contain_text(
+        "Chronologies are up to date and the child's voice is clear."
+    )
+    expect(page.locator("[data-points]")).to_have_text("Every plan SMART, with contingency planning.")
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Publish").click()
+    expect(page.locator("[data-state]")).to_have_text("Published")
+    expect(page.get_by_text(re.compile("is published. Its figures are frozen"))).to_be_visible()
+    assert_accessible(page)
+    frozen_headline = headline(page).inner_text()
+    frozen_grades = page.get_by_role("table", name=re.compile("before and after moderation")).inner_text()
+
+    # The snapshot rule: an audit of the quarter regraded and another one added after publishing.
+    Audit.objects.filter(pk=quarter[0].pk).update(overall_grade="inadequate", moderated_grade="inadequate")
+    AuditMaker(quarter[0].tool_version, people["manager"], quarter[0].service_area)(date(2026, 9, 29), "good")
+    page.reload()
+    assert headline(page).inner_text() == frozen_headline
+    assert page.get_by_role("table", name=re.compile("before and after moderation")).inner_text() == frozen_grades
+    expect(headline(page).locator("[data-figure='completed'] [data-value]")).to_have_text("6")
+
+    page.get_by_role("link", name="Correct this report").click()
+    expect(page.get_by_role("heading", name=f"Correct: {title}")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="Cancel").click()
+
+    main_nav(page).get_by_role("button", name="Reports").click()
+    main_nav(page).get_by_role("link", name="My report e-mails").click()
+    page.get_by_label("Quarterly audit analysis").check()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Your report e-mails are saved.")).to_be_visible()
+    assert_accessible(page)
+    sign_out(page)
+
+    sign_in(page, live_server.url, people["service_lead"].user.email)
+    main_nav(page).get_by_role("button", name="Reports").click()
+    main_nav(page).get_by_role("link", name="Audit analysis reports").click()
+    expect(page.get_by_role("heading", name="Audit analysis reports")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="Q3 2026 (July to September)").click()
+
+    expect(page.get_by_role("heading", name=title)).to_be_visible()
+    areas = page.get_by_role("table", name=re.compile("^Audits completed by service area"))
+    expect(areas.get_by_role("row", name=re.compile("^SWF"))).to_be_visible()
+    expect(areas.get_by_role("row", name=re.compile("^PTC"))).to_have_count(0)
+    expect(page.locator("[data-highlights='SWF']")).to_contain_text("Chronologies are up to date")
+    expect(page.get_by_text("PTC strength, not for SWF eyes.")).to_have_count(0)
+    expect(headline(page).locator("[data-figure='completed'] [data-value]")).to_have_text("6")
+    expect(page.get_by_role("link", name="Edit the draft")).to_have_count(0)
+    assert_accessible(page)

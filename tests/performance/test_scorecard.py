@@ -1,0 +1,542 @@
+"""The scorecard's figures on hand-built data (RAG, changes, the April boundary, 12-month figures with
+gaps, display strings, targets by reporting year), its pages by role, the breakdowns by area, and
+the fixed number of queries whatever the number of indicators.
+
+The builders at the top are shared by the other scorecard tests (commentary, exports, the pack)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from performance import calculations, charts
+from performance.models import Commentary, Indicator, IndicatorYear, KpiValue, ValueLoad
+from performance.quality_section import QA_AREA
+from performance.scorecard import (
+    CHANGE_NONE,
+    CHANGE_NOT_COMPARABLE,
+    NO_TARGET,
+    breakdown_rows,
+    indicator_history,
+    latest_period,
+    scorecard,
+)
+from performance.scorecard_forms import MONTH_INVALID
+from quality.org.models import Role
+
+pytestmark = pytest.mark.django_db
+
+OCT = date(2026, 10, 1)
+ASSESSMENT = "Effective assessment and intervention"
+CONTACT = "Purposeful direct contact"
+
+
+def month(text: str) -> date:
+    year, number = text.split("-")
+    return date(int(year), int(number), 1)
+
+
+def _d(number) -> Decimal | None:
+    return None if number is None else Decimal(str(number))
+
+
+def make_indicator(code, *, unit="percentage", polarity="higher", cumulative=False, area=ASSESSMENT, **fields):
+    fields.setdefault("display_order", Indicator.objects.count())
+    fields.setdefault("title", f"Indicator {code}")
+    lead = fields.get("lead")
+    if lead is not None:
+        fields.setdefault("lead_officer", lead.full_name)
+    return Indicator.objects.create(
+        code=code, priority_area=area, unit=unit, polarity=polarity, cumulative=cumulative, **fields
+    )
+
+
+def set_year(indicator, year: int, target=None, **fields) -> IndicatorYear:
+    numbers = {
+        key: _d(value) if isinstance(value, int | float | str) and key != "target_note" else value
+        for key, value in fields.items()
+    }
+    return IndicatorYear.objects.create(indicator=indicator, year=year, target=_d(target), **numbers)
+
+
+def new_load(user=None, file_name="kpi-values.csv") -> ValueLoad:
+    return ValueLoad.objects.create(loaded_by=user, file_name=file_name)
+
+
+def put(indicator, period: str, value=None, *, numerator=None, denominator=None, load=None, **fields) -> KpiValue:
+    """A current figure as the loader leaves it: a percentage computed from numerator / denominator."""
+    if value is None and numerator is not None:
+        value = calculations.percentage(_d(numerator), _d(denominator))
+    return KpiValue.objects.create(
+        indicator=indicator,
+        period=month(period),
+        value=_d(value),
+        numerator=_d(numerator),
+        denominator=_d(denominator),
+        load=load or new_load(),
+        **fields,
+    )
+
+
+def row_of(card, code):
+    return next(row for row in card.rows if row.indicator.code == code)
+
+
+# -- figures --
+
+
+def test_a_percentage_is_shown_with_its_numerator_and_denominator_and_is_amber_within_five_points():
+    m1 = make_indicator("M1", title="Assessments completed in 45 days")
+    set_year(m1, 2026, 80)
+    put(m1, "2026-10", numerator=264, denominator=333)
+
+    row = row_of(scorecard(OCT), "M1")
+
+    assert row.current.display == "79% (264/333)"
+    assert row.target_display == "80%"
+    assert row.rag == calculations.AMBER
+    assert row.rag_label == "Amber"
+
+
+def test_rag_in_both_polarities_with_the_default_tolerances():
+    figures = {
+        # higher is better, a count: target 200, amber down to 180 (10% of the target)
+        "H-green": ("count", "higher", 200, 200),
+        "H-amber": ("count", "higher", 200, 180),
+        "H-red": ("count", "higher", 200, 179),
+        # lower is better, a percentage: target 10%, amber up to 15% (5 points)
+        "L-green": ("percentage", "lower", 10, 9.5),
+        "L-amber": ("percentage", "lower", 10, 15),
+        "L-red": ("percentage", "lower", 10, 15.01),
+    }
+    for code, (unit, polarity, target, value) in figures.items():
+        indicator = make_indicator(code, unit=unit, polarity=polarity)
+        set_year(indicator, 2026, target)
+        put(indicator, "2026-10", value)
+
+    card = scorecard(OCT)
+
+    assert {code: row_of(card, code).rag for code in figures} == {
+        "H-green": "green",
+        "H-amber": "amber",
+        "H-red": "red",
+        "L-green": "green",
+        "L-amber": "amber",
+        "L-red": "red",
+    }
+
+
+def test_the_years_own_amber_tolerance_replaces_the_default():
+    indicator = make_indicator("T1")
+    set_year(indicator, 2026, 80, amber_tolerance=1)
+    put(indicator, "2026-10", 78.5)
+
+    assert row_of(scorecard(OCT), "T1").rag == calculations.RED
+
+
+def test_no_rag_without_a_target_without_a_figure_or_for_a_neutral_indicator():
+    no_target = make_indicator("N1")
+    set_year(no_target, 2026, None, target_note="TBC")
+    put(no_target, "2026-10", 50)
+    no_figure = make_indicator("N2")
+    set_year(no_figure, 2026, 50)
+    put(no_figure, "2026-10", note="TBC")
+    neutral = make_indicator("N3", unit="count", polarity="neutral")
+    set_year(neutral, 2026, 100)
+    put(neutral, "2026-10", 300)
+
+    card = scorecard(OCT)
+
+    assert [row_of(card, code).rag for code in ("N1", "N2", "N3")] == [None, None, None]
+    assert row_of(card, "N1").target_display == "TBC"
+    assert row_of(card, "N2").current.display == "TBC"
+    assert row_of(card, "N3").target_display == "100"
+    assert make_indicator("N4").pk and row_of(scorecard(OCT), "N4").target_display == NO_TARGET
+
+
+def test_changes_are_relative_changes_of_the_unrounded_values():
+    indicator = make_indicator("C1")
+    put(indicator, "2025-10", 40)
+    put(indicator, "2026-09", numerator=1, denominator=3)  # 33.33...%, shown as 33%
+    put(indicator, "2026-10", numerator=1, denominator=2)  # 50%
+
+    row = row_of(scorecard(OCT), "C1")
+
+    # From the shown 33% to 50% would be +51.5%; from the unrounded 33.333333% it is +50.0%.
+    assert row.change_prev_month_display == "+50.0%"
+    assert row.change_prev_month == pytest.approx(Decimal(50), abs=Decimal("0.00001"))
+    assert row.change_prev_year == Decimal(25)
+    assert row.change_prev_year_display == "+25.0%"
+    assert (row.direction.moved, row.direction.judgement, row.direction.text) == ("up", "better", "Up, better")
+
+
+def test_a_change_from_zero_is_not_given_but_the_direction_is():
+    indicator = make_indicator("Z1", unit="count", polarity="lower")
+    put(indicator, "2026-09", 0)
+    put(indicator, "2026-10", 5)
+
+    row = row_of(scorecard(OCT), "Z1")
+
+    assert row.change_prev_month is None
+    assert row.change_prev_month_note == CHANGE_NONE
+    assert (row.direction.moved, row.direction.judgement) == ("up", "worse")
+    assert row.direction.arrow == "▲"
+
+
+def test_a_cumulative_indicator_has_no_change_across_april_but_compares_april_with_april():
+    cumulative = make_indicator("CU1", unit="count", cumulative=True)
+    plain = make_indicator("CU2", unit="count")
+    for indicator in (cumulative, plain):
+        put(indicator, "2025-04", 80)
+        put(indicator, "2026-03", 1200)
+        put(indicator, "2026-04", 100)
+
+    card = scorecard(date(2026, 4, 1))
+    restarted, ordinary = row_of(card, "CU1"), row_of(card, "CU2")
+
+    assert restarted.change_prev_month is None
+    assert restarted.change_prev_month_note == CHANGE_NOT_COMPARABLE
+    assert restarted.direction is None
+    assert restarted.change_prev_year == Decimal(25)
+    assert ordinary.change_prev_month_display == "-91.7%"
+    assert ordinary.direction.text == "Down, worse"
+
+
+def test_twelve_month_figures_ignore_missing_months_and_the_month_before_the_twelve():
+    indicator = make_indicator("G1", unit="count")
+    put(indicator, "2025-10", 1000)  # 13 months back: the year-ago comparison only
+    put(indicator, "2025-11", 10)
+    put(indicator, "2026-01", 20)
+    put(indicator, "2026-10", 30)
+
+    row = row_of(scorecard(OCT), "G1")
+
+    assert (row.avg_12m, row.min_12m, row.max_12m) == (Decimal(20), Decimal(10), Decimal(30))
+    assert (row.avg_12m_display, row.min_12m_display, row.max_12m_display) == ("20", "10", "30")
+    assert row.change_prev_year_display == "-97.0%"
+    assert [cell.display for cell in row.months] == ["No figure"] * 5 + ["30"]
+    assert len(row.trend) == 12 and row.trend[0].period == date(2025, 11, 1)
+
+
+def test_rates_and_counts_are_shown_as_the_scorecard_shows_them():
+    rate, count = make_indicator("R1", unit="rate"), make_indicator("K1", unit="count")
+    put(rate, "2026-10", "45.24")
+    put(count, "2026-10", 1343)
+
+    card = scorecard(OCT)
+
+    assert row_of(card, "R1").current.display == "45.2"
+    assert row_of(card, "K1").current.display == "1,343"
+
+
+def test_targets_and_comparators_come_from_the_reporting_year_of_the_month():
+    indicator = make_indicator("Y1")
+    set_year(indicator, 2025, 70, previous_year=60, comparator_notes={"england": "N/A"})
+    set_year(indicator, 2026, 90, england="85.5", statistical_neighbours=80)
+    put(indicator, "2026-03", 75)
+    put(indicator, "2026-04", 75)
+
+    march, april = row_of(scorecard(date(2026, 3, 1)), "Y1"), row_of(scorecard(date(2026, 4, 1)), "Y1")
+
+    assert (march.target_display, march.rag) == ("70%", "green")
+    assert (april.target_display, april.rag) == ("90%", "red")
+    assert [c.display for c in march.comparators] == ["60%", "Not available", "Not available", "N/A"]
+    assert [c.display for c in april.comparators] == ["Not available", "80%", "Not available", "86%"]
+    assert april.months[-2].rag == "green"  # March is rated against March's own year
+
+
+def test_areas_follow_the_catalogue_order_and_the_audits_section_closes_the_scorecard():
+    make_indicator("B1", area=CONTACT, display_order=2)
+    make_indicator("A1", area=ASSESSMENT, display_order=1)
+    make_indicator("B2", area=CONTACT, display_order=3)
+
+    card = scorecard(OCT)
+
+    assert [area.name for area in card.areas] == [ASSESSMENT, CONTACT, QA_AREA]
+    assert [[row.indicator.code for row in area.rows] for area in card.areas] == [["A1"], ["B1", "B2"], []]
+    assert card.areas[-1].quality is card.quality
+    assert [area.anchor for area in card.areas] == ["area-1", "area-2", "area-3"]
+
+
+def test_the_audits_section_joins_a_catalogue_area_of_the_same_name():
+    make_indicator("QA1", area="Rigorous Quality Assurance")
+    make_indicator("A1", area=ASSESSMENT)
+
+    card = scorecard(OCT)
+
+    assert [area.name for area in card.areas] == ["Rigorous Quality Assurance", ASSESSMENT]
+    assert card.areas[0].quality is card.quality and card.areas[1].quality is None
+
+
+def test_an_inactive_indicator_and_replaced_or_breakdown_figures_are_not_on_the_scorecard(own_area):
+    retired = make_indicator("OLD", is_active=False)
+    put(retired, "2026-10", 10)
+    indicator = make_indicator("P1", unit="count")
+    put(indicator, "2026-10", 99, is_current=False)
+    put(indicator, "2026-10", 12)
+    put(indicator, "2026-10", 5, breakdown=f"area:{own_area.pk}", service_area=own_area)
+
+    card = scorecard(OCT)
+
+    assert [row.indicator.code for row in card.rows] == ["P1"]
+    assert row_of(card, "P1").current.display == "12"
+    assert row_of(card, "P1").has_breakdown
+
+
+def test_a_data_quality_flag_stays_with_its_month():
+    indicator = make_indicator("DQ1")
+    put(indicator, "2026-09", numerator=264, denominator=333, supplied_value=Decimal(82), data_quality="Mismatch")
+    put(indicator, "2026-10", numerator=270, denominator=333)
+
+    row = row_of(scorecard(OCT), "DQ1")
+
+    assert [cell.period for cell in row.flagged] == [date(2026, 9, 1)]
+    assert row.current.data_quality == ""
+
+
+def test_the_scorecard_opens_on_the_latest_month_with_figures():
+    assert latest_period(date(2026, 11, 23)) == date(2026, 10, 1)  # nothing loaded: last month
+    put(make_indicator("L1"), "2026-07", 10)
+    assert latest_period(date(2026, 11, 23)) == date(2026, 7, 1)
+
+
+# -- pages --
+
+
+@pytest.fixture
+def lead(make_person, own_area):
+    return make_person(Role.SERVICE_LEAD, own_area, full_name="Sam Lead")
+
+
+def test_the_scorecard_page_shows_figures_rag_in_words_flags_commentary_and_the_audits_section(client, lead):
+    m1 = make_indicator("M1", title="Assessments completed in 45 days", lead=lead)
+    set_year(m1, 2026, 80, england=78)
+    put(m1, "2026-09", numerator=250, denominator=330)
+    put(
+        m1,
+        "2026-10",
+        numerator=264,
+        denominator=333,
+        supplied_value=Decimal(83),
+        data_quality="Supplied 83% but 264/333 is 79.3%",
+    )
+    Commentary.objects.create(indicator=m1, period=OCT, commentary="Fewer late assessments in SWF.", next_steps="")
+    client.force_login(lead.user)
+
+    response = client.get(reverse("performance:scorecard"), {"month": "2026-10"})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "79% (264/333)" in page and "76% (250/330)" in page
+    assert 'data-rag="amber">Amber</span>' in page
+    assert "Data-quality flag" in page and "Supplied 83% but 264/333 is 79.3%" in page
+    assert "Fewer late assessments in SWF." in page
+    assert "England: 78%" in page
+    assert "Up, better" in page
+    assert 'role="img" aria-label="Trend from Nov 2025 to Oct 2026' in page
+    assert QA_AREA in page and "Cases audited" in page
+    assert "Write the commentary" not in page and "Change the commentary" in page  # the lead's own indicator
+
+
+def test_a_month_that_is_not_a_month_is_refused_next_to_the_field(client, lead):
+    client.force_login(lead.user)
+
+    response = client.get(reverse("performance:scorecard"), {"month": "2026-13"})
+
+    assert response.status_code == 200
+    assert MONTH_INVALID in response.content.decode()
+    assert "card" not in response.context
+
+
+def test_an_address_with_a_month_that_is_not_one_is_not_found(client, lead):
+    client.force_login(lead.user)
+    indicator = make_indicator("M1")
+
+    assert client.get(reverse("performance:scorecard_csv", args=["2026-1x"])).status_code == 404
+    assert client.get(reverse("performance:indicator_breakdown", args=[indicator.pk, "26-10"])).status_code == 404
+
+
+def test_the_scorecard_only_answers_reads(client, lead):
+    client.force_login(lead.user)
+
+    assert client.post(reverse("performance:scorecard")).status_code == 405
+
+
+def test_a_practitioner_and_a_partner_auditor_may_not_read_the_scorecard(client, make_person, own_area):
+    for role in (Role.PRACTITIONER, Role.PARTNER_AUDITOR):
+        client.force_login(make_person(role, own_area if role == Role.PRACTITIONER else None).user)
+        assert client.get(reverse("performance:scorecard")).status_code == 403
+
+
+def _fill(count: int, start: int = 0):
+    """`count` indicators over three areas, each with 13 months of figures (some flagged), its years,
+    commentary and a breakdown."""
+    load = new_load()
+    areas = [ASSESSMENT, CONTACT, "Robust corporate parenting"]
+    for index in range(start, start + count):
+        indicator = make_indicator(f"Q{index}", area=areas[index % 3])
+        set_year(indicator, 2025, 70)
+        set_year(indicator, 2026, 75)
+        KpiValue.objects.bulk_create(
+            [
+                KpiValue(
+                    indicator=indicator,
+                    period=date(2025 + (8 + offset) // 12, (8 + offset) % 12 + 1, 1),
+                    value=Decimal(60 + offset),
+                    numerator=Decimal(60 + offset),
+                    denominator=Decimal(100),
+                    load=load,
+                    data_quality="Mismatch" if offset == 12 and index % 2 else "",
+                )
+                for offset in range(14)
+            ]
+            + [KpiValue(indicator=indicator, period=OCT, breakdown="area:0", value=Decimal(1), load=load)]
+        )
+        Commentary.objects.create(indicator=indicator, period=OCT, commentary=f"Commentary {index}")
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured)
+
+
+def test_the_scorecard_page_runs_the_same_queries_for_5_and_for_40_indicators(client, lead, django_assert_num_queries):
+    client.force_login(lead.user)
+    url = f"{reverse('performance:scorecard')}?month=2026-10"
+    _fill(5)
+    five = _queries(client, url)
+    _fill(35, start=5)
+
+    with django_assert_num_queries(five):
+        response = client.get(url)
+
+    page = response.content.decode()
+    assert page.count('class="indicator-row"') == 40
+    assert page.count("Data-quality flag") == 20
+    assert five <= 16
+
+
+def test_the_indicator_page_shows_the_history_targets_and_every_load_with_who_and_when(client, lead, make_person):
+    officer = make_person(Role.PERFORMANCE_OFFICER, None, full_name="Pia Performance")
+    indicator = make_indicator("M1", title="Assessments completed in 45 days")
+    set_year(indicator, 2025, 70)
+    set_year(indicator, 2026, 80, comparator_notes={"england": "Local"})
+    first = new_load(officer.user, "september-first.csv")
+    put(indicator, "2026-09", 50, is_current=False, load=first)
+    put(indicator, "2026-09", numerator=60, denominator=100, load=new_load(officer.user, "september-corrected.csv"))
+    put(indicator, "2026-07", 65)
+    client.force_login(lead.user)
+
+    response = client.get(reverse("performance:indicator_detail", args=[indicator.pk]))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    history = response.context["history"]
+    assert [row.cell.period for row in history.rows] == [date(2026, 7, 1), date(2026, 8, 1), date(2026, 9, 1)]
+    assert [row.cell.display for row in history.rows] == ["65%", "No figure", "60% (60/100)"]
+    assert "september-first.csv" in page and "september-corrected.csv" in page
+    assert "Replaced" in page and "Pia Performance" in page
+    assert "2026/27" in page and "Local" in page
+    assert 'role="img" aria-labelledby="history-' in page
+
+
+def test_the_indicator_history_is_read_in_a_fixed_number_of_queries(django_assert_num_queries):
+    indicator = make_indicator("M1")
+    for number in range(1, 10):
+        put(indicator, f"2026-0{number}", number)
+    with django_assert_num_queries(5):
+        history = indicator_history(indicator)
+    assert len(history.rows) == 9 and len(history.loads) == 9
+
+
+# -- breakdowns --
+
+
+@pytest.fixture
+def breakdown(own_area, other_area, own_team, other_team):
+    indicator = make_indicator("BD1", unit="count")
+    set_year(indicator, 2026, 100)
+    put(indicator, "2026-10", 30)
+    put(indicator, "2026-10", 10, breakdown=f"area:{own_area.pk}", service_area=own_area)
+    put(indicator, "2026-10", 6, breakdown=f"team:{own_team.pk}", team=own_team)
+    put(indicator, "2026-10", 20, breakdown=f"area:{other_area.pk}", service_area=other_area)
+    put(indicator, "2026-10", 7, breakdown=f"team:{other_team.pk}", team=other_team, service_area=other_area)
+    return indicator
+
+
+def test_a_service_lead_sees_the_breakdown_rows_of_their_own_area_only(client, lead, breakdown, own_area, own_team):
+    client.force_login(lead.user)
+
+    response = client.get(reverse("performance:indicator_breakdown", args=[breakdown.pk, "2026-10"]))
+
+    rows = response.context["rows"]
+    assert [(row.kind, row.name, row.cell.display) for row in rows] == [
+        ("Service area", own_area.name, "10"),
+        ("Team", own_team.name, "6"),
+    ]
+    assert "Pathways Through Care" not in response.content.decode()
+
+
+@pytest.mark.parametrize("role", [Role.QA_OFFICER, Role.PERFORMANCE_OFFICER, Role.SENIOR_LEADER])
+def test_cross_area_roles_and_performance_officers_see_every_breakdown_row(make_person, own_area, breakdown, role):
+    viewer = make_person(role, own_area if role == Role.PERFORMANCE_OFFICER else None)
+
+    rows = breakdown_rows(viewer.user, breakdown, OCT)
+
+    assert sorted(row.cell.display for row in rows) == ["10", "20", "6", "7"]
+    assert all(row.cell.rag == "red" for row in rows)
+
+
+def test_a_practice_manager_of_another_area_sees_none_of_this_areas_rows(make_person, other_area, breakdown):
+    manager = make_person(Role.PRACTICE_MANAGER, other_area)
+
+    assert sorted(row.cell.display for row in breakdown_rows(manager.user, breakdown, OCT)) == ["20", "7"]
+
+
+# -- charts --
+
+
+def test_a_sparkline_breaks_at_a_missing_month_and_names_its_figures():
+    months = [date(2026, m, 1) for m in range(1, 7)]
+    values = [Decimal(10), Decimal(12), None, Decimal(15), Decimal(14), Decimal(18)]
+
+    svg = charts.sparkline(values, Decimal(16), unit="count", months=months)
+
+    assert svg.count("<polyline") == 2  # Jan-Feb and Apr-Jun: the gap is not bridged
+    assert 'role="img"' in svg
+    assert (
+        'aria-label="Trend from Jan 2026 to Jun 2026: lowest 10, highest 18, latest 18 (Jun 2026); '
+        'target 16 (dashed line)"' in svg
+    )
+    assert "style" not in svg
+    assert charts.sparkline([None, None], None, unit="count", months=months[:2]) == ""
+
+
+def test_the_history_chart_steps_the_target_where_the_year_changes_and_describes_every_figure():
+    months = [date(2026, 2, 1), date(2026, 3, 1), date(2026, 4, 1)]
+    values = [Decimal(70), None, Decimal(85)]
+
+    svg = charts.line_chart(
+        months,
+        values,
+        [Decimal(75), Decimal(75), Decimal(90)],
+        [charts.Reference("England", Decimal(80))],
+        unit="percentage",
+        title="M1 history",
+        chart_id="c1",
+    )
+
+    target_line = re.search(r'<polyline points="([^"]+)" fill="none" stroke="#00703c"', svg).group(1).split()
+    assert len(target_line) == 4  # level, level, straight up at April, level
+    assert target_line[2].split(",")[0] == target_line[3].split(",")[0]
+    assert 'aria-labelledby="c1-title c1-desc"' in svg and '<title id="c1-title">M1 history</title>' in svg
+    assert "Values: Feb 2026: 70%; Apr 2026: 85%. Target: 75%, 90%. England: 80%." in svg
+    assert "style" not in svg
