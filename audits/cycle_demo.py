@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
@@ -194,29 +194,53 @@ def load_history(today: date) -> None:
     audit_history_import(actor=None, content=_csv(header, rows), file_name=f"qa-audit-history-{year}.csv")
 
 
-# Where last month's allocated audits stand now, by the audit's id: most done, a few late.
-LAST_MONTH_STATES = ["closed", "closed", "submitted", "closed", "draft", "closed", "submitted", "closed"]
+# Where each past month's allocated audits stand now, by the audit's id: the month before last all
+# done; last month mostly done, a few audits and oversights now late.
+PAST_MONTH_STATES = {
+    2: ["closed"],
+    1: ["closed", "closed", "submitted", "closed", "draft", "closed", "submitted", "closed"],
+}
 
 
 def load_allocations(today: date) -> None:
-    """Last month's allocation, distributed and mostly worked through (some audits and oversight
-    now overdue), and this month's, distributed on the 3rd and in progress."""
-    from .demo import GRADE_MIX, work_on_demo_audit  # demo.py loads this module: import on use
-
+    """The allocations of the last two months, distributed and worked through in their month, and
+    this month's, distributed on the 3rd and in progress."""
     qa_lead = Person.objects.get(user__email="qa.lead@council.example")
-    last_month = add_months(month_start(today), -1)
-    months = [last_month] + ([month_start(today)] if today.day >= ALLOCATION_DAY else [])
+    this_month = month_start(today)
+    months = [add_months(this_month, -2), add_months(this_month, -1)]
+    months += [this_month] if today.day >= ALLOCATION_DAY else []
     for month in months:
         if not Allocation.objects.filter(month=month).exists():
             allocation = allocation_propose(month=month, actor=qa_lead.user)
             allocation_distribute(actor=qa_lead.user, allocation=allocation)
-    drafts = Audit.objects.filter(
-        allocation_item__allocation__month=last_month, state=Audit.State.DRAFT
-    ).select_related("auditor__user", "case_holder", "service_area")
-    for audit in drafts.order_by("pk"):
-        state = LAST_MONTH_STATES[audit.pk % len(LAST_MONTH_STATES)]
-        if state != "draft":
-            work_on_demo_audit(audit, audit.pk, state, GRADE_MIX[audit.pk % len(GRADE_MIX)])
+    for months_ago, states in PAST_MONTH_STATES.items():
+        _work_through(add_months(this_month, -months_ago), states)
+
+
+def _work_through(month: date, states: list[str]) -> None:
+    """Take the month's allocated drafts to the states listed, dated inside that month as they happened."""
+    from .demo import GRADE_MIX, work_on_demo_audit  # demo.py loads this module: import on use
+
+    drafts = Audit.objects.filter(allocation_item__allocation__month=month, state=Audit.State.DRAFT)
+    for audit in drafts.select_related("auditor__user", "case_holder", "service_area").order_by("pk"):
+        state = states[audit.pk % len(states)]
+        if state == "draft":
+            continue
+        work_on_demo_audit(audit, audit.pk, state, GRADE_MIX[audit.pk % len(GRADE_MIX)])
+        _date_in_month(audit, month)
+
+
+def _date_in_month(audit: Audit, month: date) -> None:
+    """Move the audit's own dates (and its history's) to when, in the demo's story, it happened."""
+    submitted = timezone.make_aware(datetime.combine(month.replace(day=10 + audit.pk % 17), time(11)))
+    moved = {"submitted_at": submitted}
+    audit.refresh_from_db()
+    if audit.oversight_at:
+        moved["oversight_at"] = submitted + timedelta(days=4)
+    if audit.on_record_at:
+        moved["on_record_at"] = submitted + timedelta(days=6)
+    Audit.objects.filter(pk=audit.pk).update(**moved)
+    audit.events.update(at=submitted)
 
 
 # How long ago QA confirmed each demo escalation, and the updates its service lead has recorded since.

@@ -213,7 +213,6 @@ def subscribers_of(kind: str) -> list:
     from .models import ReportSubscription
 
     readers = Membership.objects.current().filter(role__in=roles_granting(Action.VIEW_REPORTS)).values("person_id")
-    subscriptions = ReportSubscription.objects.filter(kinds__contains=[kind], person_id__in=readers).select_related(
-        "person__user"
-    )
-    return [subscription.person.user for subscription in subscriptions]
+    subscriptions = ReportSubscription.objects.filter(person_id__in=readers, person__user__is_active=True)
+    # The kinds are a short JSON list: checked here, as SQLite cannot look inside a JSON list.
+    return [s.person.user for s in subscriptions.select_related("person__user") if kind in s.kinds]
