@@ -78,6 +78,11 @@ class _DaysBetween(Func):
     arg_joiner = " - "
     output_field = IntegerField()
 
+    def as_sqlite(self, compiler, connection, **extra_context):
+        # SQLite keeps dates as text, and text minus text is 0: count days through julianday().
+        later, earlier = (compiler.compile(expression) for expression in self.get_source_expressions())
+        return f"CAST(julianday({later[0]}) - julianday({earlier[0]}) AS INTEGER)", [*later[1], *earlier[1]]
+
 
 def _on(day: date) -> Value:
     return Value(day, output_field=DateField())

@@ -29,7 +29,7 @@ from datetime import date, datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import BooleanField, Case, CharField, Count, DateField, F, Q, QuerySet, Value, When
-from django.db.models.functions import Least
+from django.db.models.functions import Coalesce, Least, NullIf
 from django.urls import reverse
 from django.utils import timezone
 
@@ -504,6 +504,8 @@ def exemplars_for(user) -> QuerySet[Audit]:
 # ---------------------------------------------------------------------------------------
 # Reads: the board, one escalation's page. Next deadline and lateness are computed in SQL.
 
+NEVER = date(9999, 12, 31)  # stands in for a step already done when finding the earliest one left
+
 STEP_LABELS = {
     "moderation": "QA moderation of the grade",
     "first": "Update within 3 days",
@@ -524,12 +526,13 @@ def with_deadlines(escalations: QuerySet[Escalation], today: date | None = None)
         When(reaudit__state=Audit.State.DRAFT, then=F("reaudit__due_on")),
         output_field=DateField(),
     )
-    # PostgreSQL's LEAST skips NULLs: the steps already done (NULL here) drop out.
+    # The steps already done are NULL here. PostgreSQL's LEAST skips NULLs but SQLite's MIN returns
+    # NULL, so each step stands in as NEVER when done, and NEVER means "no next deadline".
+    never = Value(NEVER, output_field=DateField())
+    steps = [Coalesce(step, never) for step in (first, second, reaudit, F("remedial_due_on"))]
     escalated = Q(stage=Escalation.Stage.ESCALATED)
     escalations = escalations.annotate(
-        next_deadline=Case(
-            When(escalated, then=Least(first, second, reaudit, F("remedial_due_on"))), output_field=DateField()
-        )
+        next_deadline=Case(When(escalated, then=NullIf(Least(*steps), never)), output_field=DateField())
     )
     return escalations.annotate(
         next_step=Case(

@@ -1,5 +1,6 @@
 """`make run`'s promise, checked: on the zero-setup database (SQLite) the migrations run, the demo
-loads (twice, adding nothing the second time) and every page opens for every demo log-in.
+loads (twice, adding nothing the second time), every page opens for every demo log-in, and the
+dates the database works out agree with Python's.
 
 The rest of the suite runs on PostgreSQL; this catches a query only PostgreSQL understands."""
 
@@ -9,6 +10,28 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Date arithmetic done by the database must give the same days on SQLite as on PostgreSQL
+# (SQLite keeps dates as text: a naive subtraction or MIN() over NULLs silently goes wrong).
+CHECK_DATES = """
+from django.utils import timezone
+from audits.deadlines import Deadline, with_days_left
+from audits.escalations import with_deadlines
+from audits.models import Audit, Escalation
+today = timezone.localdate()
+drafts = with_days_left(Audit.objects.filter(state="draft", due_on__isnull=False), Deadline.COMPLETION, today=today)
+assert drafts.exists()
+for audit in drafts:
+    assert audit.days_left == (audit.due_on - today).days, (audit.pk, audit.due_on, audit.days_left)
+chains = with_deadlines(Escalation.objects.filter(stage="escalated", kind="inadequate"), today)
+assert chains.exists()
+for chain in chains:
+    steps = ((chain.first_update_due, chain.first_update_at), (chain.second_update_due, chain.second_update_at))
+    waiting = [due for due, done in steps if due and not done]
+    assert chain.next_deadline is not None, chain.pk
+    assert not waiting or chain.next_deadline == min(waiting), (chain.pk, chain.next_deadline, waiting)
+print("dates agree")
+"""
 
 
 def run(*command: str, env: dict) -> str:
@@ -33,3 +56,4 @@ def test_the_demo_loads_on_sqlite_and_every_page_opens_for_every_demo_login(tmp_
     assert "Demo data loaded." in run(python, "manage.py", "load_demo", env=env)
     report = run(python, "scripts/smoke_pages.py", env=env)
     assert "; 0 server errors" in report, report
+    assert "dates agree" in run(python, "manage.py", "shell", "-c", CHECK_DATES, env=env)
