@@ -108,7 +108,10 @@ def _csv_table(content: bytes) -> _Table:
             text = content.decode("cp1252")  # Excel's "CSV" on Windows
         except UnicodeDecodeError as error:
             raise ImportRefused([RowError(0, "", "the file is not readable text (save it as CSV UTF-8)")]) from error
-    return _numbered(csv.reader(io.StringIO(text)))
+    try:
+        return _numbered(csv.reader(io.StringIO(text)))
+    except csv.Error as error:  # e.g. a field longer than the csv module allows, or a NUL byte
+        raise ImportRefused([RowError(0, "", f"the file is not a readable CSV file ({error})")]) from error
 
 
 def _xlsx_table(content: bytes) -> _Table:
