@@ -2,8 +2,9 @@
 
 On the 3rd (audits.cycle.ALLOCATION_DAY) the portal proposes, for each active practice manager,
 one open case of their service area: a case fitting the month's theme where there is one, never
-a case audited in the last 12 months, never one the manager manages or holds, spread across the
-area's teams and workers. The QA unit reviews the proposal (remove, add, swap, each with a
+a case audited in the last 12 months, never one the manager holds, and one they manage only when
+their area has no other (an area with one practice manager, who manages all its cases), spread
+across the area's teams and workers. The QA unit reviews the proposal (remove, add, swap, each with a
 reason) and distributes it: each item becomes a monthly audit on the area's published case audit
 tool, due on the cycle's dates, and each auditor gets one message listing their cases.
 
@@ -59,6 +60,7 @@ REASON_THEME_IN_PART = "fits the theme in part: {what}"
 REASON_NO_FIT = "no case fits the theme; oldest unaudited case"
 REASON_THEME_OPEN = "the theme names no case criteria; oldest unaudited case"
 REASON_NO_THEME = "no theme this month; oldest unaudited case"
+REASON_MANAGED = "the auditor manages every eligible case of the area"
 
 
 # ---------------------------------------------------------------------------------------
@@ -128,11 +130,8 @@ def recently_audited(month: date) -> Exists:
 
 
 def theme_for(month: date) -> ScheduleEntry | None:
-    """The month's theme from the schedule, if it applies to monthly case audits."""
-    entry = theme_for_month(month)
-    if entry is None or entry.audit_kind not in ("", Audit.Kind.MONTHLY):
-        return None
-    return entry
+    """The month's theme from the schedule for monthly case audits (a theme for other audits is not theirs)."""
+    return theme_for_month(month, audit_kinds=("", Audit.Kind.MONTHLY))
 
 
 # ---------------------------------------------------------------------------------------
@@ -256,11 +255,11 @@ def proposal_compute(*, month: date, allocation: Allocation | None = None) -> Pr
             continue
         seen.add((person.pk, area_id))
         applies = theme is not None and theme.applies_to(area_id)
-        eligible = [
-            case
-            for case in by_area[area_id]
-            if case.pk not in taken and person.pk not in (case.manager_id, case.worker_id)
-        ]
+        eligible = [case for case in by_area[area_id] if case.pk not in taken and case.worker_id != person.pk]
+        # A case they manage only when the area has no other for them (one manager managing every case).
+        independent = [case for case in eligible if case.manager_id != person.pk]
+        managed_only = bool(eligible) and not independent
+        eligible = independent or eligible
         if not eligible:
             proposal.uncovered.append(membership)
             continue
@@ -282,7 +281,7 @@ def proposal_compute(*, month: date, allocation: Allocation | None = None) -> Pr
                 case=best,
                 auditor=person,
                 area_code=membership.service_area.code,
-                reason=_reason(theme, area_id, best),
+                reason=_reason(theme, area_id, best) + (f"; {REASON_MANAGED}" if managed_only else ""),
             )
         )
     return proposal
@@ -365,9 +364,24 @@ def case_problems(*, allocation: Allocation, case: Case, auditor: Person) -> dic
         return {"case": CASE_ALREADY_ALLOCATED}
     if Case.objects.filter(pk=case.pk).filter(recently_audited(allocation.month)).exists():
         return {"case": CASE_RECENTLY_AUDITED}
-    if auditor.pk in (case.manager_id, case.worker_id):
+    if auditor.pk == case.worker_id or (
+        auditor.pk == case.manager_id and _has_case_not_managed_by(auditor, allocation, case.service_area_id)
+    ):
         return {"case": CASE_OWN}
     return {}
+
+
+def _has_case_not_managed_by(auditor: Person, allocation: Allocation, area_id: int) -> bool:
+    """Could the auditor be given another case of the area, one they neither manage nor hold?"""
+    live = allocation.items.filter(removed_at__isnull=True).values("case_id")
+    return (
+        Case.objects.filter(is_open=True, service_area_id=area_id)
+        .exclude(manager=auditor)
+        .exclude(worker=auditor)
+        .exclude(pk__in=live)
+        .exclude(recently_audited(allocation.month))
+        .exists()
+    )
 
 
 @transaction.atomic

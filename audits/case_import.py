@@ -62,6 +62,7 @@ STATUS_INVALID = "'{value}' is not a legal status (use cin, cp, cla, care_leaver
 OPEN_SINCE_REQUIRED = "give the date the case opened"
 OPEN_SINCE_FUTURE = "{value} is in the future: give the date the case opened"
 TEXT_TOO_LONG = "longer than {limit} characters"
+NO_CASES = "the file has no cases under its header: loading it would close every open case"
 
 # Codes, and the labels people write ('Child in need', 'Care leaver'), in any case.
 _STATUSES = {
@@ -227,6 +228,8 @@ def case_list_import(*, actor, content: bytes, file_name: str, dry_run: bool = F
     """Check a case list and, unless `dry_run`, load it. Refuses the whole file (ImportRefused) on any bad row."""
     today = timezone.localdate()
     sheet = read_sheet(content, file_name, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS)
+    if not sheet.rows:  # the header alone (an export that failed, the blank template): surely not the list
+        raise ImportRefused([RowError(0, "", NO_CASES)])
     rows, errors = _check_rows(sheet, today)
     if errors:
         raise ImportRefused(errors)

@@ -123,16 +123,28 @@ def board(request, closed=False):
 def _escalation_page(request, escalation: Escalation, status: int = 200, **forms):
     user = request.user
     stage = escalation.stage
+    shown = {
+        "review_form": stage == Escalation.Stage.AWAITING_MODERATION
+        and can(user, Action.CONFIRM_ESCALATION, escalation),
+        "update_form": bool(escalations.available_steps(escalation))
+        and can(user, Action.UPDATE_ESCALATION, escalation),
+        "close_form": stage == Escalation.Stage.ESCALATED and can(user, Action.CONFIRM_ESCALATION, escalation),
+    }
+    for name, form in forms.items():
+        if not shown[name]:
+            # Someone else moved the chain on first: the refused form is no longer on the page, so say why at the top.
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
     context = {
         "escalation": escalation,
         "audit": escalation.audit,
         "stage_label": stage_label(escalation),
         "next_step": next_step_html(escalation),
         "timeline": escalations.escalation_timeline(escalation),
-        "may_review": stage == Escalation.Stage.AWAITING_MODERATION
-        and can(user, Action.CONFIRM_ESCALATION, escalation),
-        "may_update": bool(escalations.available_steps(escalation)) and can(user, Action.UPDATE_ESCALATION, escalation),
-        "may_close": stage == Escalation.Stage.ESCALATED and can(user, Action.CONFIRM_ESCALATION, escalation),
+        "may_review": shown["review_form"],
+        "may_update": shown["update_form"],
+        "may_close": shown["close_form"],
         "review_form": forms.get("review_form") or ReviewForm(),
         "update_form": forms.get("update_form") or UpdateForm(escalation=escalation),
         "close_form": forms.get("close_form") or CloseForm(),

@@ -323,7 +323,11 @@ def _apply_moderation(actor, escalation: Escalation, audit: Audit, new_grade: st
         )
         notify(
             users=[audit.auditor.user],
-            subject=f"QA confirmed your Inadequate grade: case {audit.case_reference}",
+            subject=(
+                f"QA confirmed your Inadequate grade: case {audit.case_reference}"
+                if audit.overall_grade == Grade.INADEQUATE
+                else f"Moderation graded your audit Inadequate: case {audit.case_reference}"
+            ),
             body=f"The audit is escalated to the head of service and the service lead.{told}",
             url=audit.get_absolute_url(),
         )

@@ -292,21 +292,22 @@ def entry_for_page(user, action: Action, pk: int) -> ScheduleEntry:
     return get_for(user, action, _with_areas(ScheduleEntry.objects.select_related("created_by__person")), pk=pk)
 
 
-def theme_for_month(month: date) -> ScheduleEntry | None:
+def theme_for_month(month: date, audit_kinds: Iterable[str] | None = None) -> ScheduleEntry | None:
     """The month's audit theme, for allocation.
 
     `month` is any day of the month. Returns the THEME entry whose `starts_on` falls in that month
     (a theme that started the month before does not count), the first by date (then time, then
-    id) when the QA unit scheduled several, or None when the month has no theme. Allocation reads
-    the theme's `legal_statuses` (LegalStatus values to prefer), `prefers_disability`, `audit_kind`
-    and `service_areas` (empty: every area) from the entry it returns.
+    id) when the QA unit scheduled several, or None when the month has no theme. `audit_kinds`
+    keeps only the themes applying to those audits (a month may have one theme for the monthly
+    audits and another for themed ones). Allocation reads the theme's `legal_statuses`
+    (LegalStatus values to prefer), `prefers_disability`, `audit_kind` and `service_areas`
+    (empty: every area) from the entry it returns.
     """
     first = month_start(month)
-    return (
-        ScheduleEntry.objects.filter(kind=Kind.THEME, starts_on__gte=first, starts_on__lt=next_month(first))
-        .order_by("starts_on", "starts_at", "pk")
-        .first()
-    )
+    themes = ScheduleEntry.objects.filter(kind=Kind.THEME, starts_on__gte=first, starts_on__lt=next_month(first))
+    if audit_kinds is not None:
+        themes = themes.filter(audit_kind__in=list(audit_kinds))
+    return themes.order_by("starts_on", "starts_at", "pk").first()
 
 
 def feed_entries(today: date | None = None) -> QuerySet[ScheduleEntry]:

@@ -192,6 +192,9 @@ class Panel(models.Model):
         return self.state == self.State.CONCLUDED
 
 
+BLIND_REASON = "Inadequate or drawn at random: not said while the grades are hidden"
+
+
 class PanelItem(models.Model):
     """One audit in a panel's dip sample: why it is there, and (when removed by hand) who took it out and why.
 
@@ -262,6 +265,15 @@ class PanelItem(models.Model):
     def grades_hidden(self) -> bool:
         """Blind and not yet decided: the auditor's grades are not shown."""
         return self.blind and self.decision_id is None
+
+    @property
+    def reason_shown(self) -> str:
+        """Why it is in the sample, as the pages say it. While the grades are hidden, "Inadequate: every
+        one is moderated" would give the auditor's grade away, so an Inadequate audit and one drawn at
+        random read alike until the panel has recorded its grade."""
+        if self.grades_hidden and self.reason in (self.Reason.INADEQUATE, self.Reason.RANDOM):
+            return BLIND_REASON
+        return self.get_reason_display()
 
 
 @receiver(post_save, sender=Dispute, dispatch_uid="moderation.disputed_audit_joins_panel")

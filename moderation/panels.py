@@ -183,10 +183,15 @@ def panel_update(
     held_on, starts_at, ends_at = _check_plan(
         held_on=held_on, starts_at=starts_at, ends_at=ends_at, schedule_entry=schedule_entry, members=members
     )
+    blindness_changed = panel.blind != blind
     panel.kind, panel.held_on, panel.starts_at, panel.ends_at = kind, held_on, starts_at, ends_at
     panel.schedule_entry, panel.blind = schedule_entry, blind
     panel.save()
     panel.members.set(members)
+    if blindness_changed:
+        # The sample took the panel's blindness when it was drawn: a change to the panel applies to it
+        # all, or the page would call the panel blind while showing the auditors' grades.
+        panel.items.filter(decision__isnull=True).update(blind=blind)
     change_record(actor=actor, target=panel, action="panel.update", summary=f"Changed: {panel}")
     return panel
 

@@ -180,3 +180,11 @@ def display(unit: str, value, numerator=None, denominator=None, note: str = "") 
     if value == value.to_integral_value():
         return _plain(value)
     return _plain(value, 1)
+
+
+def stated(unit: str, value, note: str = "") -> str:
+    """A target, comparator or tolerance as the catalogue states it, unrounded ('87.5%', '22.4%',
+    '1,400', '45.25'), or its note: a published 22.4% must not read as 22%."""
+    if value is None:
+        return note or ""
+    return plain_number(value) + ("%" if unit == PERCENTAGE else "")

@@ -416,10 +416,20 @@ def _apply(*, actor, rows: list[_Row], file_name: str, year: int, dry_run: bool)
     new_years: list[IndicatorYear] = []
     year_updates: dict[tuple[str, ...], list[IndicatorYear]] = {}
     unchanged = 0
+    # A file naming every active indicator orders the scorecard by its rows. A partial one (a few
+    # indicators' targets) leaves every indicator where it is and puts its new ones after the rest.
+    named = {row.indicator["code"].lower() for row in rows}
+    whole = all(code in named for code, indicator in existing.items() if indicator.is_active)
+    last = max((indicator.display_order for indicator in existing.values()), default=0)
 
     for row in rows:
         indicator = existing.get(row.indicator["code"].lower())
         values = dict(row.indicator)
+        if not whole:
+            if indicator is None:
+                values["display_order"] = last + row.number
+            else:
+                values.pop("display_order")
         if indicator is None:
             indicator = Indicator(**values)
             created.append((indicator, row))

@@ -36,13 +36,6 @@ REPLACEMENTS_SHOWN = 500
 RECENT_LOADS = 5
 
 
-def _stated(unit: str, value, note: str = "") -> str:
-    """A target or comparator as the catalogue states it: unrounded ('87.3%', '1,400', '45.2'), or its note."""
-    if value is not None and unit == calculations.PERCENTAGE:
-        return calculations.plain_number(value) + "%"
-    return calculations.display(unit, value, note=note)
-
-
 def _shown(values, unit: str | None = None):
     """Each KpiValue with `shown`: the figure as the scorecard writes it ('79% (264/333)', 'TBC')."""
     for value in values:
@@ -63,7 +56,9 @@ def catalogue_list(request):
     for _, indicators in groups:
         for indicator in indicators:
             figures = indicator.year_figures
-            indicator.target_shown = _stated(indicator.unit, figures.target, figures.target_note) if figures else ""
+            indicator.target_shown = (
+                calculations.stated(indicator.unit, figures.target, figures.target_note) if figures else ""
+            )
     context = {
         "groups": groups,
         "year": year,
@@ -136,12 +131,12 @@ def indicator_detail(request, pk):
     _shown(history.object_list, indicator.unit)
     years = list(catalogue.indicator_years(indicator))
     for item in years:
-        item.target_shown = _stated(indicator.unit, item.target, item.target_note)
+        item.target_shown = calculations.stated(indicator.unit, item.target, item.target_note)
         if item.target is not None and item.target_note:
             item.target_shown += f" ({item.target_note})"
         item.tolerance_shown = calculations.plain_number(item.amber_tolerance) or "Default"
         item.comparators_shown = [
-            _stated(indicator.unit, getattr(item, name), item.comparator_notes.get(name, "")) or "–"
+            calculations.stated(indicator.unit, getattr(item, name), item.comparator_notes.get(name, "")) or "–"
             for name in catalogue.COMPARATORS
         ]
     held = {item.year for item in years}

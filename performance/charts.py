@@ -1,8 +1,8 @@
 """Charts of the scorecard, drawn on the server as inline SVG: no script, no style attribute (the CSP
 allows neither), and the same drawing in the page and in the PDF pack (WeasyPrint renders inline SVG).
 
-- `sparkline`: a small trend line of the last months against the target (a dashed line), for the
-  scorecard's rows.
+- `sparkline`: a small trend line of the last months against the target (a dashed line) and the
+  comparators (thin lines, dashed differently), for the scorecard's rows.
 - `line_chart`: an indicator's history with its target (per reporting year, so a step where the
   target changed) and its comparators as horizontal lines, with axes and a legend.
 
@@ -40,6 +40,14 @@ COMPARATOR_STYLES = (
 TARGET_DASH = "6 3"
 
 SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD = 120, 36, 4
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A horizontal line on the chart: a comparator."""
+
+    label: str
+    value: Decimal
 
 
 def _scale(values: Sequence[Decimal], low_pad: float = 0.08) -> tuple[float, float]:
@@ -97,14 +105,34 @@ def _polyline(run: list[tuple[float, float]], stroke: str, width: float, dash: s
     )
 
 
+def _level(x1: float, x2: float, y: float, stroke: str, width: float, dash: str) -> SafeString:
+    """A horizontal line across the chart: a target or a comparator."""
+    return format_html(
+        '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="{}" stroke-dasharray="{}"/>',
+        x1,
+        x2,
+        f"{y:.1f}",
+        f"{y:.1f}",
+        stroke,
+        width,
+        dash,
+    )
+
+
 def sparkline(
-    values: Sequence[Decimal | None], target: Decimal | None, *, unit: str, months: Sequence[date]
+    values: Sequence[Decimal | None],
+    target: Decimal | None,
+    *,
+    unit: str,
+    months: Sequence[date],
+    references: Sequence[Reference] = (),
 ) -> SafeString:
-    """A small trend of `values` (oldest first) against `target`; an empty string when no month has a value."""
+    """A small trend of `values` (oldest first) against `target` and the comparators (`references`); an
+    empty string when no month has a value."""
     present = [v for v in values if v is not None]
     if not present:
         return SafeString("")
-    low, high = _scale(present + ([target] if target is not None else []))
+    low, high = _scale(present + ([target] if target is not None else []) + [r.value for r in references])
     width, height, pad = SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD
     step = (width - 2 * pad) / max(len(values) - 1, 1)
 
@@ -112,20 +140,14 @@ def sparkline(
         return pad + (height - 2 * pad) * (1 - (float(value) - low) / (high - low))
 
     points = [(pad + i * step, None if v is None else y(v)) for i, v in enumerate(values)]
-    lines = [_polyline(run, VALUE_STROKE, 1.5) for run in _segments(points)]
+    # Comparators and the target under the values' line.
+    lines = [
+        _level(pad, width - pad, y(reference.value), colour, 0.75, dash)
+        for reference, (colour, dash) in zip(references, COMPARATOR_STYLES, strict=False)
+    ]
     if target is not None:
-        lines.insert(
-            0,
-            format_html(
-                '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="1" stroke-dasharray="{}"/>',
-                pad,
-                width - pad,
-                f"{y(target):.1f}",
-                f"{y(target):.1f}",
-                TARGET_STROKE,
-                TARGET_DASH,
-            ),
-        )
+        lines.append(_level(pad, width - pad, y(target), TARGET_STROKE, 1, TARGET_DASH))
+    lines += [_polyline(run, VALUE_STROKE, 1.5) for run in _segments(points)]
     last_x, last_y = next((x, yy) for x, yy in reversed(points) if yy is not None)
     lines.append(
         format_html('<circle cx="{}" cy="{}" r="2.5" fill="{}"/>', f"{last_x:.1f}", f"{last_y:.1f}", VALUE_STROKE)
@@ -135,7 +157,11 @@ def sparkline(
         f"Trend from {months[0]:%b %Y} to {months[-1]:%b %Y}: lowest {_number(unit, min(present))}, "
         f"highest {_number(unit, max(present))}, latest {_number(unit, latest[0])} ({latest[1]:%b %Y})"
     )
-    label += f"; target {_number(unit, target)} (dashed line)" if target is not None else "; no target"
+    label += f"; target {calculations.stated(unit, target)} (dashed line)" if target is not None else "; no target"
+    if references:
+        label += "; comparators (thin lines): " + ", ".join(
+            f"{reference.label} {calculations.stated(unit, reference.value)}" for reference in references
+        )
     return format_html(
         '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {} {}" width="{}" height="{}" class="sparkline" '
         'role="img" aria-label="{}" focusable="false">{}</svg>',
@@ -146,14 +172,6 @@ def sparkline(
         label,
         SafeString("".join(lines)),
     )
-
-
-@dataclass(frozen=True)
-class Reference:
-    """A horizontal line on the chart: a comparator."""
-
-    label: str
-    value: Decimal
 
 
 WIDTH, HEIGHT = 720, 300
@@ -265,9 +283,9 @@ def line_chart(
     description = "Values: " + ("; ".join(described) or "none") + "."
     shown_targets = sorted({t for t in targets if t is not None})
     if shown_targets:
-        description += " Target: " + ", ".join(_number(unit, t) for t in shown_targets) + "."
+        description += " Target: " + ", ".join(calculations.stated(unit, t) for t in shown_targets) + "."
     if references:
-        description += " " + "; ".join(f"{r.label}: {_number(unit, r.value)}" for r in references) + "."
+        description += " " + "; ".join(f"{r.label}: {calculations.stated(unit, r.value)}" for r in references) + "."
     return format_html(
         '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {} {}" class="history-chart" role="img" '
         'aria-labelledby="{}-title {}-desc" focusable="false">'

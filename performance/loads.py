@@ -22,9 +22,11 @@ of 5,000 rows loads in a couple of seconds with a fixed number of queries.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
@@ -35,7 +37,7 @@ from quality.org.models import ServiceArea, Team
 from quality.tabular import ImportRefused, RowError, parse_month, read_sheet
 
 from . import calculations
-from .catalogue import parse_number
+from .catalogue import FIRST_YEAR, parse_number
 from .models import Indicator, KpiValue, MonthLock, ValueLoad
 
 logger = logging.getLogger(__name__)
@@ -54,6 +56,7 @@ INDICATOR_UNKNOWN = "'{value}' is not an indicator of the catalogue"
 PERIOD_REQUIRED = "give the month as YYYY-MM"
 PERIOD_FUTURE = "{value} has not ended yet: values are loaded for past months"
 PERIOD_LOCKED = "{value} is locked: its pack is final, so its figures no longer change"
+PERIOD_TOO_EARLY = f"{{value}} is before {FIRST_YEAR}: give the month as YYYY-MM"
 NEGATIVE = "must not be negative"
 ZERO_DENOMINATOR = "the denominator is 0: a percentage cannot be computed"
 PAIR_INCOMPLETE = "give both numerator and denominator, or neither"
@@ -195,7 +198,17 @@ def _breakdown(cells: dict, directory: _Directory, refuse) -> tuple[dict, str] |
     )
 
 
-def _check_rows(sheet, this_month: date) -> tuple[list[_Row], list[RowError]]:
+# Excel turns a typed "2026-10" into a date cell, which the workbook reader gives as "2026-10-01".
+_WORKBOOK_MONTH = re.compile(r"^(\d{4}-\d{2})-01$")
+
+
+def _period(text: str, *, from_workbook: bool) -> date:
+    """The month of a row: YYYY-MM, or in a workbook a date cell on the first of a month."""
+    match = _WORKBOOK_MONTH.match(text) if from_workbook else None
+    return parse_month(match.group(1) if match else text)
+
+
+def _check_rows(sheet, this_month: date, *, from_workbook: bool = False) -> tuple[list[_Row], list[RowError]]:
     directory = _Directory()
     rows: list[_Row] = []
     errors: list[RowError] = []
@@ -220,11 +233,14 @@ def _check_rows(sheet, this_month: date) -> tuple[list[_Row], list[RowError]]:
             refuse("period", PERIOD_REQUIRED)
         else:
             try:
-                period = parse_month(cells["period"])
+                period = _period(cells["period"], from_workbook=from_workbook)
             except ValueError as error:
                 refuse("period", str(error))
             else:
-                if period > this_month:
+                if period.year < FIRST_YEAR:
+                    refuse("period", PERIOD_TOO_EARLY.format(value=cells["period"]))
+                    period = None
+                elif period > this_month:
                     refuse("period", PERIOD_FUTURE.format(value=f"{period:%Y-%m}"))
                 elif period in directory.locked:
                     refuse("period", PERIOD_LOCKED.format(value=f"{period:%Y-%m}"))
@@ -300,7 +316,7 @@ def kpi_values_import(*, actor, content: bytes, file_name: str, dry_run: bool = 
         if not dry_run:
             # Taken before the checks, so a month locked meanwhile is seen and "current" stays unique.
             locks.hold("performance.value_load")
-        rows, errors = _check_rows(sheet, this_month)
+        rows, errors = _check_rows(sheet, this_month, from_workbook=Path(file_name).suffix.lower() == ".xlsx")
         if not rows and not errors:
             errors = [RowError(0, "", "the file has no figures")]
         if errors:

@@ -27,7 +27,7 @@ from quality.queue import enqueue_on_commit
 
 from . import calculations, charts
 from .models import PerformancePack
-from .scorecard import COMPARATOR_FIELDS, RAG_LABELS, Row, Scorecard, scorecard
+from .scorecard import COMPARATOR_FIELDS, RAG_LABELS, Row, Scorecard, references_of, scorecard
 
 logger = logging.getLogger(__name__)
 
@@ -37,16 +37,11 @@ STRANDED_AFTER = timedelta(minutes=5)
 
 def row_chart(row: Row, chart_id: str):
     """The indicator's last 12 months against each month's target and this year's comparators."""
-    references = [
-        charts.Reference(comparator.label, comparator.value)
-        for comparator in row.comparators
-        if comparator.value is not None
-    ]
     return charts.line_chart(
         [cell.period for cell in row.trend],
         [cell.value for cell in row.trend],
         [cell.target for cell in row.trend],
-        references,
+        references_of(row.comparators),
         unit=row.indicator.unit,
         title=f"{row.indicator.code}: the last 12 months against the target and comparators",
         chart_id=chart_id,

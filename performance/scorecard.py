@@ -231,7 +231,7 @@ def target_display(indicator: Indicator, year: IndicatorYear | None) -> str:
     if year is None:
         return NO_TARGET
     if year.target is not None:
-        return calculations.display(indicator.unit, year.target)
+        return calculations.stated(indicator.unit, year.target)
     return year.target_note or NO_TARGET
 
 
@@ -240,11 +240,16 @@ def comparators_of(indicator: Indicator, year: IndicatorYear | None) -> list[Com
     for key, label in COMPARATOR_FIELDS:
         value = getattr(year, key) if year else None
         if value is not None:
-            shown = calculations.display(indicator.unit, value)
+            shown = calculations.stated(indicator.unit, value)
         else:
             shown = (year.comparator_notes.get(key) if year else "") or NOT_AVAILABLE
         comparators.append(Comparator(key, label, value, shown))
     return comparators
+
+
+def references_of(comparators: list[Comparator]) -> list[charts.Reference]:
+    """The comparators that have a figure, as lines on a chart."""
+    return [charts.Reference(c.label, c.value) for c in comparators if c.value is not None]
 
 
 def _change(indicator: Indicator, period: date, earlier: date, values: dict[date, Cell]) -> tuple[Decimal | None, str]:
@@ -286,6 +291,7 @@ def build_row(
     if calculations.change_allowed(indicator.cumulative, period, previous_month):
         moved = calculations.direction(cells[period].value, cells[previous_month].value, indicator.polarity)
     target = year.target if year else None
+    comparators = comparators_of(indicator, year)
     return Row(
         indicator=indicator,
         months=[cells[month] for month in window[-MONTHS_SHOWN:]],
@@ -301,9 +307,11 @@ def build_row(
         avg_12m=average,
         min_12m=minimum,
         max_12m=maximum,
-        comparators=comparators_of(indicator, year),
+        comparators=comparators,
         direction=Direction(*moved) if moved else None,
-        sparkline=charts.sparkline(trend, target, unit=indicator.unit, months=trend_months),
+        sparkline=charts.sparkline(
+            trend, target, unit=indicator.unit, months=trend_months, references=references_of(comparators)
+        ),
         commentary=commentary,
         has_breakdown=has_breakdown,
     )
@@ -402,9 +410,9 @@ class YearRow:
 def year_row(indicator: Indicator, year: IndicatorYear) -> YearRow:
     tolerance = "The default"
     if year.amber_tolerance is not None:
-        tolerance = calculations.display(indicator.unit, year.amber_tolerance)
+        tolerance = calculations.plain_number(year.amber_tolerance)
         if indicator.unit == calculations.PERCENTAGE:
-            tolerance = f"{tolerance[:-1]} points"
+            tolerance = f"{tolerance} points"
     return YearRow(
         label=f"{year.year}/{(year.year + 1) % 100:02d}",
         target=target_display(indicator, year),

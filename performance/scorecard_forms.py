@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django import forms
 
 from quality.tabular import parse_month
 
+from .catalogue import FIRST_YEAR, LAST_YEAR
+
 MONTH_INVALID = "Give a month as YYYY-MM, for example 2026-10."
+MONTH_OUT_OF_RANGE = f"Give a month between {FIRST_YEAR} and {LAST_YEAR}."
+
+
+def scorecard_month(text: str) -> date:
+    """A month of the scorecard from YYYY-MM. Raises ValueError for anything else, and for a year outside
+    the catalogue's (the scorecard reaches a year back and a month on: year 1 would have no year before)."""
+    period = parse_month(text)
+    if not FIRST_YEAR <= period.year <= LAST_YEAR:
+        raise ValueError(MONTH_OUT_OF_RANGE)
+    return period
 
 
 class MonthInput(forms.TextInput):
@@ -20,9 +34,9 @@ class MonthForm(forms.Form):
 
     def clean_month(self):
         try:
-            return parse_month(self.cleaned_data["month"])
+            return scorecard_month(self.cleaned_data["month"])
         except ValueError as error:
-            raise forms.ValidationError(MONTH_INVALID) from error
+            raise forms.ValidationError(str(error) if str(error) == MONTH_OUT_OF_RANGE else MONTH_INVALID) from error
 
 
 class CommentaryForm(forms.Form):

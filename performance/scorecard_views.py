@@ -22,12 +22,11 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from audits.cycle import add_months
 from quality.access import Action, can, get_for, require
 from quality.org.forms import call_service
-from quality.tabular import parse_month
 
 from . import commentary as commentary_services
 from . import exports, pack, scorecard, tasks
 from .models import Commentary, Indicator, MonthLock, PerformancePack
-from .scorecard_forms import CommentaryForm, MonthForm
+from .scorecard_forms import CommentaryForm, MonthForm, scorecard_month
 
 MONTH_LOCKED_NOTE = "This month is locked: its figures and commentary are final."
 PACK_QUEUED = "The PDF pack for {month} is being made."
@@ -37,7 +36,7 @@ MONTH_LOCKED_DONE = "{month} is locked. Its figures and commentary no longer cha
 
 def _month(text: str) -> date:
     try:
-        return parse_month(text)
+        return scorecard_month(text)
     except ValueError as error:
         raise Http404 from error
 

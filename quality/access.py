@@ -92,6 +92,9 @@ CROSS_AREA_ROLES = frozenset(
 
 _INTERNAL_ROLES = frozenset(Role) - {Role.PARTNER_AUDITOR}
 _QA_UNIT = frozenset({Role.QA_OFFICER, Role.QA_LEAD})
+# The read-only reader (improvement board, scrutiny panel support) reads published reports and the
+# scorecard, never the case work behind them: the cross-area roles that do read audits and cases.
+_CASE_WORK_READERS = CROSS_AREA_ROLES - {Role.READ_ONLY}
 _OVERSIGHT_ROLES = frozenset(
     {Role.SERVICE_LEAD, Role.HEAD_OF_SERVICE, Role.QA_OFFICER, Role.QA_LEAD, Role.SENIOR_LEADER, Role.ADMINISTRATOR}
 )
@@ -103,7 +106,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.VIEW_ORGANISATION: _INTERNAL_ROLES,
             Action.VIEW_PEOPLE: _OVERSIGHT_ROLES,
             Action.MANAGE_ORGANISATION: {Role.ADMINISTRATOR},
-            Action.VIEW_AUDITS: frozenset(Role),
+            Action.VIEW_AUDITS: frozenset(Role) - {Role.READ_ONLY},
             Action.EDIT_AUDIT: {Role.PRACTICE_MANAGER, Role.PARTNER_AUDITOR, Role.QA_OFFICER, Role.QA_LEAD},
             Action.SUBMIT_AUDIT: {Role.PRACTICE_MANAGER, Role.PARTNER_AUDITOR, Role.QA_OFFICER, Role.QA_LEAD},
             Action.START_AUDIT: {Role.QA_OFFICER, Role.QA_LEAD},
@@ -119,19 +122,19 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.VIEW_NOTIFICATIONS: frozenset(Role),
             Action.VIEW_TOOLS: _INTERNAL_ROLES,
             Action.MANAGE_TOOLS: {Role.QA_LEAD, Role.ADMINISTRATOR},
-            Action.VIEW_ALL_AUDITS: CROSS_AREA_ROLES,
+            Action.VIEW_ALL_AUDITS: _CASE_WORK_READERS,
             # The principal social worker's view: cross-area roles, and service leads for their areas.
-            Action.VIEW_VOICES: CROSS_AREA_ROLES | {Role.SERVICE_LEAD},
-            Action.VIEW_AREA_ACTIONS: CROSS_AREA_ROLES | {Role.SERVICE_LEAD, Role.PRACTICE_MANAGER},
+            Action.VIEW_VOICES: _CASE_WORK_READERS | {Role.SERVICE_LEAD},
+            Action.VIEW_AREA_ACTIONS: _CASE_WORK_READERS | {Role.SERVICE_LEAD, Role.PRACTICE_MANAGER},
             # Anyone may own an action; OBJECT_RULES narrows it to the owner and the area's service lead.
-            Action.CLOSE_ACTION: frozenset(Role),
-            Action.VIEW_CASES: CROSS_AREA_ROLES | {Role.PRACTICE_MANAGER, Role.SERVICE_LEAD},
+            Action.CLOSE_ACTION: frozenset(Role) - {Role.READ_ONLY},
+            Action.VIEW_CASES: _CASE_WORK_READERS | {Role.PRACTICE_MANAGER, Role.SERVICE_LEAD},
             Action.IMPORT_CASES: _QA_UNIT | {Role.ADMINISTRATOR},
             Action.VIEW_SCHEDULE: _INTERNAL_ROLES,
             Action.MANAGE_SCHEDULE: _QA_UNIT | {Role.ADMINISTRATOR},
             Action.MANAGE_ALLOCATION: _QA_UNIT,
-            Action.VIEW_OVERDUE: CROSS_AREA_ROLES | {Role.SERVICE_LEAD},
-            Action.VIEW_ESCALATIONS: CROSS_AREA_ROLES | {Role.SERVICE_LEAD},
+            Action.VIEW_OVERDUE: _CASE_WORK_READERS | {Role.SERVICE_LEAD},
+            Action.VIEW_ESCALATIONS: _CASE_WORK_READERS | {Role.SERVICE_LEAD},
             Action.CONFIRM_ESCALATION: _QA_UNIT,
             Action.UPDATE_ESCALATION: {Role.SERVICE_LEAD},
             Action.MARK_EXEMPLAR: _QA_UNIT | {Role.SERVICE_LEAD},
@@ -144,7 +147,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.MANAGE_INDICATORS: {Role.PERFORMANCE_OFFICER, Role.ADMINISTRATOR},
             Action.LOAD_KPI_VALUES: {Role.PERFORMANCE_OFFICER},
             # Anyone may lead an indicator; OBJECT_RULES narrows it to the lead and performance officers.
-            Action.WRITE_COMMENTARY: _INTERNAL_ROLES,
+            Action.WRITE_COMMENTARY: _INTERNAL_ROLES - {Role.READ_ONLY},
             Action.LOCK_MONTH: {Role.PERFORMANCE_OFFICER},
             Action.VIEW_REPORTS: _QA_UNIT
             | {Role.HEAD_OF_SERVICE, Role.SENIOR_LEADER, Role.READ_ONLY, Role.SERVICE_LEAD, Role.ADMINISTRATOR},

@@ -103,8 +103,8 @@ audits:question_edit           other   302  403  403  403  403  403  403  403  2
 audits:part_change             own     302  403  403  403  403  403  403  403  405  403  405  403  403
 audits:part_change             other   302  403  403  403  403  403  403  403  405  403  405  403  403
 
-audits:audit_detail            own     302  404  200  200  200  404  200  200  200  200  200  200  404
-audits:audit_detail            other   302  404  404  404  404  404  200  200  200  200  200  200  404
+audits:audit_detail            own     302  404  200  200  200  404  200  200  200  200  200  403  404
+audits:audit_detail            other   302  404  404  404  404  404  200  200  200  200  200  403  404
 audits:audit_edit              own     302  403  403  403  403  403  403  403  403  403  403  403  404
 audits:audit_edit              other   302  403  404  403  403  403  403  403  403  403  403  403  404
 audits:audit_autosave          own     302  403  405  403  403  403  403  405  405  403  403  403  405
@@ -126,36 +126,36 @@ audits:audit_participant_add   own     302  403  403  403  403  403  403  405  4
 audits:audit_participant_add   other   302  403  403  403  403  403  403  405  405  403  403  403  403
 audits:audit_participant_remove own    302  403  403  403  403  403  403  405  405  403  403  403  403
 audits:audit_participant_remove other  302  403  403  403  403  403  403  405  405  403  403  403  403
-audits:audit_print             own     302  404  200  200  200  404  200  200  200  200  200  200  404
-audits:audit_print             other   302  404  404  404  404  404  200  200  200  200  200  200  404
-audits:audit_document_request  own     302  405  405  405  405  405  405  405  405  405  405  405  405
-audits:audit_document_request  other   302  405  405  405  405  405  405  405  405  405  405  405  405
-audits:audit_document          own     302  404  200  200  200  404  200  200  200  200  200  200  404
-audits:audit_document          other   302  404  404  404  404  404  200  200  200  200  200  200  404
-audits:audit_document_download own     302  404  200  200  200  404  200  200  200  200  200  200  404
-audits:audit_document_download other   302  404  404  404  404  404  200  200  200  200  200  200  404
+audits:audit_print             own     302  404  200  200  200  404  200  200  200  200  200  403  404
+audits:audit_print             other   302  404  404  404  404  404  200  200  200  200  200  403  404
+audits:audit_document_request  own     302  405  405  405  405  405  405  405  405  405  405  403  405
+audits:audit_document_request  other   302  405  405  405  405  405  405  405  405  405  405  403  405
+audits:audit_document          own     302  404  200  200  200  404  200  200  200  200  200  403  404
+audits:audit_document          other   302  404  404  404  404  404  200  200  200  200  200  403  404
+audits:audit_document_download own     302  404  200  200  200  404  200  200  200  200  200  403  404
+audits:audit_document_download other   302  404  404  404  404  404  200  200  200  200  200  403  404
 
-audits:audit_list_mine         -       302  200  200  200  200  200  200  200  200  200  200  200  200
-audits:audit_export_mine_csv   -       302  200  200  200  200  200  200  200  200  200  200  200  200
-audits:audit_export_mine_xlsx  -       302  200  200  200  200  200  200  200  200  200  200  200  200
-audits:audit_list_area         -       302  200  200  200  200  200  200  200  200  200  200  200  200
-audits:audit_export_area_csv   -       302  200  200  200  200  200  200  200  200  200  200  200  200
-audits:audit_export_area_xlsx  -       302  200  200  200  200  200  200  200  200  200  200  200  200
-audits:audit_list_all          -       302  403  403  403  403  403  200  200  200  200  200  200  403
-audits:audit_export_all_csv    -       302  403  403  403  403  403  200  200  200  200  200  200  403
-audits:audit_export_all_xlsx   -       302  403  403  403  403  403  200  200  200  200  200  200  403
-audits:voices_list             -       302  403  403  200  403  403  200  200  200  200  200  200  403
-audits:voices_export_csv       -       302  403  403  200  403  403  200  200  200  200  200  200  403
+audits:audit_list_mine         -       302  200  200  200  200  200  200  200  200  200  200  403  200
+audits:audit_export_mine_csv   -       302  200  200  200  200  200  200  200  200  200  200  403  200
+audits:audit_export_mine_xlsx  -       302  200  200  200  200  200  200  200  200  200  200  403  200
+audits:audit_list_area         -       302  200  200  200  200  200  200  200  200  200  200  403  200
+audits:audit_export_area_csv   -       302  200  200  200  200  200  200  200  200  200  200  403  200
+audits:audit_export_area_xlsx  -       302  200  200  200  200  200  200  200  200  200  200  403  200
+audits:audit_list_all          -       302  403  403  403  403  403  200  200  200  200  200  403  403
+audits:audit_export_all_csv    -       302  403  403  403  403  403  200  200  200  200  200  403  403
+audits:audit_export_all_xlsx   -       302  403  403  403  403  403  200  200  200  200  200  403  403
+audits:voices_list             -       302  403  403  200  403  403  200  200  200  200  200  403  403
+audits:voices_export_csv       -       302  403  403  200  403  403  200  200  200  200  200  403  403
 
-audits:action_list_mine        -       302  200  200  200  200  200  200  200  200  200  200  200  200
-audits:action_list_area        -       302  403  200  200  403  403  200  200  200  200  200  200  403
-audits:action_detail           own     302  404  200  200  404  404  200  200  200  200  200  200  404
-audits:action_detail           other   302  404  404  404  404  404  200  200  200  200  200  200  404
-audits:action_close            own     302  405  405  405  405  405  405  405  405  405  405  405  405
-audits:action_close            other   302  405  405  405  405  405  405  405  405  405  405  405  405
+audits:action_list_mine        -       302  200  200  200  200  200  200  200  200  200  200  403  200
+audits:action_list_area        -       302  403  200  200  403  403  200  200  200  200  200  403  403
+audits:action_detail           own     302  404  200  200  404  404  200  200  200  200  200  403  404
+audits:action_detail           other   302  404  404  404  404  404  200  200  200  200  200  403  404
+audits:action_close            own     302  405  405  405  405  405  405  405  405  405  405  403  405
+audits:action_close            other   302  405  405  405  405  405  405  405  405  405  405  403  405
 
 # -- the case list --
-cases:case_list                -       302  403  200  200  403  403  200  200  200  200  200  200  403
+cases:case_list                -       302  403  200  200  403  403  200  200  200  200  200  403  403
 cases:case_import              -       302  403  403  403  403  403  403  200  200  403  200  403  403
 # -- the audit schedule --
 schedule:calendar              -       302  200  200  200  200  200  200  200  200  200  200  200  403
@@ -182,23 +182,23 @@ allocation:item_remove         -       302  403  403  403  403  403  403  405  4
 allocation:item_swap           -       302  403  403  403  403  403  403  405  405  403  403  403  403
 allocation:allocation_distribute -     302  403  403  403  403  403  403  405  405  403  403  403  403
 # -- deadlines, overdue lists, escalations, exemplars --
-escalations:board              -       302  403  403  200  403  403  200  200  200  200  200  200  403
-escalations:board_closed       -       302  403  403  200  403  403  200  200  200  200  200  200  403
-escalations:escalation_detail  own     302  403  403  200  403  403  200  200  200  200  200  200  403
-escalations:escalation_detail  other   302  403  403  404  403  403  200  200  200  200  200  200  403
+escalations:board              -       302  403  403  200  403  403  200  200  200  200  200  403  403
+escalations:board_closed       -       302  403  403  200  403  403  200  200  200  200  200  403  403
+escalations:escalation_detail  own     302  403  403  200  403  403  200  200  200  200  200  403  403
+escalations:escalation_detail  other   302  403  403  404  403  403  200  200  200  200  200  403  403
 escalations:escalation_review  own     302  403  403  403  403  403  403  405  405  403  403  403  403
 escalations:escalation_review  other   302  403  403  403  403  403  403  405  405  403  403  403  403
 escalations:escalation_update  own     302  403  403  405  403  403  403  403  403  403  403  403  403
 escalations:escalation_update  other   302  403  403  405  403  403  403  403  403  403  403  403  403
 escalations:escalation_close   own     302  403  403  403  403  403  403  405  405  403  403  403  403
 escalations:escalation_close   other   302  403  403  403  403  403  403  405  405  403  403  403  403
-escalations:exemplar_list      -       302  200  200  200  200  200  200  200  200  200  200  200  200
+escalations:exemplar_list      -       302  200  200  200  200  200  200  200  200  200  200  403  200
 escalations:exemplar_mark      own     302  403  403  405  403  403  403  405  405  403  403  403  403
 escalations:exemplar_mark      other   302  403  403  405  403  403  403  405  405  403  403  403  403
 escalations:exemplar_unmark    own     302  403  403  405  403  403  403  405  405  403  403  403  403
 escalations:exemplar_unmark    other   302  403  403  405  403  403  403  405  405  403  403  403  403
-escalations:overdue_list       -       302  403  403  200  403  403  200  200  200  200  200  200  403
-escalations:overdue_export_csv -       302  403  403  200  403  403  200  200  200  200  200  200  403
+escalations:overdue_list       -       302  403  403  200  403  403  200  200  200  200  200  403  403
+escalations:overdue_export_csv -       302  403  403  200  403  403  200  200  200  200  200  403  403
 
 # -- moderation: panels, samples, re-grading --
 moderation:panel_list          -       302  403  403  403  200  403  403  200  200  403  403  403  403
@@ -256,7 +256,7 @@ performance:pack_detail           -       302  403  200  200  200  200  200  200
 performance:pack_download         -       302  403  200  200  200  200  200  200  200  200  200  200  403
 performance:indicator_detail      -       302  403  200  200  200  200  200  200  200  200  200  200  403
 performance:indicator_breakdown   -       302  403  200  200  200  200  200  200  200  200  200  200  403
-performance:commentary            -       302  200  200  200  200  200  200  200  200  200  200  200  403
+performance:commentary            -       302  200  200  200  200  200  200  200  200  200  200  403  403
 performance:commentary_edit       -       302  403  403  403  403  200  403  403  403  403  403  403  403
 performance:month_lock            -       302  403  403  403  403  405  403  403  403  403  403  403  403
 

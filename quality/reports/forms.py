@@ -122,6 +122,14 @@ class DraftForms:
     def is_valid(self) -> bool:
         return all([part.is_valid() for part in self.parts])
 
+    def non_field_errors(self) -> list[str]:
+        """What the top of the page says: a service's refusal, and any formset's own errors (a form
+        sent with missing or tampered counts), which would otherwise leave the page silent."""
+        errors = list(self.narrative.non_field_errors())
+        for formset in self.parts[1:]:
+            errors += formset.non_form_errors()
+        return errors
+
     def add_error(self, field, errors) -> None:
         """Where call_service puts a service's refusal: on the narrative form, shown at the top."""
         self.narrative.add_error(None, errors)

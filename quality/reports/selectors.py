@@ -182,7 +182,7 @@ def progress_rows(report: Report) -> list[dict]:
 def theme_audit_links(user, figures: dict) -> dict[str, list[int]]:
     """For each theme, the audits behind its count that this person may open (one query for all)."""
     wanted = {audit_id for theme in figures.get("themes", []) for audit_id in theme.get("audit_ids", [])}
-    if not wanted:
+    if not wanted or not can(user, Action.VIEW_AUDITS):  # a read-only reader reads reports, not audits
         return {}
     from audits.models import Audit
 

@@ -371,6 +371,25 @@ def _made_for(due: Due) -> bool:
     return reports.exists()
 
 
+def _year_to_date_brought_up(due: Due, end: date) -> tuple[bool, Report | None]:
+    """A year to date asked for earlier in the year and still a draft (or queued) blocks a new one (one
+    open report per period): the schedule brings that draft up to `end` instead, keeping its narrative
+    and picks. One still queued is left to its worker; the next daily run brings it up to date.
+    Returns whether there was such a report, and the report if it was queued again."""
+    open_one = (
+        Report.objects.select_for_update()
+        .filter(kind=due.kind, period=due.period, year_to_date=True)
+        .filter(state__in=(Report.State.QUEUED, Report.State.DRAFT))
+        .first()
+    )
+    if open_one is None or open_one.state == Report.State.QUEUED:
+        return open_one is not None, None
+    open_one.period_end, open_one.requested_by = end, None
+    _queue(open_one, note=SCHEDULE_NOTE)
+    change_record(actor=None, target=open_one, action="report.schedule", summary=f"Scheduled: {report_title(open_one)}")
+    return True, open_one
+
+
 def _create_due(due: Due) -> Report | None:
     start, end = report_figures.parse_period(due.kind, due.period)
     if due.year_to_date:
@@ -379,6 +398,10 @@ def _create_due(due: Due) -> Report | None:
         with transaction.atomic():
             if _made_for(due):
                 return None
+            if due.year_to_date:
+                found, brought_up = _year_to_date_brought_up(due, end)
+                if found:
+                    return brought_up
             published = (
                 Report.objects.filter(kind=due.kind, period=due.period, year_to_date=True, state=Report.State.PUBLISHED)
                 .select_for_update()

@@ -253,6 +253,7 @@ def _figures_context(request, report: Report) -> dict:
         "figures": figures,
         "threshold": threshold,
         "scoped": "scoped_to_areas" in figures,
+        "may_open_audits": can(request.user, Action.VIEW_AUDITS),
         "small_graded": audits.get("graded", 0) < threshold,
         "headline": _headline_rows(figures),
         "previous_label": selectors.period_label(report.kind, figures["previous"]["period"])

@@ -33,6 +33,7 @@ from audits.allocation import (
     CASE_RECENTLY_AUDITED,
     CASE_UNKNOWN,
     NOT_PROPOSED,
+    REASON_MANAGED,
     REASON_NO_FIT,
     REASON_NO_THEME,
     allocation_distribute,
@@ -198,6 +199,18 @@ def test_a_theme_for_other_areas_or_other_audits_does_not_steer_this_area(people
     assert proposal_compute(month=MONTH).theme is None
 
 
+def test_a_theme_for_other_audits_does_not_hide_the_monthly_theme_of_the_same_month(people, own_area):
+    make_theme(statuses=["cla"], kind="themed", title="Stability audits")  # first in the month
+    make_theme(statuses=["cp"], title="Child protection")
+    make_case("C-1001", own_area, status="cin", since=date(2019, 1, 1))
+    make_case("C-1002", own_area, status="cp", since=date(2023, 1, 1))
+
+    proposal = proposal_compute(month=MONTH)
+
+    assert proposal.theme.title == "Child protection"
+    assert ("Alex Manager", "C-1002", "fits the theme: child protection") in picks(proposal)
+
+
 def test_a_case_audited_in_the_last_12_months_is_never_proposed(people, own_area, versions):
     by_link = make_case("C-1001", own_area, since=date(2018, 1, 1))
     make_case("C-1002", own_area, since=date(2018, 2, 1))
@@ -246,6 +259,39 @@ def test_a_manager_is_never_proposed_a_case_they_manage_or_hold(people, own_area
     result = picks(proposal_compute(month=MONTH))
 
     assert [(name, ref) for name, ref, _ in result] == [("Alex Manager", "C-1003")]
+
+
+def test_a_manager_who_manages_every_case_of_their_area_still_gets_one_never_one_they_hold(people, own_area):
+    # An area with one practice manager, who manages all its cases: a case they manage is better than none.
+    alex = people["alex"]
+    for other in ("blake", "casey"):
+        people[other].memberships.update(ended_at=timezone.now())
+    make_case("C-1001", own_area, manager=alex, worker=alex, since=date(2018, 1, 1))
+    make_case("C-1002", own_area, manager=alex, since=date(2019, 1, 1))
+
+    proposal = proposal_compute(month=MONTH)
+
+    assert picks(proposal) == [("Alex Manager", "C-1002", f"{REASON_NO_THEME}; {REASON_MANAGED}")]
+    assert proposal.uncovered == []
+
+
+def test_qa_may_add_a_case_the_auditor_manages_only_when_their_area_has_no_other(people, own_area, other_area):
+    qa, casey = people["qa_lead"].user, people["casey"]
+    managed = make_case("C-2001", other_area, manager=casey)
+    held = make_case("C-2002", other_area, worker=casey)
+    allocation = Allocation.objects.create(month=MONTH)
+
+    with pytest.raises(ValidationError) as refused:
+        allocation_item_add(actor=qa, allocation=allocation, case=held, auditor=casey, reason="Only case left")
+    assert refused.value.message_dict == {"case": [CASE_OWN]}
+    item = allocation_item_add(actor=qa, allocation=allocation, case=managed, auditor=casey, reason="Only case left")
+    assert item.case == managed
+
+    allocation_item_remove(actor=qa, item=item, reason="Another case came in")
+    make_case("C-2003", other_area)
+    with pytest.raises(ValidationError) as refused:
+        allocation_item_add(actor=qa, allocation=allocation, case=managed, auditor=casey, reason="Only case left")
+    assert refused.value.message_dict == {"case": [CASE_OWN]}
 
 
 def test_inactive_managers_are_skipped(people, own_area, other_area, make_person):

@@ -292,6 +292,17 @@ def test_a_refused_re_import_leaves_the_known_cases_as_they_were(good, worker):
     assert CaseImport.objects.count() == 1
 
 
+def test_a_file_with_a_header_and_no_cases_is_refused_and_closes_nothing(good):
+    load([good(child_ref="C-1"), good(child_ref="C-2")])
+
+    assert refusal([]) == [RowError(0, "", ci.NO_CASES)]
+    with pytest.raises(ImportRefused):
+        load([], dry_run=True)
+
+    assert sorted(Case.objects.filter(is_open=True).values_list("child_ref", flat=True)) == ["C-1", "C-2"]
+    assert CaseImport.objects.count() == 1
+
+
 # -- re-importing -----------------------------------------------------------------------------
 
 

@@ -315,6 +315,18 @@ def test_the_home_page_labels_each_item_in_words(client, world):
 
 
 @freeze_time("2026-12-07 12:00:00")
+def test_an_audits_page_shows_each_deadline_of_its_cycle_and_when_it_was_met(client, world):
+    audit = world.audit("C-1", state=Audit.State.OVERSEEN, oversight_at=datetime(2026, 12, 4, 10, tzinfo=LONDON))
+    client.force_login(world.lead.user)
+
+    page = " ".join(client.get(audit.get_absolute_url()).content.decode().split())
+
+    assert '<dt class="col-sm-3">Due</dt><dd class="col-sm-9">28 Nov 2026</dd>' in page
+    assert 'Oversight due</dt><dd class="col-sm-9">5 Dec 2026, recorded 4 Dec 2026</dd>' in page
+    assert 'On the child\'s record by</dt><dd class="col-sm-9">6 Dec 2026</dd>' in page
+
+
+@freeze_time("2026-12-07 12:00:00")
 def test_the_qa_officers_home_page_counts_the_overdue_and_links_to_the_lists(client, overdue_world):
     client.force_login(overdue_world.qa_officer.user)
 

@@ -618,6 +618,18 @@ def test_a_refused_review_shows_the_reason_next_to_the_field_and_changes_nothing
     assert chain.stage == Escalation.Stage.AWAITING_MODERATION
 
 
+def test_a_review_sent_after_another_qa_officer_reviewed_the_chain_says_why_at_the_top(client, people, chain):
+    page_loaded_before = {"decision": "confirm", "rationale": "The grade stands."}
+    confirm(chain, people)  # the other officer, a moment earlier
+    client.force_login(people["qa_lead"].user)
+
+    response = client.post(detail_url(chain, "escalation_review"), page_loaded_before)
+
+    assert response.status_code == 422
+    assert "Review the Inadequate grade" not in response.content.decode()  # the form is gone from the page...
+    assert escalations.NOT_AWAITING_MODERATION in [str(m) for m in response.context["messages"]]  # ...its reason is not
+
+
 def test_the_service_lead_records_the_three_day_update_through_the_page(client, people, escalated):
     client.force_login(people["lead"].user)
     page = client.get(detail_url(escalated)).content.decode()

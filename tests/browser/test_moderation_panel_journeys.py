@@ -1,5 +1,6 @@
 """A moderation panel from start to finish: QA plans it and draws the sample, the panel re-grades one
-audit blind and one not, QA concludes, and the auditor sees the outcome. axe checks every page."""
+audit blind and one not, QA concludes and reads the panel's matrix and kappa, and the auditor sees the
+outcome. axe checks every page."""
 
 import re
 from datetime import timedelta
@@ -123,6 +124,23 @@ def test_qa_draws_a_sample_the_panel_grades_one_audit_blind_and_one_not_and_the_
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Conclude the panel").click()
     expect(page.get_by_role("heading", name=re.compile("Moderation panel of"))).to_contain_text("Concluded")
+    assert_accessible(page)
+
+    # The panel's outcomes: Outstanding -> Good and Good -> Requires Improvement, in the matrix and kappa.
+    page.get_by_role("link", name=re.compile("^Outcomes of this panel")).click()
+    expect(page.get_by_role("heading", name="Moderation outcomes")).to_be_visible()
+    expect(page.locator("[data-figure='moderated']")).to_have_text("2")
+    expect(page.locator("[data-figure='downgraded']")).to_have_text("2")
+    matrix = page.get_by_role("table", name=re.compile("Transition matrix"))
+    expect(matrix.get_by_role("row", name=re.compile("^Outstanding")).get_by_role("cell")).to_have_text(
+        ["0", "1", "0", "0", "1"]
+    )
+    expect(matrix.get_by_role("row", name=re.compile("^Good")).get_by_role("cell")).to_have_text(
+        ["0", "0", "1", "0", "1"]
+    )
+    # Worked by hand: p_o = p_e = 2/3, so kappa is 0.
+    expect(page.locator("[data-figure='weighted_kappa']")).to_contain_text("0.000 (95% confidence interval")
+    expect(page.get_by_text("too few to say much")).to_be_visible()
     assert_accessible(page)
     sign_out(page)
 

@@ -1,23 +1,29 @@
 """Journeys through audit analysis reports: the QA lead generates a quarterly report (the page shows the
 worker's progress, then the figures), picks highlights, writes the analysis and publishes it; an audit
-changed afterwards does not change the published report; a service lead reads it, with only their own
+changed afterwards does not change the published report; the QA lead downloads its PDF (the headline
+figures and the service-area table in its text) and its workbook; a service lead reads it, with only their own
 area's rows. The worker's part runs in the test, as the worker would run it; every page is checked with axe.
 """
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import date
+from pathlib import Path
 from unittest.mock import patch
 
 import pytest
+from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
 from audits.models import Audit
 from quality.org.models import Role
 from quality.reports.models import PracticeTheme, Report
+from quality.reports.output_tasks import build_report_document
 from quality.reports.tasks import generate_report
 from tests.moderation.outcome_world import published_version
+from tests.reports.test_outputs import pdf_text, squash
 from tests.reports.test_services import AuditMaker
 
 from .conftest import assert_accessible, main_nav, sign_in, sign_out
@@ -60,12 +66,33 @@ def queue():
         yield delay
 
 
+@pytest.fixture
+def documents():
+    """The PDFs and workbooks the pages ask for are recorded here; the test runs the worker's part."""
+    with patch("quality.reports.output_tasks.build_report_document.delay") as delay:
+        yield delay
+
+
+def download(page: Page, documents, link: str, format_name: str):
+    """From the report's page: ask for the file, see it being made, make it as the worker would, download it."""
+    page.get_by_role("link", name=link).click()
+    expect(page.get_by_text(f"The {format_name} is being made")).to_be_visible()
+    assert_accessible(page)
+    build_report_document(documents.call_args.args[0])
+    ready = page.get_by_role("link", name=f"Download the {format_name}")
+    expect(ready).to_be_visible(timeout=10_000)
+    assert_accessible(page)
+    with page.expect_download() as downloading:
+        ready.click()
+    return downloading.value
+
+
 def headline(page: Page):
     return page.get_by_role("table", name=re.compile("^Headline figures"))
 
 
 def test_a_qa_lead_generates_edits_and_publishes_a_quarterly_report_and_a_service_lead_reads_it(
-    page: Page, live_server, people, quarter, queue
+    page: Page, live_server, people, quarter, queue, documents
 ):
     sign_in(page, live_server.url, people["qa_lead"].user.email)
     main_nav(page).get_by_role("button", name="Reports").click()
@@ -129,6 +156,25 @@ def test_a_qa_lead_generates_edits_and_publishes_a_quarterly_report_and_a_servic
     assert headline(page).inner_text() == frozen_headline
     assert page.get_by_role("table", name=re.compile("before and after moderation")).inner_text() == frozen_grades
     expect(headline(page).locator("[data-figure='completed'] [data-value]")).to_have_text("6")
+
+    # The PDF and the workbook of the published report, each made by the worker's task (run here).
+    pdf = download(page, documents, "Download PDF", "PDF")
+    assert pdf.suggested_filename == "quarterly-audit-analysis-2026-Q3.pdf"
+    text = squash(pdf_text(Path(pdf.path()).read_bytes()))
+    assert "Audits completed 6" in text
+    assert "Pathways Through Care (PTC) 0 1 0 1 0 2" in text
+    assert "Social Work with Families (SWF) 1 2 1 0 0 4" in text
+    assert "Chronologies are up to date and the child's voice is clear." in text
+    page.get_by_role("link", name="Back to the report").click()
+    workbook = download(page, documents, "Download Excel workbook", "Excel workbook")
+    assert workbook.suggested_filename == "quarterly-audit-analysis-2026-Q3.xlsx"
+    book = load_workbook(io.BytesIO(Path(workbook.path()).read_bytes()))
+    assert [row[:2] for row in book["By service area"].iter_rows(min_row=2, values_only=True)] == [
+        ("PTC", "Pathways Through Care"),
+        ("SWF", "Social Work with Families"),
+    ]
+    assert book["Narrative"]["B3"].value == "Practice is closer to good: planning remains the weakest area."
+    page.get_by_role("link", name="Back to the report").click()
 
     page.get_by_role("link", name="Correct this report").click()
     expect(page.get_by_role("heading", name=f"Correct: {title}")).to_be_visible()

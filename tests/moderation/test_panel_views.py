@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from moderation import panel_views, panels
-from moderation.models import ModerationDecision, Panel, PanelItem
+from moderation.models import BLIND_REASON, ModerationDecision, Panel, PanelItem
 from quality.org.models import Role
 
 from .panel_world import (
@@ -190,6 +190,31 @@ def test_a_blind_audit_shows_no_auditors_grade_until_the_panel_records_its_own(c
     after = html(client.get(url("panel_item", item)))
     assert "<td>Outstanding</td>" in after and "<strong>Good</strong>" in after
     assert "Hidden: blind" not in html(client.get(url("panel_detail", panel)))
+
+
+def test_a_blind_inadequate_audit_is_not_given_away_by_why_it_is_in_the_sample(client, people, versions, own_area):
+    graded_audit(versions[own_area.pk], people["auditor"], "inadequate", case_holder=people["worker"])
+    panel = planned_panel(people, blind=True)
+    since = timezone.localdate() - timedelta(days=30)
+    panel = panels.sample_draw(actor=people["qa_lead"].user, panel=panel, size=1, sample_from=since)
+    panel = panels.panel_open(actor=people["qa_lead"].user, panel=panel)
+    item = panel.items.get()
+    assert item.reason == PanelItem.Reason.INADEQUATE
+    said = PanelItem.Reason.INADEQUATE.label
+    for path in (url("panel_detail", panel), url("panel_item", item)):
+        body = html(page(client, people["moderator"], path)).lower()
+        assert said.lower() not in body and BLIND_REASON.lower() in body
+
+    assert client.post(url("panel_item", item), grade_post("inadequate")).status_code == 302
+    assert said.lower() in html(client.get(url("panel_item", item))).lower()
+
+
+def test_the_panel_page_links_to_the_outcomes_of_its_decisions_once_it_has_some(client, people, audit):
+    panel = panel_in_session(people, [audit])
+    link = f'href="{reverse("moderation:outcomes")}?panel={panel.pk}"'
+    assert link not in html(page(client, people["moderator"], url("panel_detail", panel)))
+    client.post(url("panel_item", panel.items.get()), grade_post("good"))
+    assert link in html(client.get(url("panel_detail", panel)))
 
 
 def test_an_audit_that_is_not_blind_shows_the_auditors_grades(client, people, audit):

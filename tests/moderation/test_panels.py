@@ -526,6 +526,30 @@ def test_blind_items_hide_grades_until_decided_and_cannot_be_unblinded_after(peo
     refused(lambda: panels.sample_remove(actor=people["qa_lead"].user, item=item, reason="x"), panels.ITEM_DECIDED)
 
 
+def test_making_the_panel_blind_after_its_sample_is_drawn_makes_the_sample_blind(people, versions, own_area):
+    audit = graded_audit(versions[own_area.pk], people["auditor"], "good")
+    panel = drawn_by_hand(people, planned_panel(people), [audit])
+    item = panel.items.get()
+    assert not item.grades_hidden
+
+    def update(blind):
+        members = list(panel.members.all())
+        panels.panel_update(
+            actor=people["qa_lead"].user,
+            panel=panel,
+            kind="monthly",
+            members=members,
+            held_on=panel.held_on,
+            blind=blind,
+        )
+        item.refresh_from_db()
+
+    update(True)
+    assert item.grades_hidden
+    update(False)
+    assert not item.blind
+
+
 # --- concluding: messages and escalations -----------------------------------------------------------
 
 
@@ -598,6 +622,10 @@ def test_a_grade_the_panel_moves_to_inadequate_opens_and_escalates_the_chain(peo
     assert Escalation.objects.get(audit=audit, kind="inadequate").stage == Escalation.Stage.ESCALATED
     # Opened and escalated at once: QA is not asked to moderate what the panel just moderated.
     assert not Notification.objects.filter(subject__startswith="Inadequate grade to moderate").exists()
+    # The auditor graded it Good: they are told moderation graded it Inadequate, not that QA "confirmed" it.
+    told = Notification.objects.filter(recipient=people["auditor"].user).values_list("subject", flat=True)
+    assert f"Moderation graded your audit Inadequate: case {audit.case_reference}" in told
+    assert not any(subject.startswith("QA confirmed your Inadequate grade") for subject in told)
     assert Audit.objects.get(pk=audit.pk).overall_grade == "good"
 
 

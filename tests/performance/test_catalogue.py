@@ -204,6 +204,27 @@ def test_a_column_left_out_keeps_what_the_portal_holds_and_a_blank_cell_clears_i
     assert Indicator.objects.get().outcome == ""
 
 
+def test_a_file_of_every_indicator_orders_the_scorecard_and_a_partial_one_keeps_the_order():
+    load([m1(), eh3(), m1(code="M2")])
+
+    load([eh3(target="95%"), m1(code="NEW", title="Added later")])  # a few targets and one new indicator
+
+    assert list(Indicator.objects.order_by("display_order").values_list("code", flat=True)) == [
+        "M1",
+        "EH3a%",
+        "M2",
+        "NEW",
+    ]
+    load([m1(code="M2"), m1(), eh3(), m1(code="NEW")])  # every indicator: the file's order
+
+    assert list(Indicator.objects.order_by("display_order").values_list("code", flat=True)) == [
+        "M2",
+        "M1",
+        "EH3a%",
+        "NEW",
+    ]
+
+
 def test_a_dry_run_reports_and_saves_nothing():
     summary = load([m1(), eh3()], dry_run=True)
 

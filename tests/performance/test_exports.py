@@ -160,12 +160,24 @@ def test_the_command_writes_a_file_when_told(figures, tmp_path):
     ("arguments", "message"),
     [
         (["--period", "2026-13", "--format", "csv"], "is not a month"),
+        (["--period", "0001-01", "--format", "csv"], "Give a month between 2000 and 2100"),
         (["--period", "2026-10", "--format", "xlsx"], "give --output PATH"),
     ],
 )
 def test_the_command_refuses_a_bad_month_and_an_xlsx_without_a_file(db, arguments, message):
+    # A text stream (like a terminal) cannot take the workbook's bytes.
     with pytest.raises(CommandError, match=message):
-        call_command("export_scorecard", *arguments)
+        call_command("export_scorecard", *arguments, stdout=io.StringIO())
+
+
+def test_the_command_writes_an_xlsx_to_standard_output_redirected_to_a_file(figures):
+    # export_scorecard --period 2026-10 --format xlsx > scorecard.xlsx
+    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+
+    call_command("export_scorecard", "--period", "2026-10", "--format", "xlsx", stdout=out)
+
+    rows = list(load_workbook(io.BytesIO(out.buffer.getvalue())).active.iter_rows(values_only=True))
+    assert list(rows[0]) == list(COLUMNS) and [row[0] for row in rows[1:]] == ["M1", "K1", "T1"]
 
 
 def test_the_command_refuses_an_unknown_format(db):

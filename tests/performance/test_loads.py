@@ -8,7 +8,7 @@ and the command exits non-zero.
 import csv
 import io
 import time
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal as D
 
 import pytest
@@ -196,6 +196,34 @@ def test_an_xlsx_file_loads_like_a_csv(indicators):
     assert current("EH3a%").numerator == D(264) and current("M1").value == D(1343)
 
 
+def test_a_workbooks_date_cell_on_the_first_of_a_month_is_that_month(indicators):
+    # Excel turns a typed 2026-10 into a date; the workbook reader gives it as 2026-10-01.
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["indicator", "period", "value"])
+    sheet.append(["M1", datetime(2026, 10, 1), 1343])
+    content = io.BytesIO()
+    book.save(content)
+
+    kpi_values_import(actor=None, content=content.getvalue(), file_name="values.xlsx")
+
+    assert current("M1").value == D(1343)
+
+
+def test_a_workbooks_date_cell_on_another_day_is_not_a_month(indicators):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["indicator", "period", "value"])
+    sheet.append(["M1", datetime(2026, 10, 15), 1343])
+    content = io.BytesIO()
+    book.save(content)
+
+    with pytest.raises(ImportRefused) as caught:
+        kpi_values_import(actor=None, content=content.getvalue(), file_name="values.xlsx")
+
+    assert caught.value.errors == [RowError(2, "period", "'2026-10-15' is not a month (use YYYY-MM)")]
+
+
 # --- Refused files -----------------------------------------------------------------------------
 
 
@@ -208,6 +236,8 @@ def test_an_xlsx_file_loads_like_a_csv(indicators):
         ({"period": "2026-13"}, "period", "'2026-13' is not a month (use YYYY-MM)"),
         ({"period": ""}, "period", ld.PERIOD_REQUIRED),
         ({"period": "2026-12"}, "period", ld.PERIOD_FUTURE.format(value="2026-12")),
+        ({"period": "0001-01"}, "period", ld.PERIOD_TOO_EARLY.format(value="0001-01")),
+        ({"period": "2026-10-01"}, "period", "'2026-10-01' is not a month (use YYYY-MM)"),  # a CSV gives YYYY-MM
         ({"value": "lots"}, "value", "'lots' is not a number"),
         ({"value": "12%"}, "value", "a % sign only fits a percentage indicator"),
         ({"value": ""}, "value", ld.VALUE_REQUIRED),

@@ -27,7 +27,7 @@ from performance.scorecard import (
     latest_period,
     scorecard,
 )
-from performance.scorecard_forms import MONTH_INVALID
+from performance.scorecard_forms import MONTH_INVALID, MONTH_OUT_OF_RANGE
 from quality.org.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -247,7 +247,8 @@ def test_targets_and_comparators_come_from_the_reporting_year_of_the_month():
     assert (march.target_display, march.rag) == ("70%", "green")
     assert (april.target_display, april.rag) == ("90%", "red")
     assert [c.display for c in march.comparators] == ["60%", "Not available", "Not available", "N/A"]
-    assert [c.display for c in april.comparators] == ["Not available", "80%", "Not available", "86%"]
+    # As the catalogue states them: a published 85.5% is not rounded to 86%.
+    assert [c.display for c in april.comparators] == ["Not available", "80%", "Not available", "85.5%"]
     assert april.months[-2].rag == "green"  # March is rated against March's own year
 
 
@@ -360,6 +361,20 @@ def test_an_address_with_a_month_that_is_not_one_is_not_found(client, lead):
 
     assert client.get(reverse("performance:scorecard_csv", args=["2026-1x"])).status_code == 404
     assert client.get(reverse("performance:indicator_breakdown", args=[indicator.pk, "26-10"])).status_code == 404
+
+
+@pytest.mark.parametrize("text", ["0001-01", "9999-12"])
+def test_a_month_the_scorecard_cannot_reach_around_is_refused_not_an_error(client, lead, text):
+    # The scorecard looks a year back and a month on: year 1 has no year before it, 9999 none after.
+    client.force_login(lead.user)
+    indicator = make_indicator("M1")
+
+    for name in ("scorecard", "commentary"):
+        response = client.get(reverse(f"performance:{name}"), {"month": text})
+        assert response.status_code == 200
+        assert MONTH_OUT_OF_RANGE in response.content.decode()
+    assert client.get(reverse("performance:scorecard_csv", args=[text])).status_code == 404
+    assert client.get(reverse("performance:commentary_edit", args=[text, indicator.pk])).status_code == 404
 
 
 def test_the_scorecard_only_answers_reads(client, lead):
@@ -518,6 +533,43 @@ def test_a_sparkline_breaks_at_a_missing_month_and_names_its_figures():
     )
     assert "style" not in svg
     assert charts.sparkline([None, None], None, unit="count", months=months[:2]) == ""
+
+
+def test_a_sparkline_draws_the_comparators_and_names_them():
+    months = [date(2026, m, 1) for m in range(1, 4)]
+    values = [Decimal(70), Decimal(72), Decimal(75)]
+    references = [charts.Reference("Statistical neighbours", Decimal("78.5")), charts.Reference("England", Decimal(60))]
+
+    svg = charts.sparkline(values, Decimal("87.5"), unit="percentage", months=months, references=references)
+
+    assert svg.count("<line") == 3  # two comparators and the target
+    assert 'stroke="#4c2c92"' in svg and 'stroke="#505a5f"' in svg
+    assert "; target 87.5% (dashed line); comparators (thin lines): Statistical neighbours 78.5%, England 60%" in svg
+    # The scale reaches the comparator below every value: its line is inside the chart.
+    england_y = float(re.search(r'<line x1="4" x2="116" y1="([\d.]+)"[^>]*stroke="#505a5f"', svg).group(1))
+    assert charts.SPARK_PAD <= england_y <= charts.SPARK_HEIGHT - charts.SPARK_PAD
+
+
+def test_the_scorecards_sparkline_is_against_the_target_and_the_comparators():
+    indicator = make_indicator("S1")
+    set_year(indicator, 2026, "87.5", england="85.5", statistical_neighbours=80, comparator_notes={"south_east": "N/A"})
+    put(indicator, "2026-09", 84)
+    put(indicator, "2026-10", 86)
+
+    row = row_of(scorecard(OCT), "S1")
+
+    assert row.target_display == "87.5%"
+    assert "target 87.5% (dashed line); comparators (thin lines): Statistical neighbours 80%, England 85.5%" in (
+        row.sparkline
+    )
+
+
+def test_a_years_tolerance_is_shown_unrounded():
+    indicator = make_indicator("T2")
+    set_year(indicator, 2026, 90, amber_tolerance="2.5")
+    put(indicator, "2026-10", 88)
+
+    assert [year.tolerance for year in indicator_history(indicator).years] == ["2.5 points"]
 
 
 def test_the_history_chart_steps_the_target_where_the_year_changes_and_describes_every_figure():

@@ -652,6 +652,28 @@ def test_a_later_year_to_date_supersedes_the_one_published_earlier_in_the_year(p
     assert Report.objects.get(pk=earlier.pk).state == Report.State.SUPERSEDED
 
 
+def test_a_year_to_date_draft_asked_for_earlier_is_brought_up_to_30_november_on_1_december(
+    people, october, no_queue, django_capture_on_commit_callbacks
+):
+    earlier = services.report_request(actor=people["qa_lead"].user, kind="annual", period="2026", today=TODAY).report
+    generated(earlier)
+    services.report_edit(actor=None, report=earlier, summary="Kept.", analysis="", next_steps="")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.reports_generate_due(today=date(2026, 12, 1))
+
+    ytd = Report.objects.get(kind="annual")  # still the one report: no second open one for the period
+    assert ytd.pk in run.created and ytd.pk in [call.args[0] for call in no_queue.call_args_list]
+    assert (ytd.state, ytd.period_end, ytd.summary, ytd.requested_by) == (
+        Report.State.QUEUED,
+        date(2026, 11, 30),
+        "Kept.",
+        None,
+    )
+    assert generated(ytd).figures["period_end"] == "2026-11-30"
+    assert services.reports_generate_due(today=date(2026, 12, 2)).created == []
+
+
 def test_the_daily_job_queues_again_a_report_whose_worker_died_and_only_that_one(
     people, october, no_queue, django_capture_on_commit_callbacks
 ):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 from html import unescape
+from html.parser import HTMLParser
 from unittest.mock import patch
 
 import pytest
@@ -208,6 +209,17 @@ def test_theme_counts_link_only_to_the_audits_the_reader_may_open(client, people
     assert swf_link in head and ptc_link in head
 
 
+def test_a_read_only_reader_reads_the_report_but_is_offered_no_link_to_an_audit(client, people, october):
+    report = publish(people, generated(queued()))
+    reader = signed_in(client, people["reader"])
+
+    text = page(reader.get(report.get_absolute_url()))
+
+    assert "Audits completed" in text
+    assert not re.search(r'href="/audits/\d+/"', text)
+    assert reader.get(reverse("audits:audit_detail", args=[october[0].pk])).status_code == 403
+
+
 def test_a_draft_is_not_shown_to_readers_who_do_not_manage_reports(client, people, october):
     draft = generated(queued())
 
@@ -376,6 +388,81 @@ def test_a_picked_highlight_with_no_wording_is_refused_with_a_message_at_the_top
 
     assert response.status_code == 422
     assert services.HIGHLIGHT_TEXT_REQUIRED in page(response)
+    assert Report.objects.get().analysis == ""
+
+
+class _FormFields(HTMLParser):
+    """The fields a browser would send from each form with method="post" on a page (no button)."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms: list[dict[str, str]] = []
+        self.data: dict[str, str] | None = None
+        self.textarea = self.select = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and attrs.get("method") == "post":
+            self.data = {}
+            self.forms.append(self.data)
+        if self.data is None:
+            return
+        name = attrs.get("name")
+        if tag == "input" and name and attrs.get("type") not in ("submit", "checkbox"):
+            self.data[name] = attrs.get("value") or ""
+        elif tag == "input" and name and "checked" in attrs:
+            self.data[name] = attrs.get("value") or "on"
+        elif tag == "textarea":
+            self.textarea, self.data[name] = name, ""
+        elif tag == "select":
+            self.select = name
+        elif tag == "option" and self.select and "selected" in attrs:
+            self.data[self.select] = attrs["value"]
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.data = None
+        elif tag == "textarea":
+            self.textarea = None
+        elif tag == "select":
+            self.select = None
+
+    def handle_data(self, data):
+        if self.textarea and self.data is not None:
+            self.data[self.textarea] += data
+
+
+def form_on_page(response, field: str) -> dict[str, str]:
+    """The post form of the page that has `field`, as a browser would send it."""
+    parser = _FormFields()
+    parser.feed(response.content.decode())
+    return next(form for form in parser.forms if field in form)
+
+
+@pytest.mark.parametrize("kind,period", [("monthly", "2026-10"), ("quarterly", "2026-Q4")])
+def test_a_draft_saves_from_the_form_its_own_page_sends(client, people, october, kind, period):
+    """What the browser sends, not a hand-made form: a monthly draft has no progress rows but its
+    form still carries every formset's counts."""
+    report = generated(queued(kind=kind, period=period))
+    url = reverse("reports:report_edit", args=[report.pk])
+    data = form_on_page(signed_in(client, people["qa_lead"]).get(url), "summary")
+
+    response = client.post(url, {**data, "analysis": "Planning needs work.", "save": ""})
+
+    assert response.status_code == 302, [str(e) for e in response.context["forms"].non_field_errors()]
+    assert Report.objects.get(pk=report.pk).analysis == "Planning needs work."
+
+
+def test_a_form_sent_without_its_counts_says_so_at_the_top(client, people, october):
+    report = generated(queued())
+    url = reverse("reports:report_edit", args=[report.pk])
+    data = form_on_page(signed_in(client, people["qa_lead"]).get(url), "summary")
+    del data["progress-TOTAL_FORMS"]
+
+    response = client.post(url, {**data, "analysis": "Lost?", "save": ""})
+
+    assert response.status_code == 422
+    assert "ManagementForm data is missing" in page(response)
     assert Report.objects.get().analysis == ""
 
 
