@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from quality.org.models import Membership, Person, Role, ServiceArea
 
+from . import case_import, history_import
 from .allocation import allocation_distribute, allocation_propose
 from .case_import import case_list_import
 from .cycle import ALLOCATION_DAY, add_months, month_start
@@ -101,19 +102,7 @@ def load_case_list(today: date) -> None:
                     "yes" if area.code == "JIG" or rng.random() < 0.08 else "no",
                 ]
             )
-    header = [
-        "child_ref",
-        "service_area",
-        "team",
-        "worker_email",
-        "manager_email",
-        "legal_status",
-        "open_since",
-        "age_band",
-        "gender",
-        "ethnicity",
-        "disability",
-    ]
+    header = [*case_import.REQUIRED_COLUMNS, *case_import.OPTIONAL_COLUMNS]
     case_list_import(actor=None, content=_csv(header, rows), file_name="demo-case-list.csv")
 
 
@@ -176,21 +165,7 @@ def load_history(today: date) -> None:
                 HISTORY_IMPROVEMENTS[number % 3],
             ]
         )
-    header = [
-        "reference",
-        "child_ref",
-        "service_area",
-        "kind",
-        "theme",
-        "auditor",
-        "completed_on",
-        "grade",
-        "practitioner_discussion",
-        "moderated_grade",
-        "moderated_on",
-        "strengths",
-        "areas_for_improvement",
-    ]
+    header = [*history_import.REQUIRED_COLUMNS, *history_import.OPTIONAL_COLUMNS]
     audit_history_import(actor=None, content=_csv(header, rows), file_name=f"qa-audit-history-{year}.csv")
 
 

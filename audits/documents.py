@@ -7,17 +7,16 @@ request only adds an AuditDocument row and queues the build once the row is comm
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from datetime import timedelta
 from functools import cache
 
 from django.contrib.staticfiles import finders
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import dateformat, timezone
 
+from quality import built_files
 from quality.queue import enqueue_on_commit
 
 from . import selectors
@@ -124,44 +123,24 @@ def document_request(*, actor, audit: Audit) -> AuditDocument:
 
 @transaction.atomic
 def document_generate(*, document_id: int) -> AuditDocument | None:
-    """Build the PDF of a queued document. The row stays locked while it is built, so a task
-    delivered twice builds it once; a document no longer queued (or gone) is left alone."""
-    document = (
-        AuditDocument.objects.select_for_update(of=("self",))
-        .select_related("requested_by__person")
-        .filter(pk=document_id, state=AuditDocument.State.QUEUED)
-        .first()
-    )
+    """Build the PDF of a queued document (quality/built_files.py: once, under the row's lock)."""
+    document = built_files.lock_queued(AuditDocument.objects.select_related("requested_by__person"), document_id)
     if document is None:
         return None
     audit = Audit.objects.select_related(*AUDIT_RELATED).get(pk=document.audit_id)
     made_at = timezone.now()
     pdf = audit_pdf(audit, made_by=document.requested_by, made_at=made_at)
-    document.file.save(f"audit-{audit.pk}-{document.pk}.pdf", ContentFile(pdf), save=False)
-    document.sha256 = hashlib.sha256(pdf).hexdigest()
-    document.state, document.generated_at = AuditDocument.State.READY, made_at
-    document.save(update_fields=["file", "sha256", "state", "generated_at"])
-    logger.info("audit document %s built: %s bytes", document.pk, len(pdf))
+    built_files.store(document, f"audit-{audit.pk}-{document.pk}.pdf", pdf, made_at=made_at)
     return document
 
 
-STRANDED_AFTER = timedelta(minutes=5)
-
-
-def documents_stranded(*, older_than: timedelta = STRANDED_AFTER) -> list[int]:
-    """Documents still queued long after they were asked for: their task never reached a worker
-    (Redis was down when the page queued it) or was lost. The periodic sweep builds them."""
-    cutoff = timezone.now() - older_than
-    queued = AuditDocument.objects.filter(state=AuditDocument.State.QUEUED, requested_at__lt=cutoff)
-    return list(queued.order_by("requested_at").values_list("pk", flat=True)[:100])
+def documents_stranded() -> list[int]:
+    return built_files.stranded(AuditDocument)
 
 
 def document_fail(*, document_id: int) -> None:
     """Give up on a document the worker could not build; the page then offers to try again."""
-    AuditDocument.objects.filter(pk=document_id, state=AuditDocument.State.QUEUED).update(
-        state=AuditDocument.State.FAILED
-    )
-    logger.error("audit document %s failed", document_id)
+    built_files.fail(AuditDocument, document_id)
 
 
 def documents_purge(*, older_than: timedelta = DOCUMENT_RETENTION) -> int:

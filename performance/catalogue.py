@@ -135,34 +135,29 @@ def _in_range(number: Decimal, unit: str) -> Decimal:
     return number
 
 
-def parse_target(text: str, unit: str) -> tuple[Decimal | None, str]:
-    """(target, marker): '90' / '90%' -> (90, ''); blank -> (None, ''); 'TBC' -> (None, 'TBC')."""
+def _figure_or_marker(text: str, unit: str, markers: dict[str, str], invalid: str) -> tuple[Decimal | None, str]:
+    """(figure, marker) from a catalogue cell: a number, blank (None, ''), or a word such as 'TBC'."""
     value = text.strip()
     if not value:
         return None, ""
-    marker = NO_TARGET.get(value.lower())
+    marker = markers.get(value.lower())
     if marker:
         return None, marker
     try:
         return _in_range(parse_number(value, unit=unit), unit), ""
     except ValueError as error:
         reason = str(error)
-        raise ValueError(TARGET_INVALID.format(value=value) if reason.startswith("'") else reason) from None
+        raise ValueError(invalid.format(value=value) if reason.startswith("'") else reason) from None
+
+
+def parse_target(text: str, unit: str) -> tuple[Decimal | None, str]:
+    """(target, marker): '90' / '90%' -> (90, ''); blank -> (None, ''); 'TBC' -> (None, 'TBC')."""
+    return _figure_or_marker(text, unit, NO_TARGET, TARGET_INVALID)
 
 
 def parse_comparator(text: str, unit: str) -> tuple[Decimal | None, str]:
     """(figure, note): '78' / '78%' -> (78, ''); blank -> (None, ''); 'Local' -> (None, 'Local')."""
-    value = text.strip()
-    if not value:
-        return None, ""
-    note = NOT_AVAILABLE.get(value.lower())
-    if note:
-        return None, note
-    try:
-        return _in_range(parse_number(value, unit=unit), unit), ""
-    except ValueError as error:
-        reason = str(error)
-        raise ValueError(COMPARATOR_INVALID.format(value=value) if reason.startswith("'") else reason) from None
+    return _figure_or_marker(text, unit, NOT_AVAILABLE, COMPARATOR_INVALID)
 
 
 def parse_tolerance(text: str, unit: str) -> Decimal | None:

@@ -11,18 +11,17 @@ downloaded through a view that checks access, never from a media URL.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date
 from functools import cache
 
 from django.contrib.staticfiles import finders
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from quality import built_files
 from quality.queue import enqueue_on_commit
 
 from . import calculations, charts
@@ -32,7 +31,6 @@ from .scorecard import COMPARATOR_FIELDS, RAG_LABELS, Row, Scorecard, references
 logger = logging.getLogger(__name__)
 
 PACK_STYLESHEET = "css/scorecard-pack.css"
-STRANDED_AFTER = timedelta(minutes=5)
 
 
 def row_chart(row: Row, chart_id: str):
@@ -106,40 +104,23 @@ def pack_request(*, actor, period: date) -> PerformancePack:
 
 @transaction.atomic
 def pack_generate(*, pack_id: int) -> PerformancePack | None:
-    """Build the PDF of a queued pack. The row stays locked while it is built, so a task delivered
-    twice (or the sweep at the same moment) builds it once; a pack no longer queued is left alone."""
-    pack = (
-        PerformancePack.objects.select_for_update(of=("self",))
-        .select_related("requested_by__person")
-        .filter(pk=pack_id, state=PerformancePack.State.QUEUED)
-        .first()
-    )
+    """Build the PDF of a queued pack (quality/built_files.py: once, under the row's lock)."""
+    pack = built_files.lock_queued(PerformancePack.objects.select_related("requested_by__person"), pack_id)
     if pack is None:
         return None
     made_at = timezone.now()
     pdf = pack_pdf(pack.period, made_by=pack.requested_by, made_at=made_at)
-    pack.file.save(f"performance-pack-{pack.period:%Y-%m}-{pack.pk}.pdf", ContentFile(pdf), save=False)
-    pack.sha256 = hashlib.sha256(pdf).hexdigest()
-    pack.state, pack.generated_at = PerformancePack.State.READY, made_at
-    pack.save(update_fields=["file", "sha256", "state", "generated_at"])
-    logger.info("performance pack %s built: %s bytes", pack.pk, len(pdf))
+    built_files.store(pack, f"performance-pack-{pack.period:%Y-%m}-{pack.pk}.pdf", pdf, made_at=made_at)
     return pack
 
 
-def packs_stranded(*, older_than: timedelta = STRANDED_AFTER) -> list[int]:
-    """Packs still queued long after they were asked for: their task never reached a worker (Redis was
-    down when the page queued it) or was lost. The periodic sweep builds them."""
-    cutoff = timezone.now() - older_than
-    queued = PerformancePack.objects.filter(state=PerformancePack.State.QUEUED, requested_at__lt=cutoff)
-    return list(queued.order_by("requested_at").values_list("pk", flat=True)[:20])
+def packs_stranded() -> list[int]:
+    return built_files.stranded(PerformancePack)
 
 
 def pack_fail(*, pack_id: int) -> None:
     """Give up on a pack the worker could not build; the page then offers to try again."""
-    PerformancePack.objects.filter(pk=pack_id, state=PerformancePack.State.QUEUED).update(
-        state=PerformancePack.State.FAILED
-    )
-    logger.error("performance pack %s failed", pack_id)
+    built_files.fail(PerformancePack, pack_id)
 
 
 def download_name(pack: PerformancePack) -> str:

@@ -15,15 +15,13 @@ document whose task never reached a worker (Redis down) is built by the periodic
 
 from __future__ import annotations
 
-import hashlib
 import logging
-from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from quality import built_files
 from quality.queue import enqueue_on_commit
 
 from . import outputs
@@ -32,8 +30,6 @@ from .models import Report, ReportDocument
 logger = logging.getLogger(__name__)
 
 FINGERPRINT_CHARS = 32  # of the SHA-256 hex digest in the file name: plenty to tell versions apart
-STRANDED_AFTER = timedelta(minutes=5)
-STRANDED_BATCH = 50
 DOWNLOADABLE = (Report.State.DRAFT, Report.State.PUBLISHED, Report.State.SUPERSEDED)
 NOTHING_TO_BUILD = "This report has no figures yet: it can be downloaded once it has been generated."
 
@@ -94,12 +90,8 @@ def document_generate(*, document_id: int, skip_locked: bool = False) -> ReportD
     """Build a queued document. The row stays locked while it is built, so a task delivered twice
     builds it once; a document no longer queued (or gone) is left alone and None returned. With
     `skip_locked` (the sweep), a document a worker is building right now is skipped, not waited for."""
-    document = (
-        ReportDocument.objects.select_for_update(of=("self",), skip_locked=skip_locked)
-        .select_related("requested_by")
-        .filter(pk=document_id, state=ReportDocument.State.QUEUED)
-        .first()
-    )
+    rows = ReportDocument.objects.select_related("requested_by")
+    document = built_files.lock_queued(rows, document_id, skip_locked=skip_locked)
     if document is None:
         return None
     report = Report.objects.select_related("published_by", "supersedes").get(pk=document.report_id)
@@ -113,13 +105,9 @@ def document_generate(*, document_id: int, skip_locked: bool = False) -> ReportD
     made_at = timezone.now()
     data = outputs.render(content, document.format, made_at=made_at)
     marker = content_marker(content)
-    document.file.save(_file_name(report, document.format, marker), ContentFile(data), save=False)
-    document.sha256 = hashlib.sha256(data).hexdigest()
-    document.state, document.generated_at = ReportDocument.State.READY, made_at
-    document.save(update_fields=["file", "sha256", "state", "generated_at"])
+    built_files.store(document, _file_name(report, document.format, marker), data, made_at=made_at)
     if not report.is_frozen:
         _remove_outdated(document, marker)
-    logger.info("report document %s built: %s bytes", document.pk, len(data))
     return document
 
 
@@ -137,20 +125,13 @@ def _remove_outdated(document: ReportDocument, marker: str) -> None:
         old.delete()
 
 
-def documents_stranded(*, older_than: timedelta = STRANDED_AFTER) -> list[int]:
-    """Documents still queued long after they were asked for: their task never reached a worker
-    (Redis was down when the page queued it) or was lost with its worker. The sweep builds them."""
-    cutoff = timezone.now() - older_than
-    queued = ReportDocument.objects.filter(state=ReportDocument.State.QUEUED, requested_at__lt=cutoff)
-    return list(queued.order_by("requested_at").values_list("pk", flat=True)[:STRANDED_BATCH])
+def documents_stranded() -> list[int]:
+    return built_files.stranded(ReportDocument)
 
 
 def document_fail(*, document_id: int) -> None:
     """Give up on a document the worker could not build; its page then offers to try again."""
-    ReportDocument.objects.filter(pk=document_id, state=ReportDocument.State.QUEUED).update(
-        state=ReportDocument.State.FAILED
-    )
-    logger.error("report document %s failed", document_id)
+    built_files.fail(ReportDocument, document_id)
 
 
 def download_name(report: Report, file_format: str) -> str:

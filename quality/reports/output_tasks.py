@@ -4,16 +4,15 @@ Registered through quality/reports/tasks.py, which imports them (Celery autodisc
 `<app>.tasks`). They take ids, call a service, and are safe to run twice.
 """
 
-import logging
-
 from celery import shared_task
 
+from quality import built_files
+
 from . import documents
+from .models import ReportDocument
 
-logger = logging.getLogger(__name__)
-
-MAX_RETRIES = 3
-RETRY_DELAY_SECONDS = 20
+MAX_RETRIES = built_files.MAX_RETRIES
+RETRY_DELAY_SECONDS = built_files.RETRY_DELAY_SECONDS
 # A 30-page PDF takes seconds; these limits only stop a build that has gone wrong.
 SOFT_TIME_LIMIT_SECONDS = 4 * 60
 TIME_LIMIT_SECONDS = 5 * 60
@@ -28,15 +27,7 @@ TIME_LIMIT_SECONDS = 5 * 60
 )
 def build_report_document(self, document_id: int) -> None:
     """Make one queued ReportDocument; try again up to MAX_RETRIES times, then mark it failed."""
-    try:
-        documents.document_generate(document_id=document_id)
-    except Exception as error:
-        if self.request.retries >= self.max_retries:
-            logger.exception("report document %s: giving up after %s tries", document_id, self.request.retries + 1)
-            documents.document_fail(document_id=document_id)
-            return
-        logger.warning("report document %s: try %s failed, trying again", document_id, self.request.retries + 1)
-        raise self.retry(exc=error) from error
+    built_files.run_build(self, ReportDocument, document_id, lambda pk: documents.document_generate(document_id=pk))
 
 
 @shared_task(soft_time_limit=SOFT_TIME_LIMIT_SECONDS * 2, time_limit=TIME_LIMIT_SECONDS * 2)
@@ -44,11 +35,4 @@ def build_stranded_report_documents() -> int:
     """Every 10 minutes (beat): build the documents whose own task never ran (queued while Redis was
     down, or lost with a worker). A document a worker is building at this moment is skipped, not built
     twice. Returns how many were built."""
-    built = 0
-    for document_id in documents.documents_stranded():
-        try:
-            built += documents.document_generate(document_id=document_id, skip_locked=True) is not None
-        except Exception:
-            logger.exception("report document %s: the sweep could not build it", document_id)
-            documents.document_fail(document_id=document_id)
-    return built
+    return built_files.sweep(ReportDocument, lambda pk: documents.document_generate(document_id=pk, skip_locked=True))
