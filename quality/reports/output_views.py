@@ -6,12 +6,14 @@ anyone else, as on its page. Each file is the report as that person may see it: 
 copy has only their own areas' sections (outputs.report_content).
 
 PDF and XLSX: a GET hands over the document already made for the report as it stands (a published
-report's never changes; a draft's is remade once its figures, narrative or picks change). If there
-is none, the GET asks for one (a queued row and a task once it commits: making it in the request
-could take seconds) and shows a page that htmx polls until the file is ready, then offers it. Asking
-is a no-op while the person's previous request is still queued, so reloading never piles up work.
-A POST asks again, after a failed build. Files are streamed through this view after the access
-check, never from a public media address.
+report's never changes; a draft's is remade once its figures, narrative or picks change). A GET
+changes nothing: while the person's document is being made it shows a page that htmx polls until
+the file is ready, then offers it; after a failed build it offers to try again; with neither, it
+offers a button to make the file. That button (and "Try again") is a POST with its CSRF token,
+which asks for the document (a queued row and a task once it commits: making it in the request
+could take seconds) and sends the person back to the GET. Asking is a no-op while the person's
+previous request is still queued, so a second press never piles up work. Files are streamed
+through this view after the access check, never from a public media address.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from .models import Report, ReportDocument
 
 NOT_READY = "{title} cannot be downloaded yet: it is still being generated (or generating it failed)."
 FORMAT_NAMES = {"pdf": "PDF", "xlsx": "Excel workbook"}
+MAKE_LABELS = {"pdf": "Make the PDF", "xlsx": "Make the workbook"}
 
 
 def _report(request, pk: int) -> Report:
@@ -78,16 +81,15 @@ def _document_view(request, pk: int, file_format: str):
             content_type=outputs.CONTENT_TYPES[file_format],
         )
     if document is None:
-        document = documents.latest_request(report, file_format, user=request.user)
-    if document is None:
-        document = documents.document_request(actor=request.user, report=report, file_format=file_format)
+        document = documents.latest_request(report, file_format, user=request.user)  # queued or failed
     context = {
         "report": report,
         "title": selectors.report_title(report),
-        "document": document,
+        "document": document,  # None: nothing asked for yet, the page offers to make it
         "format_name": FORMAT_NAMES[file_format],
+        "make_label": MAKE_LABELS[file_format],
         "max_tries": output_tasks.MAX_RETRIES + 1,
-        "ready": document.state == ReportDocument.State.READY,
+        "ready": document is not None and document.state == ReportDocument.State.READY,
     }
     template = "reports/includes/download_status.html" if request.htmx else "reports/report_download.html"
     return render(request, template, context)

@@ -1,7 +1,9 @@
 """Journeys through a report's downloads, with a real worker on Redis making the files: a QA lead
 downloads the PDF of a published report (its text has the headline figures and the service-area
 table) and the JSON of a draft; a service lead downloads the workbook and finds only their own area's
-rows. The download pages are checked with axe-core while the file is being made and once it is ready.
+rows. Opening a download page asks for nothing: the person presses "Make the PDF" (or "Make the
+workbook"). The download pages are checked with axe-core before the file is asked for, while it is being
+made and once it is ready.
 """
 
 import io
@@ -65,6 +67,14 @@ def draft(people, own_area, other_area):
     return make_report(people, own_area, other_area, state=Report.State.DRAFT, period="2023-09")
 
 
+def ask_for(page: Page, format_name: str, button: str) -> None:
+    """On the download page before anything is asked for: check the page, then press its button."""
+    expect(page.get_by_role("heading", name=re.compile(f"^{format_name} of Monthly audit analysis"))).to_be_visible()
+    expect(page.get_by_text(f"There is no {format_name} of the report as it stands yet")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name=button).click()
+
+
 def download_when_ready(page: Page, format_name: str):
     """On the download page: wait for the worker, check the page, then download the file."""
     expect(page.get_by_role("heading", name=re.compile(f"^{format_name} of Monthly audit analysis"))).to_be_visible()
@@ -87,6 +97,7 @@ def test_a_qa_lead_downloads_the_pdf_of_a_published_report_made_by_the_worker(
     page.goto(f"{live_server.url}{published.get_absolute_url()}")
 
     page.get_by_role("link", name="Download PDF").click()
+    ask_for(page, "PDF", "Make the PDF")
     expect(page.get_by_text("The PDF is being made")).to_be_visible()
     assert_accessible(page)
     download = download_when_ready(page, "PDF")
@@ -116,6 +127,7 @@ def test_a_service_lead_downloads_a_workbook_with_only_their_own_areas_rows(
     page.goto(f"{live_server.url}{published.get_absolute_url()}")
 
     page.get_by_role("link", name="Download Excel workbook").click()
+    ask_for(page, "Excel workbook", "Make the workbook")
     download = download_when_ready(page, "Excel workbook")
 
     assert download.suggested_filename == "monthly-audit-analysis-2023-11.xlsx"

@@ -73,11 +73,17 @@ def documents():
         yield delay
 
 
-def download(page: Page, documents, link: str, format_name: str):
+def download(page: Page, documents, link: str, format_name: str, button: str):
     """From the report's page: ask for the file, see it being made, make it as the worker would, download it."""
+    documents.reset_mock()
     page.get_by_role("link", name=link).click()
+    expect(page.get_by_role("heading", name=re.compile(f"^{format_name} of "))).to_be_visible()
+    assert_accessible(page)
+    documents.assert_not_called()  # opening the page asks for nothing: the button does
+    page.get_by_role("button", name=button).click()
     expect(page.get_by_text(f"The {format_name} is being made")).to_be_visible()
     assert_accessible(page)
+    documents.assert_called_once()
     build_report_document(documents.call_args.args[0])
     ready = page.get_by_role("link", name=f"Download the {format_name}")
     expect(ready).to_be_visible(timeout=10_000)
@@ -158,7 +164,7 @@ def test_a_qa_lead_generates_edits_and_publishes_a_quarterly_report_and_a_servic
     expect(headline(page).locator("[data-figure='completed'] [data-value]")).to_have_text("6")
 
     # The PDF and the workbook of the published report, each made by the worker's task (run here).
-    pdf = download(page, documents, "Download PDF", "PDF")
+    pdf = download(page, documents, "Download PDF", "PDF", "Make the PDF")
     assert pdf.suggested_filename == "quarterly-audit-analysis-2026-Q3.pdf"
     text = squash(pdf_text(Path(pdf.path()).read_bytes()))
     assert "Audits completed 6" in text
@@ -166,7 +172,7 @@ def test_a_qa_lead_generates_edits_and_publishes_a_quarterly_report_and_a_servic
     assert "Social Work with Families (SWF) 1 2 1 0 0 4" in text
     assert "Chronologies are up to date and the child's voice is clear." in text
     page.get_by_role("link", name="Back to the report").click()
-    workbook = download(page, documents, "Download Excel workbook", "Excel workbook")
+    workbook = download(page, documents, "Download Excel workbook", "Excel workbook", "Make the workbook")
     assert workbook.suggested_filename == "quarterly-audit-analysis-2026-Q3.xlsx"
     book = load_workbook(io.BytesIO(Path(workbook.path()).read_bytes()))
     assert [row[:2] for row in book["By service area"].iter_rows(min_row=2, values_only=True)] == [

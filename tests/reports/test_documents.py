@@ -1,7 +1,7 @@
 """A report's PDF and workbook: asked for (a queued row, the task after commit), built by the task
 (directly and by a real worker on Redis), retried, swept when stranded, kept while current and
-remade when a draft changes; the download pages (polling, streaming, trying again), the JSON, and
-who may download what."""
+remade when a draft changes; the download pages (a GET offers to make the file and asks for nothing,
+a POST asks; polling, streaming, trying again), the JSON, and who may download what."""
 
 from __future__ import annotations
 
@@ -373,30 +373,62 @@ def test_the_tasks_are_registered_and_the_sweep_is_scheduled():
 # -- the download pages -------------------------------------------------------------------------
 
 
-def test_the_first_get_asks_for_the_pdf_and_shows_a_page_that_polls_and_a_reload_asks_for_nothing_more(
+def test_a_get_with_no_document_offers_to_make_it_and_asks_for_nothing(
     client, published, people, django_capture_on_commit_callbacks
 ):
     client.force_login(people["head"].user)
 
+    with (
+        patch("quality.reports.output_tasks.build_report_document.delay") as queue,
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+    ):
+        pdf = client.get(url("report_pdf", published))
+        workbook = client.get(url("report_xlsx", published))
+        polled = client.get(url("report_pdf", published), headers={"HX-Request": "true"})
+        head = client.head(url("report_pdf", published))
+
+    assert not ReportDocument.objects.exists()
+    assert callbacks == []
+    queue.assert_not_called()
+    assert [r.status_code for r in (pdf, workbook, polled, head)] == [200, 200, 200, 200]
+    html = pdf.content.decode()
+    assert "<h1" in html and "PDF of Monthly audit analysis" in html
+    assert "There is no PDF of the report as it stands yet" in html and "hx-trigger" not in html
+    assert f'<form method="post" action="{url("report_pdf", published)}">' in html
+    assert 'name="csrfmiddlewaretoken"' in html and ">Make the PDF</button>" in html
+    assert ">Make the workbook</button>" in workbook.content.decode()
+    assert "<html" not in polled.content.decode() and ">Make the PDF</button>" in polled.content.decode()
+
+
+def test_a_post_asks_for_the_pdf_after_commit_and_the_get_then_shows_a_page_that_polls(
+    client, published, people, django_capture_on_commit_callbacks
+):
+    client.force_login(people["head"].user)
+    address = url("report_pdf", published)
+
     with patch("quality.reports.output_tasks.build_report_document.delay") as queue:
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            asked = client.post(address)
+        queue.assert_not_called()  # not before the row is committed: the worker could not see it
+        for callback in callbacks:
+            callback()
         with django_capture_on_commit_callbacks(execute=True):
-            page = client.get(url("report_pdf", published))
-        with django_capture_on_commit_callbacks(execute=True):
-            again = client.get(url("report_pdf", published))
+            again = client.post(address)  # a second press while it is being made asks for nothing more
+        page = client.get(address)
 
     document = ReportDocument.objects.get()
     queue.assert_called_once_with(document.pk)
-    html = page.content.decode()
-    assert page.status_code == 200 and again.status_code == 200
-    assert "PDF of Monthly audit analysis" in html
-    assert f'hx-get="{url("report_pdf", published)}"' in html and 'hx-trigger="every 2s"' in html
     assert document.state == ReportDocument.State.QUEUED and document.requested_by == people["head"].user
+    assert (asked.status_code, asked.url) == (302, address) and (again.status_code, again.url) == (302, address)
+    html = page.content.decode()
+    assert page.status_code == 200 and "PDF of Monthly audit analysis" in html
+    assert f'hx-get="{address}"' in html and 'hx-trigger="every 2s"' in html and "Make the PDF" not in html
 
 
 def test_the_status_block_asks_again_while_the_pdf_is_made_and_offers_it_once_ready(client, published, people):
     client.force_login(people["head"].user)
     address = url("report_pdf", published)
-    client.get(address)
+    client.post(address)
 
     queued = client.get(address, headers={"HX-Request": "true"}).content.decode()
     ReportDocument.objects.all().delete()
@@ -433,6 +465,18 @@ def test_a_ready_workbook_is_streamed_with_its_type_and_a_drafts_name_says_draft
     assert response["Content-Disposition"] == 'attachment; filename="monthly-audit-analysis-2023-10-draft.xlsx"'
 
 
+def test_once_a_draft_changes_its_old_copy_is_not_handed_over_and_the_page_offers_a_new_one(client, draft, people):
+    ready_document(draft, people["qa_lead"].user)
+    draft.analysis = "Chronologies improved."
+    draft.save()
+    client.force_login(people["qa_lead"].user)
+
+    response = client.get(url("report_pdf", draft))
+
+    assert not response.streaming and ">Make the PDF</button>" in response.content.decode()
+    assert ReportDocument.objects.count() == 1  # nothing asked for
+
+
 def test_the_file_is_not_served_at_a_media_url(client, published, people):
     document = ready_document(published, people["head"].user)
     client.force_login(people["head"].user)
@@ -456,14 +500,19 @@ def test_a_failed_pdf_stops_the_polling_and_a_post_asks_again(client, published,
     assert ReportDocument.objects.exclude(pk=failed.pk).get().state == ReportDocument.State.QUEUED
 
 
-def test_asking_again_without_the_csrf_token_is_refused(published, people):
+def test_asking_without_the_csrf_token_is_refused_and_with_the_pages_token_is_accepted(published, people):
     client = Client(enforce_csrf_checks=True)
     client.force_login(people["head"].user)
+    address = url("report_pdf", published)
 
-    response = client.post(url("report_pdf", published))
-
-    assert response.status_code == 403
+    refused = client.post(address)
+    assert refused.status_code == 403
     assert not ReportDocument.objects.exists()
+
+    client.get(address)  # the page with the button sets the CSRF cookie
+    asked = client.post(address, {"csrfmiddlewaretoken": client.cookies[settings.CSRF_COOKIE_NAME].value})
+    assert asked.status_code == 302
+    assert ReportDocument.objects.get().state == ReportDocument.State.QUEUED
 
 
 def test_a_report_being_generated_again_sends_the_qa_lead_to_its_page(client, draft, people):
@@ -535,6 +584,20 @@ def test_every_reader_may_download_a_published_report_and_only_the_qa_lead_a_dra
         "lead": 404,
         "worker": 403,
     }
+    assert not ReportDocument.objects.exists()  # a GET only ever reads
+
+
+@pytest.mark.parametrize("name", ["report_pdf", "report_xlsx"])
+def test_only_those_who_may_download_a_report_may_ask_for_its_document(client, published, draft, people, name):
+    def status(who, report):
+        client.force_login(people[who].user)
+        return client.post(url(name, report)).status_code
+
+    assert status("worker", published) == 403
+    assert status("head", draft) == 404  # a draft is not found for anyone who does not manage reports
+    assert not ReportDocument.objects.exists()
+    assert status("lead", published) == 302 and status("qa_lead", draft) == 302
+    assert ReportDocument.objects.count() == 2
 
 
 def test_an_anonymous_visitor_is_sent_to_sign_in_and_nothing_is_asked_for(client, published):
@@ -542,6 +605,8 @@ def test_an_anonymous_visitor_is_sent_to_sign_in_and_nothing_is_asked_for(client
         address = url(name, published)
         response = client.get(address)
         assert response.status_code == 302 and response.url == f"{reverse('login')}?next={address}"
+    for name in ("report_pdf", "report_xlsx"):
+        assert client.post(url(name, published)).status_code == 302
     assert not ReportDocument.objects.exists()
 
 
