@@ -30,6 +30,7 @@ from django.utils import timezone
 from quality.org.messages import REASON_REQUIRED
 from quality.org.models import Membership, Person, Role
 from quality.org.notify import notify
+from quality.org.selectors import users_holding
 from quality.org.services import change_record
 
 from . import services
@@ -287,13 +288,6 @@ def proposal_compute(*, month: date, allocation: Allocation | None = None) -> Pr
     return proposal
 
 
-def _qa_unit_users():
-    memberships = Membership.objects.current().filter(
-        role__in=[Role.QA_LEAD, Role.QA_OFFICER], person__user__is_active=True
-    )
-    return [m.person.user for m in memberships.select_related("person__user")]
-
-
 def allocation_propose(*, month: date, actor=None) -> Allocation:
     """Propose `month`'s allocation, or return the one that exists: never two for a month.
 
@@ -320,7 +314,7 @@ def allocation_propose(*, month: date, actor=None) -> Allocation:
             + (f"; no eligible case for {uncovered}" if uncovered else ""),
         )
         notify(
-            users=_qa_unit_users(),
+            users=users_holding(Role.QA_LEAD, Role.QA_OFFICER),
             subject=f"Allocation for {month:%B %Y} proposed: please review it",
             body=f"{len(proposal.picks)} case(s) are proposed"
             + (f"; {len(proposal.uncovered)} practice manager(s) have no eligible case" if proposal.uncovered else "")

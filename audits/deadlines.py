@@ -25,7 +25,6 @@ escalation job's to remind (audits.tasks.run_escalation_deadlines); the home pan
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -37,8 +36,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from quality.access import visible
-from quality.org.models import Membership, Role
+from quality.org.models import Role
 from quality.org.notify import notify
+from quality.org.selectors import users_holding, users_holding_by_area
 
 from .cycle import REMINDER_DAYS_BEFORE
 from .models import Audit, Escalation, EscalationUpdate, SentReminder
@@ -322,27 +322,6 @@ def _reminders(audits: Iterable[Audit], today: date) -> list[Reminder]:
     return reminders
 
 
-def _users_by_area(role: Role, area_ids: set[int]) -> dict[int, list]:
-    by_area = defaultdict(list)
-    memberships = (
-        Membership.objects.current()
-        .filter(role=role, service_area_id__in=area_ids, person__user__is_active=True)
-        .select_related("person__user")
-    )
-    for membership in memberships:
-        by_area[membership.service_area_id].append(membership.person.user)
-    return by_area
-
-
-def _qa_unit() -> list:
-    memberships = (
-        Membership.objects.current()
-        .filter(role__in=[Role.QA_OFFICER, Role.QA_LEAD], person__user__is_active=True)
-        .select_related("person__user")
-    )
-    return [membership.person.user for membership in memberships]
-
-
 def _subject(reminders: list[Reminder]) -> str:
     if len(reminders) == 1:
         (only,) = reminders
@@ -402,8 +381,9 @@ def cycle_reminders_send(*, today: date | None = None) -> int:
         return 0
 
     area_ids = {reminder.audit.service_area_id for reminder in reminders}
-    leads = _users_by_area(Role.SERVICE_LEAD, area_ids)
-    qa_unit = _qa_unit() if any(r.stage == Stage.OVERDUE for r in reminders) else []
+    leads = users_holding_by_area(Role.SERVICE_LEAD, area_ids)
+    overdue = any(r.stage == Stage.OVERDUE for r in reminders)
+    qa_unit = users_holding(Role.QA_OFFICER, Role.QA_LEAD) if overdue else []
     recipients: dict[int, _Recipient] = {}
 
     def tell(user, reminder: Reminder, oversees: bool) -> None:

@@ -36,6 +36,7 @@ from django.utils import timezone
 from quality.access import visible
 from quality.org.models import Person, Role
 from quality.org.notify import notify
+from quality.org.selectors import users_holding
 
 from . import services
 from .cycle import FIRST_UPDATE_DAYS, REMEDIAL_DAYS, SECOND_UPDATE_DAYS, add_months, cycle_dates
@@ -96,15 +97,15 @@ def _person(actor) -> Person | None:
 
 
 def _qa_unit():
-    return services._people_with_role(Role.QA_LEAD) + services._people_with_role(Role.QA_OFFICER)
+    return users_holding(Role.QA_LEAD, Role.QA_OFFICER)
 
 
 def _service_leads(audit: Audit):
-    return services._people_with_role(Role.SERVICE_LEAD, audit.service_area)
+    return users_holding(Role.SERVICE_LEAD, area=audit.service_area)
 
 
 def _heads_of_service():
-    return services._people_with_role(Role.HEAD_OF_SERVICE)
+    return users_holding(Role.HEAD_OF_SERVICE)
 
 
 def _grade_label(grade: str) -> str:

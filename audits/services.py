@@ -16,6 +16,7 @@ from django.utils import timezone
 from quality.org.messages import REASON_REQUIRED, RETIRED_AREA, TEAM_OUTSIDE_AREA
 from quality.org.models import Membership, Person, Role, ServiceArea, Team
 from quality.org.notify import notify
+from quality.org.selectors import users_holding
 from quality.org.services import change_record
 
 from .cycle import cycle_for_due_date
@@ -393,14 +394,15 @@ def audit_create(
         record_due_on=cycle_for_due_date(due_on).record_due if due_on else None,
     )
     _event(audit, actor, "state", "", Audit.State.DRAFT)
-    due = f" It is due by {due_on:%-d %B %Y}." if due_on else ""
-    notify(
-        users=[auditor.user] if notify_auditor else [],
-        subject=f"Audit allocated: case {case_reference}",
-        body=f"You have a {audit.get_kind_display().lower()} of case {case_reference} "
-        f"({service_area.code}) to complete.{due}",
-        url=audit.get_absolute_url(),
-    )
+    if notify_auditor:  # distributing a month's allocation tells each auditor once, listing their cases
+        due = f" It is due by {due_on:%-d %B %Y}." if due_on else ""
+        notify(
+            users=[auditor.user],
+            subject=f"Audit allocated: case {case_reference}",
+            body=f"You have a {audit.get_kind_display().lower()} of case {case_reference} "
+            f"({service_area.code}) to complete.{due}",
+            url=audit.get_absolute_url(),
+        )
     return audit
 
 
@@ -552,13 +554,6 @@ def _differences(audit: Audit, answers: dict[str, object], fields: dict) -> list
     return differ
 
 
-def _people_with_role(role: Role, area: ServiceArea | None = None):
-    memberships = Membership.objects.current().filter(role=role, person__user__is_active=True)
-    if area is not None:
-        memberships = memberships.filter(service_area=area)
-    return [m.person.user for m in memberships.select_related("person__user")]
-
-
 @transaction.atomic
 def audit_raise_concern(*, actor, audit: Audit, details: str) -> Audit:
     """An immediate safeguarding concern: tell the practice manager, service lead, heads of service
@@ -573,9 +568,9 @@ def audit_raise_concern(*, actor, audit: Audit, details: str) -> Audit:
     _event(audit, actor, "safeguarding_concern", "", "raised", details.strip())
     notify(
         users=[audit.auditor.user]
-        + _people_with_role(Role.SERVICE_LEAD, audit.service_area)
-        + _people_with_role(Role.HEAD_OF_SERVICE)
-        + _people_with_role(Role.SENIOR_LEADER),
+        + users_holding(Role.SERVICE_LEAD, area=audit.service_area)
+        + users_holding(Role.HEAD_OF_SERVICE)
+        + users_holding(Role.SENIOR_LEADER),
         subject=f"Immediate safeguarding concern: case {audit.case_reference}",
         body=f"An auditor raised an immediate safeguarding concern on case {audit.case_reference} "
         f"({audit.service_area.code}). Open the audit to read it and act today.",
@@ -629,7 +624,7 @@ def audit_submit(*, actor, audit: Audit) -> Audit:
     notify(
         users=[audit.case_holder.user if audit.case_holder_id else None]
         + team_managers
-        + _people_with_role(Role.SERVICE_LEAD, audit.service_area),
+        + users_holding(Role.SERVICE_LEAD, area=audit.service_area),
         subject=f"Audit submitted: case {audit.case_reference}",
         body=f"The audit of case {audit.case_reference} is complete. Service lead: please record your oversight.",
         url=audit.get_absolute_url(),
@@ -667,7 +662,7 @@ def audit_dispute(*, actor, audit: Audit, reason: str, proposed_grade: str = "")
     audit.revision += 1
     audit.save()
     notify(
-        users=[audit.auditor.user] + _people_with_role(Role.QA_LEAD) + _people_with_role(Role.QA_OFFICER),
+        users=[audit.auditor.user] + users_holding(Role.QA_LEAD, Role.QA_OFFICER),
         subject=f"Grade disputed: case {audit.case_reference}",
         body=f"The service lead disputes the grade of the audit of case {audit.case_reference}.",
         url=audit.get_absolute_url(),

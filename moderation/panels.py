@@ -31,6 +31,7 @@ from audits.models import AnalysisArea, Audit, Dispute, Escalation, Grade, Sched
 from quality.access import Action, can, visible
 from quality.org.models import Membership, Person, Role, ServiceArea
 from quality.org.notify import notify
+from quality.org.selectors import users_holding_by_area
 from quality.org.services import change_record
 
 from .models import ModerationAreaGrade, ModerationDecision, Panel, PanelItem
@@ -680,18 +681,14 @@ def _tell_outcomes(panel: Panel, items: list[PanelItem]) -> int:
     lines: dict[int, list[str]] = defaultdict(list)
     urls: dict[int, list[str]] = defaultdict(list)
     users, told = {}, set()
-    leads = defaultdict(list)
-    for membership in (
-        Membership.objects.current()
-        .filter(role=Role.SERVICE_LEAD, service_area_id__in={item.audit.service_area_id for item in items})
-        .select_related("person__user")
-    ):
-        leads[membership.service_area_id].append(membership.person.user)
+    leads = users_holding_by_area(Role.SERVICE_LEAD, {item.audit.service_area_id for item in items})
     for item in items:
         line = _outcome_line(item)
         auditor = item.audit.auditor.user
         feedback = f" Feedback to you: {item.decision.feedback}" if item.decision.feedback else ""
-        for user, text in [(auditor, line + feedback)] + [(lead, line) for lead in leads[item.audit.service_area_id]]:
+        for user, text in [(auditor, line + feedback)] + [
+            (lead, line) for lead in leads.get(item.audit.service_area_id, [])
+        ]:
             if (user.pk, item.pk) not in told:  # an auditor who also leads the area hears once
                 told.add((user.pk, item.pk))
                 users[user.pk] = user

@@ -67,3 +67,27 @@ def organisation_gaps() -> dict:
         "areas_without_service_lead": active_areas.exclude(holds_current(Role.SERVICE_LEAD)),
         "areas_without_practice_manager": active_areas.exclude(holds_current(Role.PRACTICE_MANAGER)),
     }
+
+
+# Who to tell: the active users holding a role now. Every notification finds its people here.
+
+
+def _holders(roles, area_ids=None) -> QuerySet[Membership]:
+    memberships = Membership.objects.current().filter(role__in=roles, person__user__is_active=True)
+    if area_ids is not None:
+        memberships = memberships.filter(service_area_id__in=area_ids)
+    return memberships.select_related("person__user")
+
+
+def users_holding(*roles, area: ServiceArea | None = None) -> list:
+    """The active users who hold one of `roles` now (in `area` if given), each once."""
+    users = {m.person.user.pk: m.person.user for m in _holders(roles, None if area is None else [area.pk])}
+    return list(users.values())
+
+
+def users_holding_by_area(role, area_ids) -> dict[int, list]:
+    """For each of `area_ids`, the active users who hold `role` there now (one query for all areas)."""
+    by_area: dict[int, list] = {}
+    for membership in _holders([role], area_ids):
+        by_area.setdefault(membership.service_area_id, []).append(membership.person.user)
+    return by_area

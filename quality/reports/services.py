@@ -31,8 +31,9 @@ from django.utils import timezone
 
 from audits.cycle import add_months, month_start
 from quality.access import Action, roles_granting
-from quality.org.models import Membership, ServiceArea
+from quality.org.models import ServiceArea
 from quality.org.notify import notify
+from quality.org.selectors import users_holding
 from quality.org.services import change_record
 from quality.queue import enqueue_on_commit
 
@@ -289,9 +290,7 @@ def _sync_highlights(report: Report, candidates: list[dict]) -> None:
 
 
 def _qa_leads() -> list:
-    roles = roles_granting(Action.MANAGE_REPORTS)
-    memberships = Membership.objects.current().filter(role__in=roles).select_related("person__user")
-    return [membership.person.user for membership in memberships]
+    return users_holding(*roles_granting(Action.MANAGE_REPORTS))
 
 
 def _tell_ready(report: Report) -> None:
