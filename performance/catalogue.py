@@ -1,9 +1,10 @@
 """The indicator catalogue: importing it, changing it, and reading it.
 
 The catalogue file (CSV or XLSX) has one row per indicator. Re-importing updates indicators by
-their code; the targets and comparators in the file belong to one reporting year (the financial
-year starting in April), so a new year's file never rewrites last year's scorecards. A column the
-file leaves out keeps what the portal already holds; a column that is there but blank clears it.
+their code, whatever its case and spacing (performance/codes.py), and takes the file's spelling of
+it; the targets and comparators in the file belong to one reporting year (the financial year
+starting in April), so a new year's file never rewrites last year's scorecards. A column the file
+leaves out keeps what the portal already holds; a column that is there but blank clears it.
 
 Like every import of the portal, the whole file is checked first: one bad row refuses the file
 (ImportRefused, every problem by row and column) and nothing is saved. Every change is recorded
@@ -19,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -30,6 +31,7 @@ from quality.org.services import change_record
 from quality.tabular import ImportRefused, RowError, parse_yes_no, read_sheet
 
 from .calculations import financial_year
+from .codes import code_checked, code_key
 from .models import Indicator, IndicatorYear
 
 logger = logging.getLogger(__name__)
@@ -49,7 +51,7 @@ OPTIONAL_COLUMNS = (
 )
 TEXT_LIMITS = {
     name: Indicator._meta.get_field(name).max_length
-    for name in ("code", "title", "priority_area", "lead_officer", "accountable_officer")
+    for name in ("title", "priority_area", "lead_officer", "accountable_officer")  # the code: codes.code_checked
 }
 TARGET_NOTE_LIMIT = IndicatorYear._meta.get_field("target_note").max_length
 # DecimalField(max_digits=14, decimal_places=4): ten digits before the point.
@@ -77,8 +79,7 @@ POLARITIES = {
 
 # Reasons shown next to a row and column (or a form field). Tests assert on these.
 REQUIRED = "this column must not be blank"
-CODE_INVALID = "use letters, digits and - % . _ only, for example M1, EH3a% or CP6B"
-CODE_REPEATED = "the code {code} is already on row {row}"
+CODE_REPEATED = "row {row} already has this code ({first}): codes are the same whatever their case and spacing"
 CODE_TAKEN = "another indicator already has the code {code}"
 UNIT_INVALID = "'{value}' is not a unit (use count, percentage or rate)"
 POLARITY_INVALID = "'{value}' is not a polarity (use higher, lower or neutral)"
@@ -94,7 +95,6 @@ AREA_RETIRED = "{code} is retired: give the service area that took over its work
 TOO_LONG = "longer than {limit} characters"
 YEAR_INVALID = f"give the reporting year as the year it starts in April, between {FIRST_YEAR} and {LAST_YEAR}"
 
-_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9%._\-]*$")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 
 
@@ -254,7 +254,7 @@ def _check_rows(sheet) -> tuple[list[_Row], list[RowError]]:
     directory = _Directory(names)
     rows: list[_Row] = []
     errors: list[RowError] = []
-    first_row_of: dict[str, int] = {}
+    first_row_of: dict[str, tuple[int, str]] = {}  # code key -> (row, the code as that row wrote it)
 
     for number, cells in sheet.rows:
         row_errors: list[RowError] = []
@@ -270,13 +270,18 @@ def _check_rows(sheet) -> tuple[list[_Row], list[RowError]]:
                 refuse(column, TOO_LONG.format(limit=limit))
 
         code = cells["code"]
-        if code and not _CODE.match(code):
-            refuse("code", CODE_INVALID)
-        elif code:
-            if code.lower() in first_row_of:
-                refuse("code", CODE_REPEATED.format(code=code, row=first_row_of[code.lower()]))
+        if code:
+            try:
+                code = code_checked(code)
+            except ValueError as error:
+                refuse("code", str(error))
             else:
-                first_row_of[code.lower()] = number
+                key = code_key(code)
+                if key in first_row_of:
+                    row, first = first_row_of[key]
+                    refuse("code", CODE_REPEATED.format(row=row, first=first))
+                else:
+                    first_row_of[key] = (number, code)
 
         unit = UNITS.get(cells["unit"].lower())
         if cells["unit"] and unit is None:
@@ -287,6 +292,7 @@ def _check_rows(sheet) -> tuple[list[_Row], list[RowError]]:
 
         indicator = {
             "code": code,
+            "code_key": code_key(code),
             "title": cells["title"],
             "priority_area": cells["priority_area"],
             "unit": unit,
@@ -385,6 +391,7 @@ def indicator_catalogue_import(
 
 INDICATOR_FIELDS = (
     "code",
+    "code_key",
     "title",
     "priority_area",
     "unit",
@@ -401,7 +408,7 @@ YEAR_FIELDS = ("target", "target_note", "amber_tolerance", *COMPARATORS)
 
 
 def _apply(*, actor, rows: list[_Row], file_name: str, year: int, dry_run: bool) -> CatalogueImportSummary:
-    existing = {indicator.code.lower(): indicator for indicator in Indicator.objects.all()}
+    existing = {indicator.code_key: indicator for indicator in Indicator.objects.all()}
     years = {
         item.indicator_id: item for item in IndicatorYear.objects.filter(year=year, indicator__in=existing.values())
     }
@@ -413,12 +420,13 @@ def _apply(*, actor, rows: list[_Row], file_name: str, year: int, dry_run: bool)
     unchanged = 0
     # A file naming every active indicator orders the scorecard by its rows. A partial one (a few
     # indicators' targets) leaves every indicator where it is and puts its new ones after the rest.
-    named = {row.indicator["code"].lower() for row in rows}
+    named = {row.indicator["code_key"] for row in rows}
     whole = all(code in named for code, indicator in existing.items() if indicator.is_active)
     last = max((indicator.display_order for indicator in existing.values()), default=0)
 
     for row in rows:
-        indicator = existing.get(row.indicator["code"].lower())
+        # The same code in another case or spacing is the same indicator; the file's spelling is kept.
+        indicator = existing.get(row.indicator["code_key"])
         values = dict(row.indicator)
         if not whole:
             if indicator is None:
@@ -546,11 +554,8 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _check_code_free(code: str, *, exclude_pk: int | None = None) -> None:
-    clash = Indicator.objects.annotate(lc=Lower("code")).filter(lc=code.lower())
-    if exclude_pk:
-        clash = clash.exclude(pk=exclude_pk)
-    if clash.exists():
+def _check_code_free(code: str) -> None:
+    if Indicator.objects.filter(code_key=code_key(code)).exists():
         raise ValidationError({"code": CODE_TAKEN.format(code=code)})
 
 
@@ -560,13 +565,18 @@ def _actor_user(actor):
 
 @transaction.atomic
 def indicator_create(*, actor, code: str, **fields) -> Indicator:
-    code = code.strip()
-    if not _CODE.match(code):
-        raise ValidationError({"code": CODE_INVALID})
+    try:
+        code = code_checked(code)
+    except ValueError as error:
+        raise ValidationError({"code": str(error)}) from None
     _check_code_free(code)
     if fields.get("lead") is None and fields.get("lead_officer"):
         fields["lead"] = match_lead(fields["lead_officer"])
-    indicator = Indicator.objects.create(code=code, **{k: v for k, v in fields.items() if k in EDITABLE_FIELDS})
+    try:
+        with transaction.atomic():  # the database's unique key catches a code added meanwhile
+            indicator = Indicator.objects.create(code=code, **{k: v for k, v in fields.items() if k in EDITABLE_FIELDS})
+    except IntegrityError:
+        raise ValidationError({"code": CODE_TAKEN.format(code=code)}) from None
     change_record(actor=_actor_user(actor), target=indicator, action="indicator.create", summary=f"Created {code}")
     return indicator
 

@@ -9,6 +9,7 @@ from django import forms
 from quality.org.models import Person, ServiceArea
 
 from . import catalogue
+from .codes import CODE_MAX_LENGTH
 from .models import Indicator
 
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024
@@ -100,7 +101,11 @@ class IndicatorForm(forms.Form):
 
 
 class IndicatorCreateForm(IndicatorForm):
-    code = forms.CharField(max_length=32, help_text="As in the scorecard and the values files, e.g. M1, EH3a%, CP6B.")
+    code = forms.CharField(
+        max_length=CODE_MAX_LENGTH,
+        help_text="As the scorecard writes it, e.g. M1, EH3a% or M6-QL (val). Values files may give it in any "
+        "case and spacing.",
+    )
     field_order = ["code"]
 
 

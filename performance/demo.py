@@ -30,6 +30,7 @@ from . import calculations
 from .catalogue import OPTIONAL_COLUMNS as CATALOGUE_OPTIONAL
 from .catalogue import REQUIRED_COLUMNS as CATALOGUE_REQUIRED
 from .catalogue import indicator_catalogue_import
+from .codes import code_key
 from .loads import OPTIONAL_COLUMNS as VALUE_OPTIONAL
 from .loads import REQUIRED_COLUMNS as VALUE_REQUIRED
 from .loads import kpi_values_import
@@ -724,8 +725,8 @@ def _commentary(months, officer) -> None:
     few of the latest month still missing so the 'still to write' list has something in it."""
     if officer is None:
         return
-    indicators = {i.code: i for i in Indicator.objects.filter(code__in=[item.code for item in CATALOGUE])}
-    titles = {item.code: item for item in CATALOGUE}
+    titles = {code_key(item.code): item for item in CATALOGUE}
+    indicators = {i.code_key: i for i in Indicator.objects.filter(code_key__in=titles)}
     current = {
         (value.indicator_id, value.period): value
         for value in KpiValue.objects.filter(
@@ -736,7 +737,7 @@ def _commentary(months, officer) -> None:
         )
     }
     existing = set(Commentary.objects.filter(period__in=months).values_list("indicator_id", "period"))
-    missing_latest = {item.code for item in CATALOGUE[::7]}
+    missing_latest = {code_key(item.code) for item in CATALOGUE[::7]}
     new = []
     for month_index in range(len(months) - COMMENTARY_MONTHS, len(months)):
         month, before_month = months[month_index], months[month_index - 1]

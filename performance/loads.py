@@ -1,8 +1,9 @@
 """Loading a month's KPI values (CSV or XLSX): by upload and by `manage.py import_kpi_values`.
 
-Columns: indicator (code), period (YYYY-MM), and optional value, numerator, denominator, note,
-service_area, team. Without service_area and team a row is the council-wide figure; with them it
-is a breakdown ("area:<id>" or "team:<id>").
+Columns: indicator (its code as in the catalogue, whatever its case and spacing: codes.code_key),
+period (YYYY-MM), and optional value, numerator, denominator, note, service_area, team. Without
+service_area and team a row is the council-wide figure; with them it is a breakdown ("area:<id>" or
+"team:<id>").
 
 - A percentage with numerator and denominator is computed (calculations.percentage). If the file
   also gives `value` and it is 0.5 points or more away from the computed one, the row is loaded
@@ -38,6 +39,7 @@ from quality.tabular import ImportRefused, RowError, parse_month, read_sheet
 
 from . import calculations
 from .catalogue import FIRST_YEAR, parse_number
+from .codes import code_key
 from .models import Indicator, KpiValue, MonthLock, ValueLoad
 
 logger = logging.getLogger(__name__)
@@ -51,7 +53,7 @@ COUNT_LIMIT = Decimal(10) ** 12  # numerator / denominator: DecimalField(max_dig
 VALUE_LIMIT = Decimal(10) ** 10  # value: DecimalField(max_digits=16, decimal_places=6)
 
 # Reasons a row is refused, shown next to its row number and column. Tests assert on these.
-INDICATOR_REQUIRED = "give the indicator's code, for example M1"
+INDICATOR_REQUIRED = "give the indicator's code as in the catalogue, for example M1 or M6-QL (val)"
 INDICATOR_UNKNOWN = "'{value}' is not an indicator of the catalogue"
 PERIOD_REQUIRED = "give the month as YYYY-MM"
 PERIOD_FUTURE = "{value} has not ended yet: values are loaded for past months"
@@ -126,9 +128,8 @@ class _Directory:
     """The catalogue, areas, teams and locked months, each read with one query."""
 
     def __init__(self):
-        self.indicators: dict[str, tuple[int, str, str]] = {
-            code.lower(): (pk, code, unit) for pk, code, unit in Indicator.objects.values_list("pk", "code", "unit")
-        }
+        rows = Indicator.objects.values_list("pk", "code", "code_key", "unit")
+        self.indicators: dict[str, tuple[int, str, str]] = {key: (pk, code, unit) for pk, code, key, unit in rows}
         self.areas: dict[str, tuple[int, str]] = {}
         areas = list(ServiceArea.objects.values_list("pk", "code", "name"))
         for pk, code, name in areas:
@@ -224,7 +225,7 @@ def _check_rows(sheet, this_month: date, *, from_workbook: bool = False) -> tupl
         if not cells["indicator"]:
             refuse("indicator", INDICATOR_REQUIRED)
         else:
-            indicator = directory.indicators.get(cells["indicator"].lower())
+            indicator = directory.indicators.get(code_key(cells["indicator"]))
             if indicator is None:
                 refuse("indicator", INDICATOR_UNKNOWN.format(value=cells["indicator"]))
 

@@ -12,6 +12,8 @@ from django.urls import reverse
 
 from quality.org.models import ServiceArea, Team
 
+from .codes import CODE_MAX_LENGTH, KEY_MAX_LENGTH, code_key
+
 
 class Indicator(models.Model):
     class Unit(models.TextChoices):
@@ -24,7 +26,12 @@ class Indicator(models.Model):
         LOWER = "lower", "Lower is better"
         NEUTRAL = "neutral", "Neither (context only)"
 
-    code = models.CharField(max_length=32, unique=True, help_text="As in the scorecard, e.g. M1, EH3a%, CP6B.")
+    code = models.CharField(
+        max_length=CODE_MAX_LENGTH, help_text="As the scorecard writes it, e.g. M1, EH3a%, CP6B, M6-QL (val)."
+    )
+    # The code as compared (performance.codes.code_key): unique, so no two indicators differ only in
+    # case or spacing. Set from `code` on save; bulk writes set it themselves.
+    code_key = models.CharField(max_length=KEY_MAX_LENGTH, editable=False)
     title = models.CharField(max_length=300)
     priority_area = models.CharField(max_length=200)
     unit = models.CharField(max_length=12, choices=Unit.choices)
@@ -55,9 +62,17 @@ class Indicator(models.Model):
 
     class Meta:
         ordering = ["display_order", "code"]
+        constraints = [models.UniqueConstraint("code_key", name="indicator_code_key_unique")]
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.code_key = code_key(self.code)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "code" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "code_key"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("performance:indicator_detail", args=[self.pk])

@@ -1,9 +1,22 @@
 #!/usr/bin/env bash
-# Sourced by run.sh and with-test-services.sh: start a throwaway PostgreSQL or Redis on
-# loopback in a folder of our own, and stop it again. Both bind 127.0.0.1 only.
+# Sourced by run.sh and with-test-services.sh: free and taken ports; a throwaway PostgreSQL or
+# Redis on loopback in a folder of our own for the test suite, and stop it again. Both bind
+# 127.0.0.1 only. (`make run` starts its Redis in the foreground from the Procfile instead.)
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# port_in_use PORT: true when a server already listens on 127.0.0.1:PORT (or on every address).
+# SO_REUSEADDR as servers set it, so a port a stopped server left in TIME_WAIT counts as free.
+port_in_use() {
+  ! python3 -c 'import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+try:
+    s.bind(("127.0.0.1", int(sys.argv[1])))
+except OSError:
+    sys.exit(1)' "$1"
 }
 
 # start_postgres DIR PORT: a new cluster owned by the postgres user (initdb refuses root).

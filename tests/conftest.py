@@ -1,10 +1,22 @@
 import pytest
+from freezegun import freeze_time
 
 from quality.org.models import Role
 
+from .clock import SUITE_NOW
 from .factories import ServiceAreaFactory, TeamFactory, person_with_role
 
 CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def frozen_today():
+    """The clock at the suite's today (tests/clock.py), ticking, for tests whose dates are written out.
+
+    Ask for it before the fixtures that make the data (`pytest.mark.usefixtures("frozen_today")` in
+    the module's pytestmark), so they are made at the suite's today too."""
+    with freeze_time(SUITE_NOW, tick=True) as frozen:
+        yield frozen
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from audits.models import LearningAction
 from audits.selectors import ActionScope, actions_listed
 from quality.org.models import ChangeRecord, Role
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_today")]
 
 MINE, AREA = reverse("audits:action_list_mine"), reverse("audits:action_list_area")
 

@@ -25,6 +25,7 @@ from audits.models import Allocation, AllocationItem, Case
 from audits.tasks import propose_monthly_allocation
 from quality.celery import app
 from quality.org.models import Role
+from tests.clock import real_clock_environ
 from tests.org.test_tasks import celery_worker, wait_for  # noqa: F401 (celery_worker is a fixture)
 
 ENTRY = "propose-monthly-allocation"
@@ -185,6 +186,7 @@ class PrivateRedis:
                 str(self.folder),
             ],
             check=True,
+            env=real_clock_environ(),
         )
         assert wait_for(self.answers, timeout=10), "the private Redis did not start"
 

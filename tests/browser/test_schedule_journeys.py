@@ -2,9 +2,10 @@
 month, changes and removes it; a practice manager reads the calendar and subscribes in Outlook.
 axe-core checks every page visited."""
 
-from datetime import date, time
+from datetime import date, time, timedelta
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from audits import schedule
@@ -110,6 +111,12 @@ def test_a_practice_manager_reads_the_calendar_and_subscribes_in_outlook(
     page: Page, live_server, playwright, settings, manager, december
 ):
     settings.PORTAL_URL = live_server.url  # the address the page shows must lead to this server
+    # The feed carries the last year and what is ahead: a panel next month, whatever today is.
+    # (Chromium keeps the machine's clock, so this test builds its date from today, read once.)
+    next_month = timezone.localdate() + timedelta(days=30)
+    schedule.schedule_entry_create(
+        actor=None, kind="panel", title="Panel next month", starts_on=next_month, starts_at=time(15), ends_at=time(17)
+    )
     sign_in(page, live_server.url, manager.user.email)
     page.goto(f"{live_server.url}/schedule/2026/")
     expect(page.get_by_role("heading", name="Audit schedule 2026", level=1)).to_be_visible()
@@ -141,6 +148,7 @@ def test_a_practice_manager_reads_the_calendar_and_subscribes_in_outlook(
         assert response.headers["content-type"] == "text/calendar; charset=utf-8"
         body = response.text()
         assert body.startswith("BEGIN:VCALENDAR\r\n")
-        assert "SUMMARY:Radicalisation audits" in body
+        assert "SUMMARY:Panel next month" in body
+        assert f"DTSTART;TZID=Europe/London:{next_month:%Y%m%d}T150000" in body
     finally:
         outlook.dispose()

@@ -13,11 +13,14 @@ from decimal import Decimal as D
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.db import IntegrityError, connection
+from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 from freezegun import freeze_time
 from openpyxl import Workbook
 
 from performance import catalogue as cat
+from performance import codes
 from performance.catalogue import indicator_catalogue_import
 from performance.models import Indicator, IndicatorYear
 from quality.org.models import ChangeRecord, Role
@@ -187,6 +190,104 @@ def test_codes_match_whatever_their_case():
     assert summary.created == 0 and Indicator.objects.get().title == "Single assessments within 10 days"
 
 
+# --- The council's own codes: spaces and brackets -------------------------------------------------
+
+COUNCIL_CODES = ("M6-QL (val)", "EH4 (val)", "CP3-QL (val)", "LAC9 (val)")
+
+
+def council_rows(codes=COUNCIL_CODES) -> list[dict]:
+    return [eh3(code=code, title=f"Indicator {code}") for code in codes]
+
+
+@pytest.mark.parametrize(
+    ("written", "kept", "key"),
+    [
+        ("M6-QL (val)", "M6-QL (val)", "m6-ql (val)"),
+        ("  m6-ql   (VAL) ", "m6-ql (VAL)", "m6-ql (val)"),
+        ("EH4\u00a0(val)", "EH4 (val)", "eh4 (val)"),  # a no-break space pasted from a document
+        ("EH3a%", "EH3a%", "eh3a%"),
+        ("Straße 1", "Straße 1", "strasse 1"),
+    ],
+)
+def test_a_code_is_kept_as_written_with_its_spaces_tidied_and_compared_by_its_key(written, kept, key):
+    assert (codes.code_checked(written), codes.code_key(written)) == (kept, key)
+
+
+def test_the_councils_codes_with_spaces_and_brackets_are_imported_as_written(tmp_path):
+    path = tmp_path / "catalogue.csv"
+    path.write_bytes(as_csv(council_rows()))
+    out = io.StringIO()
+
+    call_command("import_indicators", str(path), "--year", "2026", stdout=out)
+
+    assert "4 new" in out.getvalue()
+    assert list(Indicator.objects.order_by("display_order").values_list("code", "code_key")) == [
+        ("M6-QL (val)", "m6-ql (val)"),
+        ("EH4 (val)", "eh4 (val)"),
+        ("CP3-QL (val)", "cp3-ql (val)"),
+        ("LAC9 (val)", "lac9 (val)"),
+    ]
+
+
+def test_a_catalogue_naming_a_code_twice_in_another_case_or_spacing_is_refused_with_both_rows():
+    errors = refused(council_rows(("M6-QL (val)", "EH4 (val)", "m6-ql  (VAL)", "eh4 (VAL)")))
+
+    assert errors == [
+        RowError(4, "code", cat.CODE_REPEATED.format(row=2, first="M6-QL (val)")),
+        RowError(5, "code", cat.CODE_REPEATED.format(row=3, first="EH4 (val)")),
+    ]
+    assert not Indicator.objects.exists()
+
+
+def test_a_reimport_in_another_case_and_spacing_updates_the_same_indicator_and_takes_its_spelling():
+    load(council_rows(("M6-QL (val)",)))
+
+    summary = load([eh3(code=" m6-QL   (VAL)", title="Renamed")])
+
+    assert (summary.created, summary.updated) == (0, 1)
+    assert Indicator.objects.values_list("code", "code_key", "title").get() == ("m6-QL (VAL)", "m6-ql (val)", "Renamed")
+
+
+def test_the_database_refuses_two_indicators_whose_codes_differ_only_in_case_or_spacing():
+    fields = {"title": "M6", "priority_area": "X", "unit": "count", "polarity": "higher"}
+    Indicator.objects.create(code="M6-QL (val)", **fields)
+
+    with pytest.raises(IntegrityError, match="indicator_code_key_unique"):
+        Indicator.objects.create(code="m6-ql  (VAL)", **fields)
+
+
+def test_a_new_indicator_may_have_spaces_and_brackets_in_its_code_but_not_another_ones_code(admin_person):
+    fields = {"title": "Visits", "priority_area": "X", "unit": "percentage", "polarity": "higher"}
+
+    created = cat.indicator_create(actor=admin_person.user, code="  M6-QL  (val)", **fields)
+    assert (created.code, created.code_key) == ("M6-QL (val)", "m6-ql (val)")
+
+    for code, reason in [
+        ("m6-ql (VAL)", cat.CODE_TAKEN.format(code="m6-ql (VAL)")),
+        ("M6\tQL", codes.CODE_INVISIBLE),
+        ("(val)", codes.CODE_START),
+    ]:
+        with pytest.raises(cat.ValidationError) as caught:
+            cat.indicator_create(actor=admin_person.user, code=code, **fields)
+        assert caught.value.message_dict == {"code": [reason]}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_data_migration_fills_the_key_of_every_existing_indicator():
+    executor = MigrationExecutor(connection)
+    before, after = [("performance", "0002_indicator_code_key")], [("performance", "0004_indicator_code_key_unique")]
+    executor.migrate(before)
+    old_indicator = executor.loader.project_state(before).apps.get_model("performance", "Indicator")
+    for code in ("M1", "EH3a%"):
+        old_indicator.objects.create(code=code, title=code, priority_area="X", unit="count", polarity="higher")
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(after)
+
+    assert sorted(Indicator.objects.values_list("code", "code_key")) == [("EH3a%", "eh3a%"), ("M1", "m1")]
+
+
 def test_a_column_left_out_keeps_what_the_portal_holds_and_a_blank_cell_clears_it(lena):
     load([eh3()])
     slim = {key: eh3()[key] for key in ("code", "title", "priority_area", "unit", "polarity", "target")}
@@ -282,7 +383,11 @@ def test_a_lead_linked_on_the_page_survives_a_reimport_with_the_same_officer(len
         ({"code": ""}, "code", cat.REQUIRED),
         ({"title": ""}, "title", cat.REQUIRED),
         ({"priority_area": ""}, "priority_area", cat.REQUIRED),
-        ({"code": "M 1"}, "code", cat.CODE_INVALID),
+        ({"code": "(val) M6"}, "code", codes.CODE_START),
+        ({"code": "=M1"}, "code", codes.CODE_START),
+        ({"code": "M6\tQL"}, "code", codes.CODE_INVISIBLE),
+        ({"code": "M6\u200bQL"}, "code", codes.CODE_INVISIBLE),
+        ({"code": "M" * 33}, "code", codes.CODE_TOO_LONG),
         ({"unit": "hours"}, "unit", cat.UNIT_INVALID.format(value="hours")),
         ({"polarity": "up"}, "polarity", cat.POLARITY_INVALID.format(value="up")),
         ({"cumulative": "sometimes"}, "cumulative", "'sometimes' must be yes, no or blank"),
@@ -323,7 +428,7 @@ def test_every_bad_row_is_listed_and_an_earlier_good_state_is_kept():
 
     assert errors == [
         RowError(3, "unit", cat.UNIT_INVALID.format(value="percent-ish")),
-        RowError(4, "code", cat.CODE_REPEATED.format(code="m1", row=2)),
+        RowError(4, "code", cat.CODE_REPEATED.format(row=2, first="M1")),
         RowError(4, "polarity", cat.REQUIRED),
     ]
     assert Indicator.objects.get().title == "Number of contacts received"  # the good row was not saved either
@@ -513,6 +618,35 @@ def test_importing_on_the_page_checks_first_then_saves_for_the_chosen_year(clien
     assert imported.status_code == 302 and imported.url == reverse("performance:catalogue")
     assert set(IndicatorYear.objects.values_list("year", flat=True)) == {2025}
     assert ChangeRecord.objects.filter(action="indicator.import", actor=officer.user).count() == 2
+
+
+@freeze_time("2026-11-23 10:00")  # the upload offers the reporting years around today's
+def test_the_councils_codes_are_imported_on_the_page_and_their_pages_open_by_number(client, officer):
+    client.force_login(officer.user)
+
+    imported = upload_catalogue(client, council_rows(), "import", year=2026)
+
+    assert imported.status_code == 302
+    listing = client.get(reverse("performance:catalogue")).content.decode()
+    for indicator in Indicator.objects.all():
+        page = reverse("performance:catalogue_indicator", args=[indicator.pk])
+        assert f'<a href="{page}">{indicator.code}</a>' in listing
+        for address in (
+            page,
+            reverse("performance:catalogue_indicator_edit", args=[indicator.pk]),
+            reverse("performance:catalogue_year_edit", args=[indicator.pk, 2026]),
+        ):
+            assert client.get(address).status_code == 200
+
+
+def test_a_code_that_cannot_be_one_is_refused_on_the_page_with_its_reason(client, officer):
+    client.force_login(officer.user)
+    fields = {"title": "Visits", "priority_area": "X", "unit": "count", "polarity": "higher", "display_order": "1"}
+
+    response = client.post(reverse("performance:catalogue_indicator_create"), {"code": "(val) M6", **fields})
+
+    assert response.context["form"].errors["code"] == [codes.CODE_START]
+    assert not Indicator.objects.exists()
 
 
 def test_a_refused_catalogue_upload_lists_the_rows(client, officer):

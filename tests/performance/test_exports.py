@@ -10,9 +10,12 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from freezegun import freeze_time
 from openpyxl import load_workbook
 
+from performance.catalogue import indicator_catalogue_import
 from performance.exports import COLUMNS, scorecard_csv
+from performance.loads import kpi_values_import
 from performance.scorecard import scorecard
 from quality.org.models import Role
 
@@ -212,3 +215,44 @@ def test_a_negative_figure_is_written_as_a_number_and_formula_like_text_is_not(d
 
     assert (row["value"], row["display"]) == ("-1343", "-1,343")
     assert row["title"] == "'+cmd|' /C calc'!A0"
+
+
+# --- The council's own codes: spaces and brackets -------------------------------------------------
+
+
+@freeze_time("2026-11-23 10:00")  # October 2026 has ended, so its figures may be loaded
+def test_a_code_with_spaces_and_brackets_is_exported_as_written_with_its_month_on_month_change(
+    client, make_person, tmp_path
+):
+    catalogue = (
+        "code,title,priority_area,unit,polarity,target\n"
+        "M6-QL (val),Children seen alone on visits,Purposeful direct contact,percentage,higher,95%\n"
+        "EH4 (val),Assessments in 45 days,Effective assessment,percentage,higher,90%\n"
+    )
+    indicator_catalogue_import(actor=None, content=catalogue.encode(), file_name="catalogue.csv", year=2026)
+    indicator_catalogue_import(actor=None, content=catalogue.encode(), file_name="catalogue.csv", year=2025)
+    values = (
+        "indicator,period,numerator,denominator\n"
+        "M6-QL (val),2025-10,40,50\n"  # 80%
+        "m6-ql  (VAL),2026-09,45,50\n"  # 90%: the values file writes the code its own way
+        "M6-QL (VAL),2026-10,48,50\n"  # 96%
+        "eh4 (val),2026-10,9,10\n"
+    )
+    kpi_values_import(actor=None, content=values.encode(), file_name="values.csv")
+
+    text = scorecard_csv(scorecard(OCT))
+
+    m6 = rows_of(text)[0]
+    assert (m6["code"], m6["display"], m6["target"], m6["rag"]) == ("M6-QL (val)", "96% (48/50)", "95", "green")
+    assert (m6["change_prev_month_pct"], m6["change_prev_year_pct"]) == ("6.6667", "20")  # 100 x 6 / 90, 100 x 16 / 80
+    assert [row["code"] for row in rows_of(text)] == ["M6-QL (val)", "EH4 (val)"]
+
+    # The download and the command give the same file; neither names the indicator in its address.
+    client.force_login(make_person(Role.READ_ONLY).user)
+    download = client.get(reverse("performance:scorecard_csv", args=["2026-10"]))
+    out = io.StringIO()
+    call_command("export_scorecard", "--period", "2026-10", "--format", "csv", stdout=out)
+    assert download.content.decode() == out.getvalue() == text
+    document = json.loads(client.get(reverse("performance:scorecard_json", args=["2026-10"])).content)
+    assert document["indicators"][0]["code"] == "M6-QL (val)"
+    assert document["indicators"][0]["change_prev_month_pct"] == 6.6667

@@ -172,6 +172,83 @@ def test_loading_a_figure_again_replaces_it_and_keeps_the_history(indicators, of
     assert KpiValue.objects.filter(is_current=True).count() == 3
 
 
+# --- The council's own codes: spaces and brackets -------------------------------------------------
+
+COUNCIL = {"M6-QL (val)": "percentage", "EH4 (val)": "percentage", "CP3-QL (val)": "count", "LAC9 (val)": "rate"}
+
+
+@pytest.fixture
+def council():
+    """The four indicators of the Jan-21 scorecard whose codes hold a space and brackets."""
+    return {
+        code: indicator_create(
+            actor=None, code=code, title=f"Indicator {code}", priority_area="Area", unit=unit, polarity="higher"
+        )
+        for code, unit in COUNCIL.items()
+    }
+
+
+def council_values() -> list[dict]:
+    """October's figures, each code written another way than the catalogue writes it."""
+    return [
+        row("M6-QL (val)", value="95", numerator="45", denominator="50"),  # 90%: a mismatch
+        row("eh4  (VAL)", numerator="264", denominator="333"),
+        row("Cp3-Ql (Val)", value="12"),
+        row("LAC9\u00a0(val)", note="TBC"),
+    ]
+
+
+def test_a_values_file_may_write_a_code_in_another_case_and_spacing(council):
+    load(council_values())
+
+    assert current("M6-QL (val)").value == D(90)
+    assert current("EH4 (val)").numerator == D(264)
+    assert current("CP3-QL (val)").value == D(12)
+    assert current("LAC9 (val)").note == "TBC"
+
+
+def test_a_code_without_its_space_is_another_code(council):
+    errors = refused([row("M6-QL(val)", value="90"), row("M6-QL val", value="90")])
+
+    assert errors == [
+        RowError(2, "indicator", ld.INDICATOR_UNKNOWN.format(value="M6-QL(val)")),
+        RowError(3, "indicator", ld.INDICATOR_UNKNOWN.format(value="M6-QL val")),
+    ]
+
+
+def test_the_councils_codes_load_through_both_commands(tmp_path):
+    catalogue = tmp_path / "catalogue.csv"
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["code", "title", "priority_area", "unit", "polarity"])
+    writer.writerows([code, f"Indicator {code}", "Area", unit, "higher"] for code, unit in COUNCIL.items())
+    catalogue.write_text(out.getvalue())
+    values = tmp_path / "october.csv"
+    values.write_bytes(as_csv(council_values()))
+    out = io.StringIO()
+
+    call_command("import_indicators", str(catalogue), "--year", "2026", stdout=out)
+    call_command("import_kpi_values", str(values), stdout=out)
+
+    assert "4 new" in out.getvalue() and "4 figures for Oct 2026" in out.getvalue()
+    # The mismatch names the indicator as the catalogue writes it, not as the values file did.
+    assert "mismatch, row 2: M6-QL (val) 2026-10 (council-wide) the file gave 95, computed 90.00" in out.getvalue()
+    assert sorted(KpiValue.objects.filter(is_current=True).values_list("indicator__code", flat=True)) == sorted(COUNCIL)
+
+
+def test_the_upload_page_loads_the_councils_codes_and_reports_them_as_written(client, officer, council):
+    client.force_login(officer.user)
+
+    checked = upload(client, council_values(), "check")
+    loaded = upload(client, council_values(), "import")
+
+    assert "<td>M6-QL (val)</td>" in checked.content.decode()  # the mismatch, before anything is saved
+    assert loaded.status_code == 302
+    report = client.get(loaded.url).content.decode()
+    assert "<td>M6-QL (val) Indicator M6-QL (val)</td>" in report  # the mismatch, as the catalogue writes it
+    assert KpiValue.objects.filter(is_current=True).count() == 4
+
+
 def test_a_dry_run_counts_what_would_change_and_saves_nothing(indicators):
     load([row("M1", value="100")])
 

@@ -11,6 +11,7 @@ from unittest.mock import patch
 
 import pytest
 from django.core.files.base import ContentFile
+from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +20,7 @@ from kombu.exceptions import OperationalError
 from performance import commentary, pack
 from performance.models import Commentary, PerformancePack
 from performance.quality_section import QA_AREA
+from performance.scorecard import scorecard
 from performance.tasks import MAX_RETRIES, build_stranded_packs, performance_pack_build
 from quality.org.models import Role
 from tests.org.test_tasks import celery_worker, wait_for  # noqa: F401 (celery_worker is a fixture)
@@ -100,6 +102,17 @@ def test_the_task_called_directly_makes_the_pack_with_titles_figures_commentary_
         "Pia Performance",
     ):
         assert shown in text, f"{shown!r} is missing from the pack"
+
+
+def test_the_pack_shows_a_code_with_spaces_and_brackets_as_written_and_names_its_chart_by_number(officer):
+    indicator = make_indicator("M6-QL (val)", title="Children seen alone", area="Purposeful direct contact")
+    put(indicator, "2026-10", numerator=48, denominator=50)
+
+    context = pack.pack_context(scorecard(OCT), made_by=officer.user, made_at=timezone.now())
+    html = render_to_string("performance/scorecard/pack.html", context)
+
+    assert '<span class="code">M6-QL (val)</span> Children seen alone' in html
+    assert f'id="chart-{indicator.pk}-title">M6-QL (val): the last 12 months' in html
 
 
 def test_the_contents_give_each_priority_areas_page(month, officer):

@@ -14,6 +14,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from freezegun import freeze_time
 
 from performance import calculations, charts
 from performance.models import Commentary, Indicator, IndicatorYear, KpiValue, ValueLoad
@@ -461,6 +462,30 @@ def test_the_indicator_page_shows_the_history_targets_and_every_load_with_who_an
     assert "Replaced" in page and "Pia Performance" in page
     assert "2026/27" in page and "Local" in page
     assert 'role="img" aria-labelledby="history-' in page
+
+
+@freeze_time("2026-11-23 10:00")
+def test_every_page_of_an_indicator_with_spaces_and_brackets_in_its_code_opens_by_its_number(
+    client, make_person, own_area
+):
+    indicator = make_indicator("M6-QL (val)", title="Children seen alone")
+    set_year(indicator, 2026, 95)
+    put(indicator, "2026-10", numerator=48, denominator=50)
+    put(indicator, "2026-10", numerator=20, denominator=25, breakdown=f"area:{own_area.pk}", service_area=own_area)
+    client.force_login(make_person(Role.PERFORMANCE_OFFICER, None).user)
+
+    card = client.get(reverse("performance:scorecard"), {"month": "2026-10"}).content.decode()
+
+    assert 'data-indicator="M6-QL (val)"' in card
+    pages = [
+        reverse("performance:indicator_detail", args=[indicator.pk]),
+        reverse("performance:indicator_breakdown", args=[indicator.pk, "2026-10"]),
+        reverse("performance:commentary_edit", args=["2026-10", indicator.pk]),
+    ]
+    for page in pages:
+        assert f'href="{page}"' in card
+        response = client.get(page)
+        assert response.status_code == 200 and "M6-QL (val) Children seen alone" in response.content.decode()
 
 
 def test_the_indicator_history_is_read_in_a_fixed_number_of_queries(django_assert_num_queries):
