@@ -4,9 +4,10 @@
 # `make dev` (scripts/run.sh --dev): the same with `manage.py runserver` (auto-reload, DEBUG on).
 #
 # Checks that PORT (default 8000) and REDIS_PORT (default 6391) are free before doing anything,
-# migrates, loads the demo, then hands over to honcho, which runs the Procfile's web server,
-# Celery worker and beat and this run's own Redis in the foreground, their output prefixed with
-# their names. Ctrl-C, or a TERM to the process group, stops all four.
+# migrates, loads the demo, then hands over to scripts/procfile.py, which runs the Procfile's web
+# server, Celery worker and beat and this run's own Redis in the foreground, their output prefixed
+# with their names. Ctrl-C, or a TERM to the process group, stops all four; so does the runner's
+# death, however it dies.
 # Uses SQLite unless DATABASE_URL is set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -80,6 +81,5 @@ echo "Ctrl-C stops the web server, the Celery worker and beat and Redis."
 echo
 # Checked again: the demo load takes a while, and a port may have been taken meanwhile.
 refuse_taken_ports
-# exec: honcho takes this process's place, so Ctrl-C and a TERM to the group reach it. It ignores
-# any .env file, as manage.py above did.
-exec honcho start --env /dev/null --procfile Procfile redis web worker beat
+# exec: the runner takes this process's place, so Ctrl-C and a TERM to the group reach it.
+exec python scripts/procfile.py Procfile redis web worker beat

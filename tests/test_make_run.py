@@ -12,6 +12,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -253,3 +254,60 @@ def test_the_500_page_is_the_portals_own_and_needs_no_request_context_or_databas
     assert response.status_code == 500
     assert "Something went wrong" in page
     assert "/static/css/portal.css" in page
+
+
+def start_and_wait(portal: Path, web_port: int, redis_port: int, log: Path) -> subprocess.Popen:
+    """run.sh with its output through a pipe this test reads into `log`, as `make run | tee` would."""
+    run = subprocess.Popen(
+        ["bash", "scripts/run.sh"],
+        cwd=portal,
+        env=run_env(web_port, redis_port),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+    def copy_output():
+        with log.open("wb") as output, contextlib.suppress(ValueError, OSError):  # the pipe closed
+            for line in run.stdout:
+                output.write(line)
+                output.flush()
+
+    threading.Thread(target=copy_output, daemon=True).start()
+    wait_for_portal(f"http://127.0.0.1:{web_port}/accounts/login/", run, log)
+    return run
+
+
+def assert_all_stopped(portal: Path, log: Path, *ports: int) -> None:
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while processes_in(portal) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert processes_in(portal) == {}, log.read_text()[-4000:]
+    assert not any(something_listens_on(port) for port in ports)
+
+
+def test_everything_stops_with_the_runner_however_it_goes(tmp_path):
+    portal = clone_checkout(tmp_path)
+    web_port, redis_port = free_ports(2)
+    log = tmp_path / "run.log"
+    runs = []
+    try:
+        # Ctrl-C after the output's reader has gone (`make run | tee log`: tee dies first).
+        run = start_and_wait(portal, web_port, redis_port, log)
+        runs.append(run)
+        run.stdout.close()
+        os.killpg(run.pid, signal.SIGINT)
+        assert_all_stopped(portal, log, web_port, redis_port)
+
+        # The runner killed outright (KILL cannot be caught): the kernel tells the rest to stop.
+        run = start_and_wait(portal, web_port, redis_port, log)
+        runs.append(run)
+        os.kill(run.pid, signal.SIGKILL)
+        assert_all_stopped(portal, log, web_port, redis_port)
+    finally:
+        for run in runs:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(run.pid, signal.SIGKILL)
+            run.wait(timeout=STOP_TIMEOUT)
+            run.stdout.close()
+        kill_everything_in(portal)
