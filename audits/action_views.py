@@ -13,11 +13,11 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
-from django_tables2 import RequestConfig
 
 from quality.access import Action, can, require, visible
 from quality.org.forms import call_service
 from quality.org.models import ServiceArea
+from quality.pagination import paginate_table
 
 from . import services
 from .filters import ANY
@@ -26,7 +26,6 @@ from .models import LearningAction
 from .selectors import ActionScope, action_for_page, actions_listed
 from .tables import TABLE_ATTRS
 
-PER_PAGE = 50
 SCOPE_ACTIONS = {ActionScope.MINE: Action.VIEW_AUDITS, ActionScope.AREA: Action.VIEW_AREA_ACTIONS}
 SCOPE_TITLES = {ActionScope.MINE: "My actions", ActionScope.AREA: "Area actions"}
 CLOSED_AS = [
@@ -115,7 +114,7 @@ def action_list(request, scope):
         raise PermissionDenied
     actions = ActionFilter(request.GET, queryset=actions_listed(request.user, scope), request=request)
     table = ActionTable(actions.qs if actions.is_valid() else actions.qs.none())
-    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    paginate_table(request, table)
     query = request.GET.copy()
     for key in ("page", "sort"):
         query.pop(key, None)

@@ -6,6 +6,7 @@ refused one comes back filled in, with its message next to the field, in the ite
 
 from django import forms
 
+from quality.forms import written
 from quality.org.messages import REASON_REQUIRED
 from quality.org.models import Membership
 
@@ -41,7 +42,7 @@ class ItemRemoveForm(forms.Form):
 
     def __init__(self, *args, item: AllocationItem, **kwargs):
         super().__init__(*args, prefix=f"remove-{item.pk}", **kwargs)
-        self.fields["reason"] = _reason_field(f"Why remove case {item.case.child_ref}")
+        self.fields["reason"] = _reason_field(written(f"Why remove case {item.case.child_ref}"))
 
 
 class ItemSwapForm(forms.Form):
@@ -52,15 +53,15 @@ class ItemSwapForm(forms.Form):
         super().__init__(*args, prefix=f"swap-{item.pk}", **kwargs)
         reference = item.case.child_ref
         self.fields["case"] = CaseReferenceField(
-            label=f"Case to audit instead of {reference}",
-            help_text=f"A case reference from {item.case.service_area.code}'s case list.",
+            label=written(f"Case to audit instead of {reference}"),
+            help_text=written(f"A case reference from {item.case.service_area.code}'s case list."),
         )
-        self.fields["reason"] = _reason_field(f"Why swap case {reference}")
+        self.fields["reason"] = _reason_field(written(f"Why swap case {reference}"))
 
 
 class ManagerChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, membership: Membership) -> str:
-        return f"{membership.person.full_name} ({membership.service_area.code})"
+        return written(f"{membership.person.full_name} ({membership.service_area.code})")
 
 
 class ItemAddForm(forms.Form):

@@ -10,6 +10,7 @@ import django_filters
 from django import forms
 
 from quality.access import visible
+from quality.forms import written
 from quality.org.models import ServiceArea, Team
 
 from .models import Case, LegalStatus
@@ -63,7 +64,7 @@ class CaseFilter(django_filters.FilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Two areas may each have a team of the same name.
-        self.form.fields["team"].label_from_instance = lambda team: f"{team.name} ({team.service_area.code})"
+        self.form.fields["team"].label_from_instance = lambda team: written(f"{team.name} ({team.service_area.code})")
 
     def filter_open(self, queryset, name, value):
         return queryset.filter(is_open=value == "true") if value else queryset

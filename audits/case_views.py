@@ -13,16 +13,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 from django_htmx.http import HttpResponseClientRedirect
-from django_tables2 import RequestConfig
 
 from quality.access import Action, can, require, visible
+from quality.pagination import paginate_table
 from quality.tabular import ImportRefused, errors_context
 
 from .case_forms import CaseFilter, CaseUploadForm
 from .case_import import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, case_list_import
 from .models import Audit, Case, CaseImport
 
-PER_PAGE = 50
 RECENT_IMPORTS = 5
 CHECK, IMPORT = "check", "import"
 DAY = "j M Y"
@@ -68,7 +67,7 @@ class CaseTable(tables.Table):
 def case_list(request):
     cases = CaseFilter(request.GET, queryset=cases_listed(request.user), request=request)
     table = CaseTable(cases.qs if cases.is_valid() else cases.qs.none())
-    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    paginate_table(request, table)
     context = {
         "filter": cases,
         "table": table,

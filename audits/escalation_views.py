@@ -13,10 +13,10 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST, require_safe
-from django_tables2 import RequestConfig
 
 from quality.access import Action, can, require
 from quality.org.forms import call_service
+from quality.pagination import paginate_table
 
 from . import escalations, selectors
 from .escalation_forms import (
@@ -31,7 +31,6 @@ from .escalation_forms import (
 from .models import Audit, Escalation, Grade
 from .tables import DAY
 
-PER_PAGE = 50
 TABLE_TEMPLATE = "audits/escalations/table.html"  # django-tables2's Bootstrap 5 table, with a caption
 TABLE_ATTRS = {"class": "table table-striped align-middle"}
 BOARD_TITLES = {False: "Open escalations", True: "Closed escalations"}
@@ -107,7 +106,7 @@ def board(request, closed=False):
         if closed
         else "Open escalations: those awaiting QA moderation first, then the soonest deadline."
     )
-    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    paginate_table(request, table)
     query = request.GET.copy()
     for key in ("page", "sort"):
         query.pop(key, None)
@@ -307,5 +306,5 @@ def exemplar_list(request):
     rows = ExemplarFilter(request.GET, queryset=escalations.exemplars_for(request.user), request=request)
     table = ExemplarTable(rows.qs if rows.is_valid() else rows.qs.none())
     table.caption = "Exemplar audits, most recently chosen first. Case references only."
-    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    paginate_table(request, table)
     return render(request, "audits/escalations/exemplar_list.html", {"filter": rows, "table": table})

@@ -11,6 +11,7 @@ from django import forms
 from django.utils import timezone
 
 from quality.access import visible
+from quality.forms import written
 from quality.org.models import Person, ServiceArea, Team
 
 from .models import Audit, Grade
@@ -88,4 +89,4 @@ class AuditFilter(VoicesFilter):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Two areas may each have a team of the same name.
-        self.form.fields["team"].label_from_instance = lambda team: f"{team.name} ({team.service_area.code})"
+        self.form.fields["team"].label_from_instance = lambda team: written(f"{team.name} ({team.service_area.code})")

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils import timezone
 
+from quality.forms import written, written_choices
 from quality.org.models import Membership, Person, Role, ServiceArea, Team
 
 from .models import Audit, AuditTool, Dispute, Grade, Question, Section, ToolVersion
@@ -57,7 +58,9 @@ class ToolImportForm(forms.Form):
 
 
 def _answer_field(question: Question) -> forms.Field:
-    common = {"label": question.text, "help_text": question.help_text, "required": False}
+    # The question's text, help text and options are people's text (often imported from a file).
+    common = {"label": written(question.text), "help_text": written(question.help_text), "required": False}
+    options = written_choices((c, c) for c in question.choices)
     match question.type:
         case Question.Type.GRADE:
             choices = list(Grade.choices) + ([NOT_APPLICABLE] if question.allow_not_applicable else [])
@@ -65,11 +68,9 @@ def _answer_field(question: Question) -> forms.Field:
         case Question.Type.YES_NO:
             return forms.ChoiceField(choices=YES_NO_CHOICES, widget=forms.RadioSelect, **common)
         case Question.Type.SINGLE_CHOICE:
-            return forms.ChoiceField(choices=[(c, c) for c in question.choices], widget=forms.RadioSelect, **common)
+            return forms.ChoiceField(choices=options, widget=forms.RadioSelect, **common)
         case Question.Type.MULTIPLE_CHOICE:
-            return forms.MultipleChoiceField(
-                choices=[(c, c) for c in question.choices], widget=forms.CheckboxSelectMultiple, **common
-            )
+            return forms.MultipleChoiceField(choices=options, widget=forms.CheckboxSelectMultiple, **common)
         case Question.Type.SHORT_TEXT:
             return forms.CharField(max_length=500, **common)
         case Question.Type.NARRATIVE:
@@ -212,11 +213,13 @@ def answers_from(form: forms.Form) -> dict[str, object]:
 
 
 def _grouped(rows, empty: str = "Choose…") -> list:
-    """[(group, [(pk, label), ...]), ...] from (group, pk, label) rows, keeping their order."""
+    """[(group, [(pk, label), ...]), ...] from (group, pk, label) rows, keeping their order.
+
+    Groups and labels are names people typed (areas, people, tools): escaped by `written_choices`."""
     groups: dict[str, list] = {}
     for group, pk, label in rows:
         groups.setdefault(group, []).append((pk, label))
-    return [("", empty), *groups.items()]
+    return [("", empty), *written_choices(groups.items())]
 
 
 def _person_label(person: Person) -> str:
@@ -267,9 +270,9 @@ class AuditStartForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         fields = self.fields
-        fields["service_area"].choices = [("", "Choose…")] + [
+        fields["service_area"].choices = [("", "Choose…")] + written_choices(
             (area.pk, str(area)) for area in ServiceArea.objects.filter(is_active=True)
-        ]
+        )
         teams = Team.objects.filter(is_active=True, service_area__is_active=True).select_related("service_area")
         fields["team"].choices = _grouped(((t.service_area.name, t.pk, t.name) for t in teams), empty="No team")
         fields["case_holder"].choices = _grouped(

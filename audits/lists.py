@@ -9,16 +9,15 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
-from django_tables2 import RequestConfig
 
 from quality.access import Action, can, require
+from quality.pagination import paginate_table
 
 from . import exports
 from .filters import FILTERS_INVALID, AuditFilter, VoicesFilter
 from .selectors import AuditScope, audits_listed, voices_for
 from .tables import AuditTable, VoicesTable
 
-PER_PAGE = 50
 SCOPE_ACTIONS = {
     AuditScope.MINE: Action.VIEW_AUDITS,
     AuditScope.AREA: Action.VIEW_AUDITS,
@@ -52,7 +51,7 @@ def audit_list(request, scope):
     scope = AuditScope(scope)
     audits = _filtered_audits(request, scope)
     table = AuditTable(audits.qs if audits.is_valid() else audits.qs.none())
-    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    paginate_table(request, table)
     query = _filter_query(request)
     context = {
         "filter": audits,
@@ -93,7 +92,7 @@ def _filtered_voices(request) -> VoicesFilter:
 def voices_list(request):
     voices = _filtered_voices(request)
     table = VoicesTable(voices.qs if voices.is_valid() else voices.qs.none())
-    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    paginate_table(request, table)
     csv_url = _with_query("audits:voices_export_csv", _filter_query(request))
     return render(request, "audits/voices_list.html", {"filter": voices, "table": table, "csv_url": csv_url})
 

@@ -2,7 +2,8 @@
 remove: the QA unit and administrators), "Subscribe in Outlook", and the iCalendar file: by a
 person's secret feed address (no session: Outlook cannot sign in) or downloaded when signed in.
 
-Every internal role reads the schedule (VIEW_SCHEDULE); it holds nothing about children.
+Every internal role but the read-only reader reads the schedule (VIEW_SCHEDULE); it holds nothing
+about children, but it is the QA unit's working calendar, not a published report.
 """
 
 from contextlib import suppress

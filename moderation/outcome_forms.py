@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from audits.cycle import add_months
 from quality.access import Action, can, visible
+from quality.forms import written
 from quality.org.models import Person, ServiceArea
 
 from .models import ModerationDecision, Panel
@@ -106,7 +107,7 @@ class OutcomeFilterForm(forms.Form):
     def __init__(self, *args, user, with_auditor: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["service_area"].queryset = visible(user, ServiceArea.objects.all()).order_by("code")
-        self.fields["service_area"].label_from_instance = lambda area: f"{area.code}: {area.name}"
+        self.fields["service_area"].label_from_instance = lambda area: written(f"{area.code}: {area.name}")
         self.fields["panel"].queryset = visible(user, Panel.objects.all()).order_by("-held_on", "-pk")
         # Grades per auditor are calibration: offered only to people who may see every auditor's.
         if with_auditor and can(user, Action.VIEW_CALIBRATION):

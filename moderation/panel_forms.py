@@ -3,6 +3,7 @@
 from django import forms
 
 from audits.models import AnalysisArea, Audit, Grade
+from quality.forms import written
 
 from . import panels
 from .models import ModerationDecision, Panel
@@ -15,7 +16,7 @@ NOT_GRADED = [("", "Not graded")]
 
 def _entry_label(entry) -> str:
     times = f", {entry.starts_at:%H:%M} to {entry.ends_at:%H:%M}" if entry.starts_at and entry.ends_at else ""
-    return f"{entry.starts_on:%A %-d %B %Y}{times}: {entry.title}"
+    return written(f"{entry.starts_on:%A %-d %B %Y}{times}: {entry.title}")
 
 
 class PanelForm(forms.Form):
@@ -60,7 +61,7 @@ class PanelForm(forms.Form):
         self.fields["schedule_entry"].queryset = panels.panel_entries(keep=panel.schedule_entry if panel else None)
         self.fields["schedule_entry"].label_from_instance = _entry_label
         self.fields["members"].queryset = panels.eligible_members()
-        self.fields["members"].label_from_instance = lambda p: (
+        self.fields["members"].label_from_instance = lambda p: written(
             f"{p.full_name}, {p.job_title}" if p.job_title else p.full_name
         )
 
@@ -96,7 +97,7 @@ class DrawForm(forms.Form):
 
 def _audit_label(audit: Audit) -> str:
     submitted = f"{audit.submitted_at:%-d %b %Y}" if audit.submitted_at else "not submitted"
-    return (
+    return written(
         f"Case {audit.case_reference} ({audit.service_area.code}), audit {audit.pk}: auditor's grade "
         f"{audit.get_overall_grade_display()}, submitted {submitted}"
     )

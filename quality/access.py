@@ -43,7 +43,7 @@ class Action(StrEnum):
     OVERSEE_AUDIT = "oversee_audit"  # record oversight, dispute, mark on record: the area's service lead
     RESOLVE_DISPUTE = "resolve_dispute"  # the QA lead decides a disputed grade
     VIEW_NOTIFICATIONS = "view_notifications"  # one's own notifications (never anyone else's)
-    VIEW_TOOLS = "view_tools"  # read audit tools and preview their versions
+    VIEW_TOOLS = "view_tools"  # read audit tools and preview their versions: internal roles but the read-only reader
     MANAGE_TOOLS = "manage_tools"  # draft, publish, retire, import and export audit tools
     # Lists: everyone who reads audits has "My audits" and "My area's audits" (both through visible()).
     VIEW_ALL_AUDITS = "view_all_audits"  # the "All audits" list: only roles that see every area
@@ -54,7 +54,7 @@ class Action(StrEnum):
     # The monthly cycle (issue 4).
     VIEW_CASES = "view_cases"  # the case list (references only), scoped to the person's areas
     IMPORT_CASES = "import_cases"  # load the council's case list: the QA unit and administrators
-    VIEW_SCHEDULE = "view_schedule"  # the year's audit schedule and its calendar feed: every internal role
+    VIEW_SCHEDULE = "view_schedule"  # the year's audit schedule and its calendar feed: as VIEW_TOOLS
     MANAGE_SCHEDULE = "manage_schedule"  # add, change and remove schedule entries: the QA unit and administrators
     MANAGE_ALLOCATION = "manage_allocation"  # propose, review and distribute a month's allocation: the QA unit
     VIEW_OVERDUE = "view_overdue"  # overdue audits, oversight and records: QA, cross-area roles, service leads
@@ -91,6 +91,9 @@ CROSS_AREA_ROLES = frozenset(
 )
 
 _INTERNAL_ROLES = frozenset(Role) - {Role.PARTNER_AUDITOR}
+# Internal roles that do the QA work: everyone but the read-only reader, whose brief is to read
+# published reports and the scorecard (not the schedule, nor the tools audits are answered on).
+_INTERNAL_WORKERS = _INTERNAL_ROLES - {Role.READ_ONLY}
 _QA_UNIT = frozenset({Role.QA_OFFICER, Role.QA_LEAD})
 # The read-only reader (improvement board, scrutiny panel support) reads published reports and the
 # scorecard, never the case work behind them: the cross-area roles that do read audits and cases.
@@ -120,7 +123,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.OVERSEE_AUDIT: {Role.SERVICE_LEAD},
             Action.RESOLVE_DISPUTE: {Role.QA_LEAD},
             Action.VIEW_NOTIFICATIONS: frozenset(Role),
-            Action.VIEW_TOOLS: _INTERNAL_ROLES,
+            Action.VIEW_TOOLS: _INTERNAL_WORKERS,
             Action.MANAGE_TOOLS: {Role.QA_LEAD, Role.ADMINISTRATOR},
             Action.VIEW_ALL_AUDITS: _CASE_WORK_READERS,
             # The principal social worker's view: cross-area roles, and service leads for their areas.
@@ -130,7 +133,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.CLOSE_ACTION: frozenset(Role) - {Role.READ_ONLY},
             Action.VIEW_CASES: _CASE_WORK_READERS | {Role.PRACTICE_MANAGER, Role.SERVICE_LEAD},
             Action.IMPORT_CASES: _QA_UNIT | {Role.ADMINISTRATOR},
-            Action.VIEW_SCHEDULE: _INTERNAL_ROLES,
+            Action.VIEW_SCHEDULE: _INTERNAL_WORKERS,
             Action.MANAGE_SCHEDULE: _QA_UNIT | {Role.ADMINISTRATOR},
             Action.MANAGE_ALLOCATION: _QA_UNIT,
             Action.VIEW_OVERDUE: _CASE_WORK_READERS | {Role.SERVICE_LEAD},
@@ -147,7 +150,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.MANAGE_INDICATORS: {Role.PERFORMANCE_OFFICER, Role.ADMINISTRATOR},
             Action.LOAD_KPI_VALUES: {Role.PERFORMANCE_OFFICER},
             # Anyone may lead an indicator; OBJECT_RULES narrows it to the lead and performance officers.
-            Action.WRITE_COMMENTARY: _INTERNAL_ROLES - {Role.READ_ONLY},
+            Action.WRITE_COMMENTARY: _INTERNAL_WORKERS,
             Action.LOCK_MONTH: {Role.PERFORMANCE_OFFICER},
             Action.VIEW_REPORTS: _QA_UNIT
             | {Role.HEAD_OF_SERVICE, Role.SENIOR_LEADER, Role.READ_ONLY, Role.SERVICE_LEAD, Role.ADMINISTRATOR},

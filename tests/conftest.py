@@ -1,4 +1,5 @@
 import pytest
+from django.urls import reverse
 from freezegun import freeze_time
 
 from quality.org.models import Role
@@ -48,6 +49,15 @@ def make_person(db):
 @pytest.fixture
 def admin_person(db):
     return person_with_role(Role.ADMINISTRATOR, None, full_name="Ada Admin")
+
+
+@pytest.fixture(params=["sign-in page", "home page signed in"])
+def either_side_of_sign_in(request, client, make_person, own_area):
+    """A response from each side of signing in: the anonymous sign-in page and a signed-in home page."""
+    if request.param == "sign-in page":
+        return client.get(reverse("login"))
+    client.force_login(make_person(Role.PRACTITIONER, own_area).user)
+    return client.get(reverse("home"))
 
 
 @pytest.fixture(scope="session")  # pytest-playwright's browser fixture is session-scoped

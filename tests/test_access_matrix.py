@@ -72,18 +72,18 @@ org:person_reactivate          own     302  403  403  403  403  403  403  403  4
 org:person_reactivate          other   302  403  403  403  403  403  403  403  403  403  200  403  403
 org:membership_add             own     302  403  403  403  403  403  403  403  403  403  200  403  403
 org:membership_add             other   302  403  403  403  403  403  403  403  403  403  200  403  403
-org:membership_end             own     302  403  403  403  403  403  403  403  403  403  405  403  403
-org:membership_end             other   302  403  403  403  403  403  403  403  403  403  405  403  403
+org:membership_end             own     302  403  403  403  403  403  403  403  403  403  200  403  403
+org:membership_end             other   302  403  403  403  403  403  403  403  403  403  200  403  403
 
-audits:tool_list               -       302  200  200  200  200  200  200  200  200  200  200  200  403
+audits:tool_list               -       302  200  200  200  200  200  200  200  200  200  200  403  403
 audits:tool_create             -       302  403  403  403  403  403  403  403  200  403  200  403  403
 audits:tool_import             -       302  403  403  403  403  403  403  403  200  403  200  403  403
-audits:tool_detail             own     302  200  200  200  200  200  200  200  200  200  200  200  403
-audits:tool_detail             other   302  200  200  200  200  200  200  200  200  200  200  200  403
+audits:tool_detail             own     302  200  200  200  200  200  200  200  200  200  200  403  403
+audits:tool_detail             other   302  200  200  200  200  200  200  200  200  200  200  403  403
 audits:version_start_draft     own     302  403  403  403  403  403  403  403  405  403  405  403  403
 audits:version_start_draft     other   302  403  403  403  403  403  403  403  405  403  405  403  403
-audits:version_detail          own     302  200  200  200  200  200  200  200  200  200  200  200  403
-audits:version_detail          other   302  200  200  200  200  200  200  200  200  200  200  200  403
+audits:version_detail          own     302  200  200  200  200  200  200  200  200  200  200  403  403
+audits:version_detail          other   302  200  200  200  200  200  200  200  200  200  200  403  403
 audits:version_publish         own     302  403  403  403  403  403  403  403  405  403  405  403  403
 audits:version_publish         other   302  403  403  403  403  403  403  403  405  403  405  403  403
 audits:version_retire          own     302  403  403  403  403  403  403  403  405  403  405  403  403
@@ -158,20 +158,20 @@ audits:action_close            other   302  405  405  405  405  405  405  405  4
 cases:case_list                -       302  403  200  200  403  403  200  200  200  200  200  403  403
 cases:case_import              -       302  403  403  403  403  403  403  200  200  403  200  403  403
 # -- the audit schedule --
-schedule:calendar              -       302  200  200  200  200  200  200  200  200  200  200  200  403
-schedule:year                  -       302  200  200  200  200  200  200  200  200  200  200  200  403
-schedule:month                 -       302  200  200  200  200  200  200  200  200  200  200  200  403
+schedule:calendar              -       302  200  200  200  200  200  200  200  200  200  200  403  403
+schedule:year                  -       302  200  200  200  200  200  200  200  200  200  200  403  403
+schedule:month                 -       302  200  200  200  200  200  200  200  200  200  200  403  403
 schedule:entry_create          -       302  403  403  403  403  403  403  200  200  403  200  403  403
-schedule:entry_detail          own     302  200  200  200  200  200  200  200  200  200  200  200  403
-schedule:entry_detail          other   302  200  200  200  200  200  200  200  200  200  200  200  403
+schedule:entry_detail          own     302  200  200  200  200  200  200  200  200  200  200  403  403
+schedule:entry_detail          other   302  200  200  200  200  200  200  200  200  200  200  403  403
 schedule:entry_edit            own     302  403  403  403  403  403  403  200  200  403  200  403  403
 schedule:entry_edit            other   302  403  403  403  403  403  403  200  200  403  200  403  403
 schedule:entry_delete          own     302  403  403  403  403  403  403  200  200  403  200  403  403
 schedule:entry_delete          other   302  403  403  403  403  403  403  200  200  403  200  403  403
-schedule:subscribe             -       302  200  200  200  200  200  200  200  200  200  200  200  403
-schedule:subscription_create   -       302  405  405  405  405  405  405  405  405  405  405  405  403
-schedule:subscription_replace  -       302  405  405  405  405  405  405  405  405  405  405  405  403
-schedule:download              -       302  200  200  200  200  200  200  200  200  200  200  200  403
+schedule:subscribe             -       302  200  200  200  200  200  200  200  200  200  200  403  403
+schedule:subscription_create   -       302  405  405  405  405  405  405  405  405  405  405  403  403
+schedule:subscription_replace  -       302  405  405  405  405  405  405  405  405  405  405  403  403
+schedule:download              -       302  200  200  200  200  200  200  200  200  200  200  403  403
 schedule:feed                  -       404  404  404  404  404  404  404  404  404  404  404  404  404
 # -- allocation --
 allocation:allocation_list     -       302  403  403  403  403  403  403  200  200  403  403  403  403
@@ -452,7 +452,7 @@ class World:
     # -- World objects of the monthly cycle: the audit schedule --
 
     def schedule_entry(self, where):
-        """A moderation panel for that service area (the schedule is shared: every internal role reads both)."""
+        """A moderation panel for that service area (shared: every internal role but the reader reads both)."""
         from datetime import date, time
 
         from audits.schedule import schedule_entry_create
@@ -902,3 +902,23 @@ def test_a_bogus_password_reset_link_is_shown_as_invalid(client, db):
     assert response.status_code == 200
     assert response.context["validlink"] is False
     assert "This link has already been used or has expired" in response.content.decode()
+
+
+def _nav_urls(items) -> list[str]:
+    urls = []
+    for item in items:
+        urls.extend(_nav_urls(item["children"]) if "children" in item else [item["url"]])
+    return urls
+
+
+def test_the_read_only_readers_navigation_offers_reports_and_the_scorecard_but_no_schedule_or_tools(client, db):
+    client.force_login(person_with_role(Role.READ_ONLY, None, full_name="Rea Reader").user)
+
+    urls = _nav_urls(client.get(reverse("home")).context["navigation"])
+
+    assert reverse("performance:scorecard") in urls
+    assert reverse("reports:report_list") in urls
+    assert reverse("schedule:calendar") not in urls
+    assert reverse("audits:tool_list") not in urls
+    for url in urls:  # nothing offered that then refuses
+        assert client.get(url).status_code == 200, url

@@ -140,6 +140,18 @@ def sign_in(base: str, email: str):
     return opener
 
 
+def run_refused(portal: Path, web_port: int, redis_port: int) -> subprocess.CompletedProcess:
+    """run.sh expected to stop at once (a port is taken)."""
+    return subprocess.run(
+        ["bash", "scripts/run.sh"],
+        cwd=portal,
+        env=run_env(web_port, redis_port),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 def assert_own_error_page(response: Response) -> None:
     assert response.status in (403, 404), response.status
     assert "URLconf" not in response.body, "Django's technical page, listing the URL patterns"
@@ -186,14 +198,7 @@ def test_make_run_serves_the_portal_refuses_a_second_run_and_stops_everything_on
         broker.close()
 
         started = time.monotonic()
-        second = subprocess.run(
-            ["bash", "scripts/run.sh"],
-            cwd=portal,
-            env=run_env(web_port, redis_port),
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        second = run_refused(portal, web_port, redis_port)
         assert second.returncode == 1
         assert time.monotonic() - started < 10
         assert f"Port {web_port} (the web server) is already in use: set PORT to choose another" in second.stderr
@@ -202,12 +207,7 @@ def test_make_run_serves_the_portal_refuses_a_second_run_and_stops_everything_on
         assert fetch(anonymous, f"{base}/accounts/login/").status == 200, "the first run is undisturbed"
 
         os.killpg(run.pid, signal.SIGTERM)
-        deadline = time.monotonic() + STOP_TIMEOUT
-        while processes_in(portal) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert processes_in(portal) == {}, log.read_text()[-4000:]
-        assert not something_listens_on(redis_port)
-        assert not something_listens_on(web_port)
+        assert_all_stopped(portal, log, web_port, redis_port)
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(run.pid, signal.SIGKILL)
@@ -224,14 +224,7 @@ def test_make_run_refuses_a_taken_port_before_starting_anything(tmp_path, held, 
         holder.bind(("127.0.0.1", taken))
         holder.listen()
 
-        result = subprocess.run(
-            ["bash", "scripts/run.sh"],
-            cwd=portal,
-            env=run_env(web_port, redis_port),
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        result = run_refused(portal, web_port, redis_port)
 
     assert result.returncode == 1
     assert result.stdout == ""

@@ -1,6 +1,8 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from quality.forms import written
+
 from .messages import REASON_REQUIRED
 from .models import Role, ServiceArea, Team
 
@@ -82,8 +84,8 @@ class MembershipForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Retired areas are listed (marked) so that choosing one gets a clear message, not a silent gap.
-        self.fields["service_area"].label_from_instance = lambda a: str(a) if a.is_active else f"{a} (retired)"
-        self.fields["team"].label_from_instance = lambda t: f"{t.service_area.code}: {t.name}"
+        self.fields["service_area"].label_from_instance = lambda a: written(a if a.is_active else f"{a} (retired)")
+        self.fields["team"].label_from_instance = lambda t: written(f"{t.service_area.code}: {t.name}")
 
 
 class PersonSearchForm(forms.Form):

@@ -9,6 +9,10 @@ TEAM_OUTSIDE_AREA = "This team is not in the chosen service area."
 MEMBERSHIP_DUPLICATE = "This person already holds this role in this service area."
 SUCCESSOR_INVALID = "Work can only move to another, active service area."
 REASON_REQUIRED = "Say why, so the change can be explained later."
+LAST_ADMINISTRATOR = (
+    "This is the last active administrator. Give someone else the Administrator role first, "
+    "so that someone can still manage the portal."
+)
 SIGN_IN_FAILED = (
     "That e-mail address and password do not match an active account, or the account is locked for a while "
     "after too many attempts. Try again later or reset your password."

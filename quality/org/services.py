@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import Model
 from django.db.models.functions import Lower
@@ -13,7 +13,9 @@ from .messages import (
     AREA_ROLE_NEEDS_AREA,
     CODE_TAKEN,
     EMAIL_TAKEN,
+    LAST_ADMINISTRATOR,
     MEMBERSHIP_DUPLICATE,
+    REASON_REQUIRED,
     RETIRED_AREA,
     SUCCESSOR_INVALID,
     TEAM_NAME_TAKEN,
@@ -167,9 +169,25 @@ def person_update(*, actor, person: Person, full_name: str, email: str, job_titl
     return person
 
 
+def _check_not_last_administrator(person: Person) -> None:
+    """Refuse a change that would leave no active administrator: nobody could manage the portal again.
+
+    Called inside the change's transaction. It locks the current Administrator memberships first, so
+    that two administrators removing each other at the same moment are taken one after the other, and
+    the second sees the first's change."""
+    current_admins = Membership.objects.current().filter(role=Role.ADMINISTRATOR)
+    list(current_admins.select_for_update().order_by("pk").values_list("pk", flat=True))
+    active_admins = current_admins.filter(person__user__is_active=True)
+    if active_admins.filter(person=person).exists() and not active_admins.exclude(person=person).exists():
+        raise ValidationError({NON_FIELD_ERRORS: LAST_ADMINISTRATOR})
+
+
 @transaction.atomic
 def person_set_active(*, actor, person: Person, active: bool, reason: str) -> Person:
-    """Deactivating only stops the log-in: everything the person did stays attributed to them."""
+    """Deactivating only stops the log-in: everything the person did stays attributed to them.
+    The last active administrator cannot be deactivated."""
+    if not active:
+        _check_not_last_administrator(person)
     person.user.is_active = active
     person.user.save(update_fields=["is_active"])
     action = "person.reactivate" if active else "person.deactivate"
@@ -198,7 +216,12 @@ def membership_add(
 
 
 @transaction.atomic
-def membership_end(*, actor, membership: Membership, reason: str = "") -> Membership:
+def membership_end(*, actor, membership: Membership, reason: str) -> Membership:
+    """End a role, saying why. The last active administrator's Administrator role cannot be ended."""
+    if not reason.strip():
+        raise ValidationError({"reason": REASON_REQUIRED})
+    if membership.role == Role.ADMINISTRATOR:
+        _check_not_last_administrator(membership.person)
     membership.ended_at = timezone.now()
     membership.save(update_fields=["ended_at"])
     change_record(
@@ -206,7 +229,7 @@ def membership_end(*, actor, membership: Membership, reason: str = "") -> Member
         target=membership.person,
         action="membership.end",
         summary=f"Role ended: {membership}",
-        reason=reason,
+        reason=reason.strip(),
     )
     return membership
 

@@ -6,9 +6,9 @@ Every view checks access through quality.access; changes go through quality.org.
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
-from django_tables2 import RequestConfig
 
-from quality.access import Action, get_for, require
+from quality.access import Action, can, get_for, require
+from quality.pagination import paginate_table
 
 from . import selectors, services
 from .forms import (
@@ -30,17 +30,20 @@ from .tables import PersonTable, ServiceAreaTable
 @require(Action.VIEW_ORGANISATION)
 def service_area_list(request):
     table = ServiceAreaTable(selectors.service_areas_for(request.user).order_by("-is_active", "name"))
-    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    paginate_table(request, table)
     return render(request, "org/service_area_list.html", {"table": table})
 
 
 @require(Action.VIEW_ORGANISATION)
 def service_area_detail(request, pk):
     area = get_for(request.user, Action.VIEW_ORGANISATION, ServiceArea.objects.select_related("successor"), pk=pk)
+    # The staff list (names and roles) is the staff directory's: only for those who may view people.
+    may_view_people = can(request.user, Action.VIEW_PEOPLE, area)
     context = {
         "area": area,
         "teams": area.teams.all(),
-        "people": selectors.people_in_area(area),
+        "may_view_people": may_view_people,
+        "people": selectors.people_in_area(area) if may_view_people else None,
         "names": area.names.all(),
         "changes": selectors.changes_to(area)[:20],
     }
@@ -121,7 +124,7 @@ def person_list(request):
     search = PersonSearchForm(request.GET or None)
     term = search.cleaned_data["q"] if search.is_valid() else ""
     table = PersonTable(selectors.people_for(request.user, search=term))
-    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    paginate_table(request, table)
     return render(request, "org/person_list.html", {"table": table, "search": search})
 
 
@@ -170,9 +173,10 @@ def person_set_active(request, pk, active: bool):
     person = get_for(request.user, Action.MANAGE_ORGANISATION, Person.objects.select_related("user"), pk=pk)
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.person_set_active(actor=request.user, person=person, active=active, **form.cleaned_data)
-        messages.success(request, f"{person} can {'now' if active else 'no longer'} sign in.")
-        return redirect(person)
+        kwargs = {"actor": request.user, "person": person, "active": active, **form.cleaned_data}
+        if call_service(form, services.person_set_active, **kwargs):
+            messages.success(request, f"{person} can {'now' if active else 'no longer'} sign in.")
+            return redirect(person)
     return render(request, "org/person_set_active.html", {"form": form, "person": person, "active": active})
 
 
@@ -193,11 +197,17 @@ def membership_add(request, pk):
 
 
 @require(Action.MANAGE_ORGANISATION)
-@require_POST
 def membership_end(request, pk):
     membership = get_for(
-        request.user, Action.MANAGE_ORGANISATION, Membership.objects.current().select_related("person"), pk=pk
+        request.user,
+        Action.MANAGE_ORGANISATION,
+        Membership.objects.current().select_related("person", "service_area", "team"),
+        pk=pk,
     )
-    services.membership_end(actor=request.user, membership=membership, reason=request.POST.get("reason", ""))
-    messages.success(request, f"Role ended: {membership}.")
-    return redirect(membership.person)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        kwargs = {"actor": request.user, "membership": membership, **form.cleaned_data}
+        if call_service(form, services.membership_end, **kwargs):
+            messages.success(request, f"Role ended: {membership}.")
+            return redirect(membership.person)
+    return render(request, "org/membership_end.html", {"form": form, "membership": membership})

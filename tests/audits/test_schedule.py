@@ -254,7 +254,7 @@ def test_the_month_lists_every_day_with_its_entries_and_the_cycle_deadlines(mana
 def test_a_person_with_no_role_sees_no_entries(make_person):
     schedule.schedule_entry_create(actor=None, **PANEL)
     nobody = make_person(Role.PRACTITIONER, ServiceAreaFactory())
-    membership_end(actor=None, membership=nobody.memberships.get())
+    membership_end(actor=None, membership=nobody.memberships.get(), reason="Left the council")
     assert schedule.year_calendar(nobody.user, 2026)[11].count == 0
 
 
@@ -343,7 +343,7 @@ def test_the_feed_of_a_person_no_longer_active_is_not_found(client, manager):
 
 def test_the_feed_of_a_person_whose_roles_ended_is_not_found(client, manager):
     token = schedule.calendar_subscription_create(person=manager).token
-    membership_end(actor=None, membership=manager.memberships.get())
+    membership_end(actor=None, membership=manager.memberships.get(), reason="Left the council")
     assert feed(client, token).status_code == 404
 
 

@@ -43,6 +43,13 @@ def sign_in(page: Page, base_url: str, email: str, password: str = PASSWORD) -> 
     page.get_by_role("button", name="Sign in").click()
 
 
+def sign_in_as(page: Page, base_url: str, person) -> None:
+    """Sign in as a person of the factories (their password is PASSWORD) and land on their home page."""
+    sign_in(page, base_url, person.user.email)
+    expect(page.get_by_role("heading", name=f"Hello, {person.full_name}")).to_be_visible()
+    assert_accessible(page)
+
+
 def sign_out(page: Page) -> None:
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()

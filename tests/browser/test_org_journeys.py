@@ -5,8 +5,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from quality.org.messages import CODE_TAKEN
-from quality.org.models import Person, Role, ServiceArea
+from quality.org.messages import CODE_TAKEN, LAST_ADMINISTRATOR, REASON_REQUIRED
+from quality.org.models import ChangeRecord, Person, Role, ServiceArea
 
 from .conftest import assert_accessible, main_nav, sign_in, sign_out
 
@@ -141,3 +141,38 @@ def test_duplicate_short_code_is_refused_next_to_the_field(page: Page, live_serv
     expect(code).to_have_value(own_area.code)
     assert_accessible(page)
     assert ServiceArea.objects.count() == areas_before
+
+
+def test_administrator_ends_a_role_saying_why_but_cannot_end_the_last_administrators(
+    page: Page, live_server, admin_person, make_person, own_area
+):
+    colleague = make_person(Role.PRACTITIONER, own_area, full_name="Cal Colleague")
+    sign_in(page, live_server.url, admin_person.email)
+    expect(page.get_by_role("heading", name="Hello, Ada Admin")).to_be_visible()
+
+    page.goto(f"{live_server.url}{colleague.get_absolute_url()}")
+    page.get_by_role("link", name=re.compile(r"^End role\W+Practitioner, SWF$")).click()
+    expect(page.get_by_role("heading", name="End a role of Cal Colleague")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="End role").click()
+    reason = page.get_by_label("Reason")
+    expect(reason).to_have_attribute("aria-invalid", "true")
+    expect(reason).to_have_accessible_description(re.compile(re.escape(REASON_REQUIRED)))
+    assert_accessible(page)
+    reason.fill("Moved to the fostering service")
+    page.get_by_role("button", name="End role").click()
+    expect(page.get_by_role("status")).to_contain_text("Role ended: Practitioner, SWF.")
+    expect(page.get_by_role("heading", name="Past roles")).to_be_visible()
+    assert_accessible(page)
+
+    page.goto(f"{live_server.url}{admin_person.get_absolute_url()}")
+    page.get_by_role("link", name=re.compile(r"^End role\W+Administrator, all areas$")).click()
+    page.get_by_label("Reason").fill("Stepping down")
+    page.get_by_role("button", name="End role").click()
+    expect(page.get_by_role("alert")).to_have_text(LAST_ADMINISTRATOR)
+    assert_accessible(page)
+
+    assert not colleague.memberships.current().exists()
+    change = ChangeRecord.objects.get(action="membership.end")
+    assert (change.reason, change.target) == ("Moved to the fostering service", colleague)
+    assert admin_person.memberships.current().filter(role=Role.ADMINISTRATOR).exists()

@@ -141,6 +141,9 @@ def test_a_practice_manager_reads_the_calendar_and_subscribes_in_outlook(
 
     address = page.get_by_label("Address to paste into Outlook").input_value()
     assert address.startswith(f"{live_server.url}/schedule/feed/") and address.endswith(".ics")
+    # The Permissions-Policy denies every browser feature but this one: writing to the clipboard.
+    page.get_by_role("button", name="Copy").click()
+    expect(page.locator("#copy-status")).to_have_text("Address copied.")  # not "Copy did not work"
     outlook = playwright.request.new_context()  # no cookies: Outlook has no session either
     try:
         response = outlook.get(address)

@@ -92,7 +92,7 @@ def more_for_the_person(org, n):
         team = TeamFactory(service_area=area)
         MembershipFactory(person=subject, role=Role.PRACTITIONER, service_area=area, team=team)
         past = MembershipFactory(person=subject, role=Role.PRACTICE_MANAGER, service_area=area, team=team)
-        services.membership_end(actor=org.admin, membership=past)
+        services.membership_end(actor=org.admin, membership=past, reason="Moved on")
         services.person_update(
             actor=another_actor(),
             person=subject,

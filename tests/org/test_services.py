@@ -1,14 +1,17 @@
 """Organisation services, database constraints, access rules and the demo loader, on PostgreSQL."""
 
 import io
+import threading
+import time
 from datetime import UTC, datetime
+from unittest.mock import patch
 
 import pytest
 from django import forms
 from django.contrib.auth import authenticate, get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.management import call_command
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from freezegun import freeze_time
 
 from quality.access import CROSS_AREA_ROLES, Action, can, visible
@@ -19,7 +22,9 @@ from quality.org.messages import (
     AREA_ROLE_NEEDS_AREA,
     CODE_TAKEN,
     EMAIL_TAKEN,
+    LAST_ADMINISTRATOR,
     MEMBERSHIP_DUPLICATE,
+    REASON_REQUIRED,
     RETIRED_AREA,
     SUCCESSOR_INVALID,
     TEAM_NAME_TAKEN,
@@ -36,7 +41,7 @@ from quality.org.models import (
     Team,
 )
 
-from ..factories import MembershipFactory, PersonFactory
+from ..factories import MembershipFactory, PersonFactory, person_with_role
 
 User = get_user_model()
 
@@ -44,7 +49,11 @@ COUNTED = (ServiceArea, ServiceAreaName, Team, User, Person, Membership, ChangeR
 
 
 def counts():
-    return {model.__name__: model.objects.count() for model in COUNTED}
+    return {
+        **{model.__name__: model.objects.count() for model in COUNTED},
+        "current roles": Membership.objects.current().count(),
+        "active log-ins": User.objects.filter(is_active=True).count(),
+    }
 
 
 class Org:
@@ -240,6 +249,27 @@ def duplicate_email_on_update(o):
     )
 
 
+def the_last_administrators_role_ended(o):
+    role = o.actor.person.memberships.get(role=Role.ADMINISTRATOR)
+    return lambda: services.membership_end(actor=o.actor, membership=role, reason="Stepping down")
+
+
+def the_last_administrator_deactivated(o):
+    return lambda: services.person_set_active(actor=o.actor, person=o.actor.person, active=False, reason="Leaving")
+
+
+def the_last_active_administrators_role_ended_beside_a_deactivated_one(o):
+    """A deactivated administrator cannot sign in to manage anything: they do not count."""
+    away = person_with_role(Role.ADMINISTRATOR, None, full_name="Away Admin")
+    services.person_set_active(actor=o.actor, person=away, active=False, reason="Career break")
+    return the_last_administrators_role_ended(o)
+
+
+def a_role_ended_without_a_reason(o):
+    role = MembershipFactory(person=o.person, role=Role.PRACTITIONER, service_area=o.own_area)
+    return lambda: services.membership_end(actor=o.actor, membership=role, reason="  ")
+
+
 @pytest.mark.parametrize(
     ("refusal", "field", "message"),
     [
@@ -256,6 +286,10 @@ def duplicate_email_on_update(o):
         (successor_is_retired, "successor", SUCCESSOR_INVALID),
         (duplicate_email_on_create, "email", EMAIL_TAKEN),
         (duplicate_email_on_update, "email", EMAIL_TAKEN),
+        (the_last_administrators_role_ended, NON_FIELD_ERRORS, LAST_ADMINISTRATOR),
+        (the_last_administrator_deactivated, NON_FIELD_ERRORS, LAST_ADMINISTRATOR),
+        (the_last_active_administrators_role_ended_beside_a_deactivated_one, NON_FIELD_ERRORS, LAST_ADMINISTRATOR),
+        (a_role_ended_without_a_reason, "reason", REASON_REQUIRED),
     ],
 )
 def test_a_refused_change_names_the_field_and_saves_nothing(org, refusal, field, message):
@@ -275,7 +309,7 @@ def test_a_role_can_be_held_again_once_the_earlier_one_has_ended(org):
     first = services.membership_add(
         actor=org.actor, person=org.person, role=Role.PRACTITIONER, service_area=org.own_area
     )
-    services.membership_end(actor=org.actor, membership=first)
+    services.membership_end(actor=org.actor, membership=first, reason="Moved team")
 
     again = services.membership_add(
         actor=org.actor, person=org.person, role=Role.PRACTITIONER, service_area=org.own_area
@@ -323,6 +357,84 @@ def test_a_refusal_on_a_field_the_form_lacks_is_shown_at_the_top_of_the_form(org
 
     assert result is None
     assert form.errors == {"__all__": [RETIRED_AREA]}
+
+
+# The last active administrator
+
+
+def test_an_administrator_may_end_their_administrator_role_while_another_is_active(org):
+    person_with_role(Role.ADMINISTRATOR, None, full_name="Bea Second")
+    role = org.actor.person.memberships.get(role=Role.ADMINISTRATOR)
+
+    services.membership_end(actor=org.actor, membership=role, reason="Moved to the QA unit")
+
+    assert not org.actor.person.memberships.current().exists()
+
+
+def test_an_administrator_may_be_deactivated_while_another_is_active(org):
+    bea = person_with_role(Role.ADMINISTRATOR, None, full_name="Bea Second")
+
+    services.person_set_active(actor=org.actor, person=bea, active=False, reason="Left the council")
+
+    assert not User.objects.get(pk=bea.user_id).is_active
+
+
+def test_the_last_administrator_may_end_their_other_roles(org):
+    qa_role = MembershipFactory(person=org.actor.person, role=Role.QA_OFFICER, service_area=None)
+
+    services.membership_end(actor=org.actor, membership=qa_role, reason="Back to administration only")
+
+    assert list(org.actor.person.memberships.current().values_list("role", flat=True)) == [Role.ADMINISTRATOR]
+
+
+def test_a_deactivated_administrators_role_may_be_ended_beside_the_last_active_one(org):
+    away = person_with_role(Role.ADMINISTRATOR, None, full_name="Away Admin")
+    services.person_set_active(actor=org.actor, person=away, active=False, reason="Left the council")
+
+    services.membership_end(actor=org.actor, membership=away.memberships.get(), reason="Left the council")
+
+    assert not away.memberships.current().exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_administrators_ending_each_others_role_at_once_leave_one_administrator(admin_person):
+    """Each checks that another administrator remains; the second must see the first's change, not
+    both pass the check on what was there before (PostgreSQL: select_for_update is real)."""
+    bea = person_with_role(Role.ADMINISTRATOR, None, full_name="Bea Second")
+    pairs = [(admin_person, bea), (bea, admin_person)]
+    real_change_record = services.change_record
+    started = threading.Barrier(2)
+    ended, refused, errors = [], [], []
+
+    def slow_change_record(**kwargs):
+        time.sleep(0.5)  # hold the ended role, uncommitted, while the other administrator tries
+        return real_change_record(**kwargs)
+
+    def run(actor, target):
+        try:
+            started.wait(timeout=10)
+            role = Membership.objects.current().get(person=target, role=Role.ADMINISTRATOR)
+            services.membership_end(actor=actor.user, membership=role, reason="Restructure")
+            ended.append(target.pk)
+        except ValidationError as error:
+            refused.append(error.message_dict)
+        except Exception as error:  # reported below: a thread's exception would otherwise vanish
+            errors.append(error)
+        finally:
+            connection.close()
+
+    with patch.object(services, "change_record", side_effect=slow_change_record):
+        threads = [threading.Thread(target=run, args=pair) for pair in pairs]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+
+    assert errors == []
+    assert len(ended) == 1
+    assert refused == [{NON_FIELD_ERRORS: [LAST_ADMINISTRATOR]}]
+    assert Membership.objects.current().filter(role=Role.ADMINISTRATOR).count() == 1
+    assert ChangeRecord.objects.filter(action="membership.end").count() == 1
 
 
 # Names in force at a moment
@@ -489,7 +601,8 @@ def test_each_role_may_do_the_organisation_actions_of_its_kind(
 
 
 def test_a_deactivated_administrator_sees_and_may_do_nothing(admin_person, own_area):
-    services.person_set_active(actor=admin_person.user, person=admin_person, active=False, reason="Left")
+    bea = person_with_role(Role.ADMINISTRATOR, None, full_name="Bea Second")
+    services.person_set_active(actor=bea.user, person=admin_person, active=False, reason="Left")
     user = fresh(admin_person.user)
 
     assert not visible(user, ServiceArea.objects.all()).exists()

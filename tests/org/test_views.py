@@ -19,6 +19,7 @@ from quality.org.messages import (
     AREA_ROLE_NEEDS_AREA,
     CODE_TAKEN,
     EMAIL_TAKEN,
+    LAST_ADMINISTRATOR,
     MEMBERSHIP_DUPLICATE,
     REASON_REQUIRED,
     RETIRED_AREA,
@@ -131,14 +132,53 @@ def test_a_partner_auditor_cannot_list_service_areas(client, make_person, own_ar
     assert client.get(url("org:service_area_list")).status_code == 403
 
 
-def test_a_practitioner_sees_their_area_with_its_teams_and_people(client, colleague, own_area, own_team, outsider):
+def test_a_practitioner_sees_their_area_with_its_teams_but_not_its_staff(client, colleague, own_area, own_team):
+    neighbour = MembershipFactory(role=Role.PRACTICE_MANAGER, service_area=own_area, person__full_name="Nel Near")
     client.force_login(colleague.user)
     response = client.get(url("org:service_area_detail", own_area.pk))
     assert response.status_code == 200
     assert "org/service_area_detail.html" in template_names(response)
     assert list(response.context["teams"]) == [own_team]
-    assert list(response.context["people"]) == [colleague]
-    assert "Change history" not in response.content.decode()
+    assert response.context["people"] is None
+    page = response.content.decode()
+    assert "People with a role here" not in page
+    assert neighbour.person.full_name not in page
+    assert "Practice manager" not in page
+    assert "Change history" not in page
+
+
+@pytest.mark.parametrize(
+    ("role", "in_own_area"),
+    [
+        (Role.PRACTICE_MANAGER, True),
+        (Role.MODERATOR, True),
+        (Role.PERFORMANCE_OFFICER, True),
+        (Role.READ_ONLY, False),
+    ],
+)
+def test_who_may_not_view_people_is_shown_no_staff_names_or_roles_on_an_area(
+    client, make_person, own_area, colleague, role, in_own_area
+):
+    client.force_login(make_person(role, own_area if in_own_area else None, full_name="Vic Viewer").user)
+    response = client.get(url("org:service_area_detail", own_area.pk))
+    assert response.status_code == 200
+    assert response.context["people"] is None
+    page = response.content.decode()
+    assert colleague.full_name not in page
+    assert "People with a role here" not in page
+
+
+@pytest.mark.parametrize("viewer", ["service_lead", "admin"])
+def test_who_may_view_people_sees_an_areas_staff_with_their_roles_and_links(
+    client, request, viewer, colleague, own_area, outsider
+):
+    client.force_login(request.getfixturevalue(viewer))
+    response = client.get(url("org:service_area_detail", own_area.pk))
+    people = list(response.context["people"])
+    assert colleague in people and outsider not in people
+    page = response.content.decode()
+    assert f'href="{colleague.get_absolute_url()}"' in page
+    assert "Practitioner (SWF East)" in page
 
 
 def test_a_practitioner_gets_not_found_for_another_service_area(client, colleague, other_area):
@@ -637,15 +677,61 @@ def test_administrator_ends_a_role_which_then_shows_as_past(as_admin, admin, col
     assert page.context["person"].current_memberships == []
 
 
-def test_a_get_cannot_end_a_role(as_admin, colleague):
+def test_a_get_only_asks_why_the_role_ends(as_admin, colleague):
     membership = colleague.memberships.get()
     before = snapshot()
-    assert as_admin.get(url("org:membership_end", membership.pk)).status_code == 405
+    response = as_admin.get(url("org:membership_end", membership.pk))
+    assert response.status_code == 200
+    assert "org/membership_end.html" in template_names(response)
+    assert "Practitioner, Social Work with Families (SWF East)" in response.content.decode()
     assert snapshot() == before
 
 
+def test_the_person_page_offers_each_current_role_an_end_role_link(as_admin, colleague):
+    membership = colleague.memberships.get()
+    page = as_admin.get(url("org:person_detail", colleague.pk)).content.decode()
+    assert f'href="{url("org:membership_end", membership.pk)}"' in page
+
+
+def test_ending_a_role_without_a_reason_is_refused_next_to_the_reason(as_admin, colleague):
+    membership = colleague.memberships.get()
+    before = snapshot()
+    response = as_admin.post(url("org:membership_end", membership.pk), {"reason": "  "})
+    assert response.status_code == 200
+    assert form_errors(response, "reason") == [REASON_REQUIRED]
+    assert snapshot() == before
+
+
+def test_the_last_administrator_cannot_end_their_administrator_role(as_admin, admin):
+    membership = admin.person.memberships.get(role=Role.ADMINISTRATOR)
+    before = snapshot()
+    response = as_admin.post(url("org:membership_end", membership.pk), {"reason": "Stepping down"})
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [LAST_ADMINISTRATOR]
+    assert LAST_ADMINISTRATOR in response.content.decode()
+    assert snapshot() == before
+
+
+def test_the_last_administrator_cannot_deactivate_themselves(as_admin, admin):
+    before = snapshot()
+    response = as_admin.post(url("org:person_deactivate", admin.person.pk), {"reason": "Leaving"})
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [LAST_ADMINISTRATOR]
+    assert LAST_ADMINISTRATOR in response.content.decode()
+    assert snapshot() == before
+
+
+def test_an_administrator_may_end_their_role_once_another_administrator_is_active(as_admin, admin, make_person):
+    make_person(Role.ADMINISTRATOR, None, full_name="Bea Second")
+    membership = admin.person.memberships.get(role=Role.ADMINISTRATOR)
+    response = as_admin.post(url("org:membership_end", membership.pk), {"reason": "Moved to the QA unit"})
+    assert response.status_code == 302
+    assert only_change("membership.end", admin.person).reason == "Moved to the QA unit"
+    assert not admin.person.memberships.current().exists()
+
+
 def test_ending_a_role_that_has_already_ended_is_not_found(as_admin, admin, colleague):
-    membership = services.membership_end(actor=admin, membership=colleague.memberships.get())
+    membership = services.membership_end(actor=admin, membership=colleague.memberships.get(), reason="Left")
     assert as_admin.post(url("org:membership_end", membership.pk)).status_code == 404
 
 
@@ -660,7 +746,7 @@ def test_service_lead_cannot_end_a_colleagues_role(as_service_lead, colleague):
 
 
 def test_the_administrators_home_lists_active_people_without_a_current_role(as_admin, admin, colleague, outsider):
-    services.membership_end(actor=admin, membership=colleague.memberships.get())
+    services.membership_end(actor=admin, membership=colleague.memberships.get(), reason="Left")
     never_given_one = PersonFactory(full_name="Nell Never")
     gone = PersonFactory(full_name="Gus Gone", user__is_active=False)
     gaps = as_admin.get(url("home")).context["organisation_gaps"]
@@ -671,7 +757,7 @@ def test_the_administrators_home_lists_active_people_without_a_current_role(as_a
 def test_the_administrators_home_lists_an_area_whose_service_lead_role_has_ended(as_admin, admin, own_area):
     lead = MembershipFactory(role=Role.SERVICE_LEAD, service_area=own_area)
     MembershipFactory(role=Role.PRACTICE_MANAGER, service_area=own_area)
-    services.membership_end(actor=admin, membership=lead)
+    services.membership_end(actor=admin, membership=lead, reason="Moved on")
     gaps = as_admin.get(url("home")).context["organisation_gaps"]
     assert list(gaps["areas_without_service_lead"]) == [own_area]
     assert list(gaps["areas_without_practice_manager"]) == []
@@ -680,7 +766,7 @@ def test_the_administrators_home_lists_an_area_whose_service_lead_role_has_ended
 def test_the_administrators_home_lists_an_area_whose_practice_manager_role_has_ended(as_admin, admin, own_area):
     manager = MembershipFactory(role=Role.PRACTICE_MANAGER, service_area=own_area)
     MembershipFactory(role=Role.SERVICE_LEAD, service_area=own_area)
-    services.membership_end(actor=admin, membership=manager)
+    services.membership_end(actor=admin, membership=manager, reason="Moved on")
     gaps = as_admin.get(url("home")).context["organisation_gaps"]
     assert list(gaps["areas_without_practice_manager"]) == [own_area]
     assert list(gaps["areas_without_service_lead"]) == []
