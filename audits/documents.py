@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import dateformat, timezone
 
 from quality import built_files
+from quality.access import GRADES_HIDDEN
 from quality.queue import enqueue_on_commit
 
 from . import selectors
@@ -60,24 +61,39 @@ def _history_rows(audit: Audit) -> list[dict]:
             "old": event.old_label,
             "new": event.new_label,
             "reason": event.reason,
+            "about_grades": event.about_grades,
         }
         for event in selectors.audit_history(audit)
     ]
 
 
-def print_context(audit: Audit, *, made_by, made_at, for_pdf: bool) -> dict:
-    """Everything the printable page and the PDF show about one audit (loaded by audit_for_page)."""
+def print_context(audit: Audit, *, made_by, made_at, for_pdf: bool, grades_hidden: bool = False) -> dict:
+    """Everything the printable page and the PDF show about one audit (loaded by audit_for_page).
+
+    With `grades_hidden` (blind moderation, quality.access.grades_hidden_from) no grade is shown:
+    not the overall or area grades, the grade answers, the disputes' grades nor the grade changes."""
     disputes = list(audit.disputes.select_related("raised_by", "resolved_by"))
+    sections = selectors.answered_sections(audit)
+    history = [
+        {**row, "old": GRADES_HIDDEN, "new": GRADES_HIDDEN, "reason": ""}
+        if grades_hidden and row["about_grades"]
+        else row
+        for row in _history_rows(audit)
+    ]
+    if grades_hidden:
+        sections = selectors.sections_with_grades_hidden(sections, GRADES_HIDDEN)
     return {
         "audit": audit,
         "area_name": audit.service_area.name_on(audit.created_at),
-        "sections": selectors.answered_sections(audit),
-        "area_grades": audit.area_grades.all(),
+        "sections": sections,
+        "area_grades": [] if grades_hidden else audit.area_grades.all(),
+        "grades_hidden": grades_hidden,
+        "grades_hidden_text": GRADES_HIDDEN,
         "overall_grade_source": overall_grade_source(disputes),
         "area_grades_source": AREA_GRADES_SOURCE,
         "actions": audit.actions.select_related("owner"),
         "disputes": disputes,
-        "history": _history_rows(audit),
+        "history": history,
         "made_by": made_by,
         "made_at": made_at,
         "for_pdf": for_pdf,

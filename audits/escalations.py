@@ -33,7 +33,7 @@ from django.db.models.functions import Coalesce, Least, NullIf
 from django.urls import reverse
 from django.utils import timezone
 
-from quality.access import visible
+from quality.access import grades_hidden_from, visible
 from quality.org.models import Person, Role
 from quality.org.notify import notify
 from quality.org.selectors import users_holding
@@ -501,6 +501,7 @@ def exemplars_for(user) -> QuerySet[Audit]:
     """Exemplar audits the person may see, newest choice first."""
     return (
         visible(user, Audit.objects.filter(is_exemplar=True))
+        .exclude(pk__in=sorted(grades_hidden_from(user)))  # an exemplar is Good or better: blind moderation
         .select_related("service_area", "auditor", "exemplar_marked_by")
         .order_by("-exemplar_marked_at", "-pk")
     )
@@ -559,8 +560,11 @@ def with_deadlines(escalations: QuerySet[Escalation], today: date | None = None)
 def escalations_board(user, *, closed: bool = False) -> QuerySet[Escalation]:
     """Open chains (awaiting moderation first, then by next deadline), or closed ones (newest first)."""
     stages = DONE_STAGES if closed else OPEN_STAGES
-    escalations = visible(user, Escalation.objects.filter(stage__in=stages)).select_related(
-        "audit__service_area", "reaudit"
+    # A chain says the grade (Inadequate, Requires Improvement): none for an audit whose grades are hidden.
+    escalations = (
+        visible(user, Escalation.objects.filter(stage__in=stages))
+        .exclude(audit_id__in=sorted(grades_hidden_from(user)))
+        .select_related("audit__service_area", "reaudit")
     )
     escalations = with_deadlines(escalations)
     if closed:
@@ -573,7 +577,7 @@ def escalation_for_page(user, action, pk: int) -> Escalation:
 
     queryset = Escalation.objects.select_related(
         "audit__service_area", "audit__auditor", "confirmed_by", "closed_by", "reaudit"
-    )
+    ).exclude(audit_id__in=sorted(grades_hidden_from(user)))  # blind moderation, as on the board
     return get_for(user, action, with_deadlines(queryset), pk=pk)
 
 

@@ -21,7 +21,10 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
+from quality.access import GRADES_HIDDEN
+
 from .models import AnalysisArea, AreaGrade, Audit, Grade
+from .selectors import HIDDEN_GRADE, shown_grade
 
 CHUNK = 2000  # rows fetched from the database at a time
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -31,7 +34,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 _KIND = dict(Audit.Kind.choices)
 _STATE = dict(Audit.State.choices)
-_GRADE = dict(Grade.choices)
+_GRADE = {**dict(Grade.choices), HIDDEN_GRADE: GRADES_HIDDEN}
 _YES_NO = {True: "Yes", False: "No", None: ""}
 
 Row = list[str | date | None]
@@ -50,7 +53,7 @@ AUDIT_COLUMNS = [
     ("Theme", "theme", str),
     ("Auditor", "auditor__full_name", str),
     ("State", "state", _STATE.get),
-    ("Overall grade", "overall_grade", lambda grade: _GRADE.get(grade, "")),
+    ("Overall grade", "shown_grade", lambda grade: _GRADE.get(grade, "")),
     ("Due date", "due_on", lambda day: day),
     ("Submitted date", "submitted_at", _day),
     *((area.label, f"grade_{area.value}", lambda grade: _GRADE.get(grade, "")) for area in AnalysisArea),
@@ -73,10 +76,13 @@ def _rows(values: QuerySet, columns) -> Iterator[Row]:
         yield [show(record[key]) for _, key, show in columns]
 
 
-def audit_rows(audits: QuerySet[Audit]) -> Iterator[Row]:
-    """The list's columns, the seven area grades, and whether the discussion and contacts happened."""
+def audit_rows(audits: QuerySet[Audit], *, user) -> Iterator[Row]:
+    """The list's columns, the seven area grades, and whether the discussion and contacts happened.
+    `audits` come from audits_listed (with `shown_grade`); the area grades are hidden alike from `user`."""
     grades = {
-        f"grade_{area}": Subquery(AreaGrade.objects.filter(audit=OuterRef("pk"), area=area).values("grade")[:1])
+        f"grade_{area}": shown_grade(
+            user, Subquery(AreaGrade.objects.filter(audit=OuterRef("pk"), area=area).values("grade")[:1])
+        )
         for area in AnalysisArea.values
     }
     return _rows(audits.annotate(**grades).values(*(key for _, key, _ in AUDIT_COLUMNS)), AUDIT_COLUMNS)

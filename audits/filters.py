@@ -78,7 +78,10 @@ class AuditFilter(VoicesFilter):
     team = django_filters.ModelChoiceFilter(queryset=_teams, empty_label=ANY)
     kind = django_filters.ChoiceFilter(choices=Audit.Kind.choices, empty_label=ANY)
     theme = django_filters.CharFilter(lookup_expr="icontains", label="Theme contains")
-    overall_grade = django_filters.ChoiceFilter(choices=Grade.choices, label="Overall grade", empty_label=ANY)
+    # On `shown_grade` (audits_listed): a grade hidden by blind moderation matches no grade.
+    overall_grade = django_filters.ChoiceFilter(
+        field_name="shown_grade", choices=Grade.choices, label="Overall grade", empty_label=ANY
+    )
     state = django_filters.ChoiceFilter(choices=Audit.State.choices, empty_label=ANY)
     auditor = django_filters.ModelChoiceFilter(queryset=_auditors, empty_label=ANY)
 

@@ -76,7 +76,7 @@ def audit_export(request, scope, file_format):
     audits = _filtered_audits(request, scope)
     if not audits.is_valid():
         return HttpResponseBadRequest(FILTERS_INVALID, content_type="text/plain; charset=utf-8")
-    rows = exports.audit_rows(audits.qs)
+    rows = exports.audit_rows(audits.qs, user=request.user)
     stem = f"audits-{scope}"
     if file_format == "xlsx":
         return exports.xlsx_response(rows, stem, title=SCOPE_TITLES[scope])

@@ -408,6 +408,11 @@ class AuditEvent(models.Model):
             "exemplar": "Exemplar",
         }.get(self.what, self.what)
 
+    @property
+    def about_grades(self) -> bool:
+        """Does it say a grade (or, an exemplar being Good or better, hint at one)? Hidden in blind moderation."""
+        return self.what.startswith("grade:") or self.what in ("overall_grade", "moderated_grade", "exemplar")
+
     def _label(self, value: str) -> str:
         labels = dict(Audit.State.choices) if self.what == "state" else {**dict(Grade.choices), "raised": "Raised"}
         return labels.get(value, value)

@@ -2,10 +2,10 @@
 
 from enum import StrEnum
 
-from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Case, CharField, Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
-from quality.access import visible
+from quality.access import grades_hidden_from, visible
 from quality.org.models import ServiceAreaName
 
 from .models import Audit, AuditParticipant, AuditTool, Grade, LearningAction, Question, Section, ToolVersion
@@ -144,6 +144,9 @@ def _listed(audits: QuerySet[Audit]) -> QuerySet[Audit]:
 
 
 def audits_listed(user, scope: AuditScope) -> QuerySet[Audit]:
+    """The scope's audits, each with `shown_grade`: its overall grade, or HIDDEN_GRADE where blind
+    moderation hides it from this person. Lists show, sort, filter and export by `shown_grade`, so a
+    hidden grade is given away by none of them."""
     from quality.access import grant_for
 
     audits = visible(user, Audit.objects.all())
@@ -151,7 +154,30 @@ def audits_listed(user, scope: AuditScope) -> QuerySet[Audit]:
         person_id = grant_for(user).person_id
         mine = _working_on(person_id) | Q(case_holder_id=person_id)
         audits = audits.filter(mine) if person_id is not None else audits.none()
-    return _listed(audits)
+    return _listed(audits).annotate(shown_grade=shown_grade(user, F("overall_grade")))
+
+
+# ---------------------------------------------------------------------------------------
+# Blind moderation: grades hidden from a panel's members (quality.access.grades_hidden_from).
+
+HIDDEN_GRADE = "hidden"  # what `shown_grade` holds for a hidden grade; no grade is stored as it
+
+
+def shown_grade(user, grade):
+    """`grade` (an expression on an audit) in SQL, or HIDDEN_GRADE for the audits whose grades are hidden
+    from this person. The hidden ids are read once per request, so a list costs no query per row."""
+    hidden = grades_hidden_from(user)
+    if not hidden:
+        return grade
+    return Case(When(pk__in=sorted(hidden), then=Value(HIDDEN_GRADE)), default=grade, output_field=CharField())
+
+
+def sections_with_grades_hidden(sections, shown: str):
+    """answered_sections() with the answers to grade questions replaced by `shown`."""
+    return [
+        (section, [(q, shown if q.type == Question.Type.GRADE and answer else answer) for q, answer in rows])
+        for section, rows in sections
+    ]
 
 
 def voices_for(user) -> QuerySet[Audit]:

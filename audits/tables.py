@@ -2,7 +2,10 @@
 
 import django_tables2 as tables
 
-from .models import Audit
+from quality.access import GRADES_HIDDEN
+
+from .models import Audit, Grade
+from .selectors import HIDDEN_GRADE
 
 DAY = "j M Y"
 TABLE_ATTRS = {"class": "table table-striped align-middle"}
@@ -17,7 +20,8 @@ class AuditTable(tables.Table):
     theme = tables.Column()
     auditor = tables.Column(order_by=("auditor__full_name",))
     state = tables.Column()
-    overall_grade = tables.Column(verbose_name="Overall grade")
+    # `shown_grade` (audits_listed): the overall grade, unless blind moderation hides it from the viewer.
+    overall_grade = tables.Column(verbose_name="Overall grade", accessor="shown_grade", order_by=("shown_grade",))
     due_on = tables.DateColumn(format=DAY, verbose_name="Due")
     submitted_at = tables.DateTimeColumn(format=DAY, verbose_name="Submitted")
 
@@ -37,6 +41,9 @@ class AuditTable(tables.Table):
         )
         attrs = TABLE_ATTRS
         empty_text = "No audits match."
+
+    def render_overall_grade(self, value):
+        return GRADES_HIDDEN if value == HIDDEN_GRADE else dict(Grade.choices).get(value, value)
 
 
 class VoicesTable(tables.Table):

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from quality.access import Action, can, get_for, require
+from quality.access import GRADES_HIDDEN, Action, can, get_for, grades_hidden, require
 from quality.org.forms import ReasonForm, call_service
 
 from . import documents, escalation_views, selectors, services, tasks, tool_files
@@ -210,12 +210,17 @@ def part_change(request, kind, pk, change):
 def _audit_page(request, audit, status=200, **forms):
     """The audit's page, with the forms of whatever this person may do next."""
     user = request.user
+    # Blind moderation: a member of the panel re-grading it sees none of its grades (quality.access).
+    hidden = grades_hidden(user, audit)
+    sections = selectors.answered_sections(audit)
     context = {
         "audit": audit,
         # An imported audit is named after the area as it was when the audit was completed.
         "area_name": audit.service_area.name_on(audit.submitted_at if audit.is_imported else audit.created_at),
-        "sections": selectors.answered_sections(audit),
-        "area_grades": audit.area_grades.all(),
+        "sections": selectors.sections_with_grades_hidden(sections, GRADES_HIDDEN) if hidden else sections,
+        "area_grades": [] if hidden else audit.area_grades.all(),
+        "grades_hidden": hidden,
+        "grades_hidden_text": GRADES_HIDDEN,
         "actions": audit.actions.select_related("owner"),
         "disputes": audit.disputes.select_related("raised_by", "resolved_by"),
         "history": selectors.audit_history(audit),
@@ -480,21 +485,36 @@ def audit_action_add(request, pk):
 @require(Action.VIEW_AUDITS)
 def audit_print(request, pk):
     audit = selectors.audit_for_page(request.user, Action.VIEW_AUDITS, pk)
-    context = documents.print_context(audit, made_by=request.user, made_at=timezone.now(), for_pdf=False)
+    context = documents.print_context(
+        audit,
+        made_by=request.user,
+        made_at=timezone.now(),
+        for_pdf=False,
+        grades_hidden=grades_hidden(request.user, audit),
+    )
     return render(request, "audits/audit_print.html", context)
+
+
+def _audit_with_grades_shown(request, pk):
+    """The audit, for its PDF: a PDF holds every grade, so none is made or given while they are hidden
+    from this person (blind moderation); the printable page masks them instead."""
+    audit = selectors.audit_for_page(request.user, Action.VIEW_AUDITS, pk)
+    if grades_hidden(request.user, audit):
+        raise PermissionDenied(GRADES_HIDDEN)
+    return audit
 
 
 @require(Action.VIEW_AUDITS)
 @require_POST
 def audit_document_request(request, pk):
-    audit = selectors.audit_for_page(request.user, Action.VIEW_AUDITS, pk)
+    audit = _audit_with_grades_shown(request, pk)
     document = documents.document_request(actor=request.user, audit=audit)
     return redirect(document)
 
 
 def _document_of(request, pk, document_pk, **lookup):
     """A document of an audit the person may see (404 if not, or if it belongs to another audit)."""
-    audit = selectors.audit_for_page(request.user, Action.VIEW_AUDITS, pk)
+    audit = _audit_with_grades_shown(request, pk)
     queryset = audit.documents.select_related("requested_by__person").filter(**lookup)
     return audit, get_object_or_404(queryset, pk=document_pk)
 

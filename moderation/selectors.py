@@ -17,7 +17,7 @@ from datetime import date
 
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 
-from quality.access import visible
+from quality.access import grades_hidden_from, visible
 from quality.org.models import Person, ServiceArea
 
 from . import statistics
@@ -72,7 +72,8 @@ def decisions_in(
     latest_of_audit = in_range.filter(audit_id=OuterRef("audit_id")).order_by("-decided_on", "-pk").values("pk")[:1]
     latest = in_range.filter(pk=Subquery(latest_of_audit))
     if user is not None:
-        latest = visible(user, latest)
+        # An earlier decision (QA's review of an Inadequate grade) would say the grade a blind panel hides.
+        latest = visible(user, latest).exclude(audit_id__in=sorted(grades_hidden_from(user)))
     if service_area is not None:
         latest = latest.filter(audit__service_area=service_area)
     if auditor is not None:

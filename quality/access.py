@@ -335,6 +335,50 @@ def visible(user, queryset: QuerySet) -> QuerySet:
     return queryset.filter(condition)
 
 
+# Blind moderation (issue 13): what a page shows instead of an audit's grades while they are hidden.
+GRADES_HIDDEN = "Hidden while you moderate it blind"
+
+
+def grades_hidden_from(user) -> frozenset[int]:
+    """The ids of the audits whose grades this person may not see now, on any page or file.
+
+    A blind panel hides the auditor's grades from its members so they do not anchor their judgement.
+    That holds wherever else the member may read the audit (as a practice manager or service lead of
+    its area, say): every grade of an audit in a blind panel's sample they sit on is hidden from them
+    until the panel has recorded its own grade for it. The overall and area grades, the final
+    (moderated) grade and anything that gives them away. Nobody else is affected, and once the item is
+    decided (or taken out, or the panel concluded) the grades show again.
+
+    One query per request (none for people who cannot moderate), cached on the user object like the
+    grant, so a list asks once however many rows it shows. Read through the app registry: the
+    organisation's access rules import no workbench.
+    """
+    cached = getattr(user, "_quality_grades_hidden", None)
+    if cached is not None:
+        return cached
+    grant = grant_for(user)
+    hidden: frozenset[int] = frozenset()
+    if grant.person_id is not None and Action.MODERATE in grant.actions():
+        from django.apps import apps
+
+        panel_item = apps.get_model("moderation", "PanelItem")
+        hidden = frozenset(
+            panel_item.objects.filter(
+                blind=True, decision__isnull=True, removed_at__isnull=True, panel__members=grant.person_id
+            )
+            .exclude(panel__state="concluded")
+            .values_list("audit_id", flat=True)
+        )
+    if getattr(user, "is_authenticated", False):
+        user._quality_grades_hidden = hidden
+    return hidden
+
+
+def grades_hidden(user, audit: Model) -> bool:
+    """Are this audit's grades hidden from this person (grades_hidden_from)?"""
+    return audit.pk in grades_hidden_from(user)
+
+
 def require(action: Action):
     """View decorator: log-in required, then the action, else 403."""
 

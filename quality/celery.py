@@ -39,6 +39,13 @@ app.conf.beat_schedule = {
         "task": "quality.reports.output_tasks.build_stranded_report_documents",
         "schedule": crontab(minute="*/10"),
     },
+    # Every 10 minutes: notification e-mails still unsent a minute after their notification was made
+    # (their task never queued while Redis was down, or the mail server refused every try); given up
+    # after a day (quality/org/notify.py). The in-portal notification showed at once either way.
+    "send-stranded-notification-emails": {
+        "task": "quality.org.tasks.send_stranded_notification_emails",
+        "schedule": crontab(minute="*/10"),
+    },
     # The monthly cycle. Each job runs daily and reads its due dates from the database, so a day
     # missed while Redis or the worker was down is caught up the next time it runs; each is
     # idempotent, so running twice changes nothing.

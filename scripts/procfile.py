@@ -123,5 +123,7 @@ def main(procfile: str, *names: str) -> int:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) < 2:
+        raise SystemExit("usage: procfile.py PROCFILE [NAME ...]")
     os.environ.setdefault("PYTHONUNBUFFERED", "1")  # the children's lines arrive as they are written
     sys.exit(main(*sys.argv[1:]))

@@ -1,3 +1,5 @@
+from unittest.mock import patch
+
 import pytest
 from django.urls import reverse
 from freezegun import freeze_time
@@ -83,3 +85,17 @@ def media_root(settings, tmp_path):
     """Files a test makes (audit PDFs) go to its own folder, never to var/media."""
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def email_worker():
+    """Notification e-mails sent in this process the moment their task is queued, as a worker would
+    send them: for tests that read mail.outbox after a service's commit. Only the queueing is
+    replaced; the task itself runs (`apply`), retries included."""
+    from quality.org.tasks import send_notification_emails
+
+    def run_now(*args):
+        return send_notification_emails.apply(args=args)
+
+    with patch("quality.org.tasks.send_notification_emails.delay", side_effect=run_now):
+        yield

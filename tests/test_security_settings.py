@@ -42,6 +42,7 @@ def production_env(database_url, **overrides):
         "SECRET_KEY": random_secret_key(),
         "ALLOWED_HOSTS": "portal.example",
         "DATABASE_URL": database_url,
+        "EMAIL_URL": "smtp+tls://portal:secret@smtp.example:587",  # never connected to by `check`
     }
     env.update(overrides)
     return {name: value for name, value in env.items() if value is not None}
@@ -65,6 +66,34 @@ def test_production_settings_refuse_to_start_without_a_proper_secret_key(databas
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert "SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "email_url",
+    [None, "", "consolemail://", "filemail:///tmp/mail", "memorymail://", "dummymail://"],
+    ids=["missing", "empty", "console", "file", "memory", "dummy"],
+)
+def test_production_settings_refuse_to_start_without_a_mail_server(database_url, email_url):
+    result = run_python([str(MANAGE), "check"], production_env(database_url, EMAIL_URL=email_url))
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "EMAIL_URL" in result.stderr
+
+
+def test_production_settings_send_by_smtp_with_a_timeout(database_url):
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.EMAIL_BACKEND, settings.EMAIL_HOST, settings.EMAIL_USE_TLS, settings.EMAIL_TIMEOUT)"
+    )
+    result = run_python(["-c", code], production_env(database_url))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.core.mail.backends.smtp.EmailBackend", "smtp.example", "True", "10"]
+
+
+def test_every_setting_bounds_how_long_smtp_may_wait():
+    assert settings.EMAIL_TIMEOUT == 10  # base.py: a hung mail server never holds a worker or a request
 
 
 def test_with_no_environment_the_local_settings_use_sqlite_and_an_in_memory_broker():

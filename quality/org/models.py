@@ -236,10 +236,22 @@ class Notification(models.Model):
     urgent = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # To go by e-mail too (the sender asked and the person has an address); a worker sends it and
+    # sets emailed_at (quality/org/tasks.py). by_email with no emailed_at: still to send.
+    by_email = models.BooleanField(default=False)
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_unread"),
+            # The sweep's query: the few e-mails still unsent, among every notification ever made.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(by_email=True, emailed_at__isnull=True),
+                name="notification_email_unsent",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.subject

@@ -140,8 +140,11 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 
-EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
+EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")  # production requires EMAIL_URL
 vars().update(EMAIL_CONFIG)
+# Seconds SMTP may wait on each connect, read or write: a mail server that hangs never holds a
+# worker or (password-reset e-mails are sent in the request) a web process for long.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 PORTAL_URL = env("PORTAL_URL", default="http://127.0.0.1:8000")  # for links in e-mails
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Case quality portal <quality@example.gov.uk>")
 

@@ -3,13 +3,29 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import EMAIL_CONFIG, env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY", default="")
 if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be set to a random value of at least 50 characters.")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+
+# The portal's e-mails carry password-reset links: in production they go to a mail server, never
+# to the console, a file or memory (base.py's default when EMAIL_URL is missing).
+EMAIL_BACKENDS_REFUSED = {
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+    "django.core.mail.backends.locmem.EmailBackend",
+    "django.core.mail.backends.dummy.EmailBackend",
+}
+if not env("EMAIL_URL", default=""):
+    raise ImproperlyConfigured("EMAIL_URL must be set to the mail server, e.g. smtp+tls://user:pass@smtp.example:587.")
+if EMAIL_CONFIG["EMAIL_BACKEND"] in EMAIL_BACKENDS_REFUSED:
+    raise ImproperlyConfigured(
+        "EMAIL_URL must name a mail server (smtp://, smtp+tls://, smtps:// or smtp+ssl://), not a console, "
+        "file, memory or dummy back end: the portal's e-mails carry password-reset links."
+    )
 
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -517,7 +517,7 @@ def test_a_case_holder_who_is_not_a_practitioner_of_the_area_is_left_empty(propo
 
 
 def test_each_auditor_is_told_once_with_all_their_cases(
-    proposed, people, own_area, versions, django_capture_on_commit_callbacks
+    proposed, people, own_area, versions, django_capture_on_commit_callbacks, email_worker
 ):
     qa = people["qa_lead"].user
     allocation_item_add(

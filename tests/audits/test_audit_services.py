@@ -143,7 +143,7 @@ def submitted(audit, people, grade="good"):
 
 
 def test_submitting_tells_the_case_holder_team_manager_and_service_lead(
-    audit, people, django_capture_on_commit_callbacks
+    audit, people, django_capture_on_commit_callbacks, email_worker
 ):
     with django_capture_on_commit_callbacks(execute=True):
         audit = submitted(audit, people)

@@ -546,7 +546,8 @@ def reminders_of(person: Person) -> list[Notification]:
 
 
 def run(day: date, django_capture_on_commit_callbacks) -> int:
-    """The daily job at 07:00 on `day`, with the e-mails it sends once its transaction commits."""
+    """The daily job at 07:00 on `day`, with the e-mails it queues once its transaction commits (sent at
+    once where the test asks for `email_worker`)."""
     with freeze_time(at_seven(day)), django_capture_on_commit_callbacks(execute=True):
         return cycle_reminders_send()
 
@@ -658,7 +659,7 @@ def submit(world, audit):
     return services.audit_submit(actor=world.manager.user, audit=audit)
 
 
-def test_the_reminders_also_go_by_e_mail_once_the_run_commits(world, django_capture_on_commit_callbacks):
+def test_the_reminders_also_go_by_e_mail_once_the_run_commits(world, django_capture_on_commit_callbacks, email_worker):
     world.audit("C-1")
     mail.outbox.clear()
 
@@ -670,7 +671,7 @@ def test_the_reminders_also_go_by_e_mail_once_the_run_commits(world, django_capt
     assert "due in 3 days, on 28 Nov 2026" in mail.outbox[0].body
 
 
-def test_running_twice_on_a_day_sends_once(world, django_capture_on_commit_callbacks):
+def test_running_twice_on_a_day_sends_once(world, django_capture_on_commit_callbacks, email_worker):
     world.audit("C-1")
 
     first = run(date(2026, 11, 25), django_capture_on_commit_callbacks)
@@ -719,7 +720,7 @@ def test_a_moved_due_date_gets_new_reminders(world, django_capture_on_commit_cal
     ]
 
 
-def test_each_person_gets_one_message_listing_all_their_items(world, django_capture_on_commit_callbacks):
+def test_each_person_gets_one_message_listing_all_their_items(world, django_capture_on_commit_callbacks, email_worker):
     world.audit("C-3", due_on=date(2026, 11, 28))
     world.audit("C-1", due_on=date(2026, 11, 20))
     world.audit("C-2", due_on=date(2026, 11, 25))
@@ -783,7 +784,7 @@ def test_an_auditor_who_has_left_is_not_told_but_the_service_lead_is_when_late(
 
 
 def test_a_run_that_fails_half_way_leaves_nothing_and_the_next_run_sends_it_all(
-    world, monkeypatch, django_capture_on_commit_callbacks
+    world, monkeypatch, django_capture_on_commit_callbacks, email_worker
 ):
     world.audit("C-1", due_on=date(2026, 11, 20))  # overdue: the manager, the lead and the QA unit
     real_notify, calls = deadlines.notify, []

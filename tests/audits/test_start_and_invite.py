@@ -94,7 +94,7 @@ def partnership_audit(people, own_area, shared_version, reference="C-7001", audi
 
 
 def test_the_qa_lead_starts_an_audit_and_the_auditor_is_told_with_a_link(
-    client, people, own_area, own_team, version, django_capture_on_commit_callbacks
+    client, people, own_area, own_team, version, django_capture_on_commit_callbacks, email_worker
 ):
     client.force_login(people["qa_lead"].user)
     with django_capture_on_commit_callbacks(execute=True):

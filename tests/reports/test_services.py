@@ -480,7 +480,7 @@ def test_publishing_a_report_still_being_generated_is_refused(people):
 
 
 def test_subscribers_who_still_read_reports_are_emailed_on_publication(
-    people, october, make_person, own_area, django_capture_on_commit_callbacks
+    people, october, make_person, own_area, django_capture_on_commit_callbacks, email_worker
 ):
     leaver = make_person(Role.PRACTITIONER, own_area, full_name="Lee Worker")
     for person, kinds in (
