@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 
 from quality.forms import written, written_choices
+from quality.idempotency import CreateOnceForm
 from quality.org.models import Membership, Person, Role, ServiceArea, Team
 
 from .models import Audit, AuditTool, Dispute, Grade, Question, Section, ToolVersion
@@ -153,7 +154,7 @@ class AuditFieldsForm(forms.Form):
         }
 
 
-class ConcernForm(forms.Form):
+class ConcernForm(CreateOnceForm):
     safeguarding_details = forms.CharField(
         label="Describe the immediate safeguarding concern", widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -178,7 +179,7 @@ class ResolveForm(forms.Form):
     resolution = forms.CharField(label="Reason for the decision", widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class ActionForm(forms.Form):
+class ActionForm(CreateOnceForm):
     description = forms.CharField(label="Recommended action", widget=forms.Textarea(attrs={"rows": 2}))
     owner = forms.ModelChoiceField(queryset=Person.objects.none())
     due_on = forms.DateField(label="Due date", widget=forms.DateInput(attrs={"type": "date"}))
@@ -240,7 +241,7 @@ def _date_input():
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # the format a date input takes
 
 
-class AuditStartForm(forms.Form):
+class AuditStartForm(CreateOnceForm):
     case_reference = forms.CharField(
         max_length=32, help_text="The case number from the case-management system. Never a name."
     )

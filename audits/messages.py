@@ -18,6 +18,9 @@ OVERALL_GRADE_REQUIRED = "Give the overall grade before submitting."
 DISCUSSION_REQUIRED = "Say whether you discussed the case with the practitioner."
 DISCUSSION_DATE_REQUIRED = "Give the date of the discussion."
 CONCERN_DETAILS_REQUIRED = "Describe the concern so the people told can act on it."
+CONCERN_ALREADY_RAISED = (
+    "A safeguarding concern has already been raised on this audit: the people who act on it were told then."
+)
 NOT_AWAITING_OVERSIGHT = "This audit is not awaiting oversight."
 NO_OPEN_DISPUTE = "This dispute has already been resolved."
 GRADE_REQUIRED_TO_CHANGE = "Choose the grade the audit should have."

@@ -4,6 +4,7 @@ read what people typed, and call_service puts a service's refusal next to the fi
 from django import forms
 from django.db.models import Q
 
+from quality.idempotency import CreateOnceForm
 from quality.org.models import ServiceArea
 
 from .models import Audit, LegalStatus, ScheduleEntry
@@ -14,7 +15,7 @@ DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
 
-class ScheduleEntryForm(forms.Form):
+class ScheduleEntryForm(CreateOnceForm):
     kind = forms.ChoiceField(choices=ScheduleEntry.Kind.choices)
     title = forms.CharField(
         max_length=200, help_text="For example 'Neglect audits'.", error_messages={"required": TITLE_REQUIRED}

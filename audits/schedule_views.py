@@ -20,6 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from quality.access import Action, can, require
+from quality.idempotency import create_once
 from quality.org.forms import call_service
 from quality.org.selectors import changes_to
 
@@ -127,7 +128,16 @@ def _initial_from_query(request) -> dict:
 def entry_create(request):
     form = ScheduleEntryForm(request.POST or None, initial=_initial_from_query(request))
     if request.method == "POST" and form.is_valid():
-        entry = call_service(form, schedule.schedule_entry_create, actor=request.user, **form.cleaned_data)
+        entry, again = create_once(
+            request,
+            form,
+            schedule.schedule_entry_create,
+            location=lambda entry: _month_url(entry.starts_on),
+            actor=request.user,
+            **form.cleaned_data,
+        )
+        if again:
+            return again
         if entry:
             messages.success(request, f"Added '{entry.title}', {schedule.dates_text(entry)}.")
             return redirect(_month_url(entry.starts_on))

@@ -30,6 +30,7 @@ from .messages import (
     CASE_HOLDER_NOT_PRACTITIONER,
     CASE_REFERENCE_INVALID,
     CHOICES_NEEDED,
+    CONCERN_ALREADY_RAISED,
     CONCERN_DETAILS_REQUIRED,
     DISCUSSION_DATE_REQUIRED,
     DISCUSSION_REQUIRED,
@@ -560,7 +561,11 @@ def audit_raise_concern(*, actor, audit: Audit, details: str) -> Audit:
     and senior leaders at once, whatever state the audit is in."""
     if not details.strip():
         raise ValidationError({"safeguarding_details": CONCERN_DETAILS_REQUIRED})
+    # Locked, so of two posts at once the second waits and then finds the concern raised: a concern is
+    # raised once, its details never overwritten and its urgent notices sent one time.
     audit = Audit.objects.select_for_update().get(pk=audit.pk)
+    if audit.safeguarding_concern:
+        raise ValidationError(CONCERN_ALREADY_RAISED)
     audit.safeguarding_concern, audit.safeguarding_details = True, details.strip()
     audit.safeguarding_raised_at = timezone.now()
     audit.revision += 1

@@ -4,11 +4,13 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from quality.access import GRADES_HIDDEN, Action, can, get_for, grades_hidden, require
+from quality.idempotency import create_once
 from quality.org.forms import ReasonForm, call_service
 
 from . import documents, escalation_views, selectors, services, tasks, tool_files
@@ -28,6 +30,7 @@ from .forms import (
     answer_form,
     answers_from,
 )
+from .messages import CONCERN_ALREADY_RAISED
 from .models import Audit, AuditDocument, AuditTool, Question, Section, ToolVersion
 
 MAX_TOOL_FILE_BYTES = 1_000_000
@@ -314,12 +317,30 @@ def audit_resolve(request, pk):
 @require(Action.RAISE_CONCERN)
 @require_POST
 def audit_concern(request, pk):
-    def apply(audit, data):
-        services.audit_raise_concern(actor=request.user, audit=audit, details=data["safeguarding_details"])
-        messages.success(request, "Concern raised: the service lead, heads of service and senior leaders are told now.")
-        return audit
-
-    return _audit_change(request, pk, Action.RAISE_CONCERN, ConcernForm, "concern_form", apply)
+    audit = selectors.audit_for_page(request.user, Action.RAISE_CONCERN, pk)
+    form = ConcernForm(request.POST)
+    if form.is_valid():
+        raised, again = create_once(
+            request,
+            form,
+            services.audit_raise_concern,
+            location=lambda raised: raised.get_absolute_url(),
+            actor=request.user,
+            audit=audit,
+            details=form.cleaned_data["safeguarding_details"],
+        )
+        if again:
+            return again
+        if raised:
+            messages.success(
+                request, "Concern raised: the service lead, heads of service and senior leaders are told now."
+            )
+            return redirect(raised)
+    if audit.safeguarding_concern or CONCERN_ALREADY_RAISED in form.non_field_errors():
+        # Raised once (maybe a moment ago, by someone else): the page no longer offers the form.
+        messages.error(request, CONCERN_ALREADY_RAISED)
+        return redirect(audit)
+    return _audit_page(request, audit, status=422, concern_form=form)
 
 
 @require(Action.START_AUDIT)
@@ -328,7 +349,16 @@ def audit_start(request):
     """The QA unit starts (allocates) an audit; the auditor is told."""
     form = AuditStartForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        audit = call_service(form, services.audit_create, actor=request.user, **form.cleaned_data)
+        audit, again = create_once(
+            request,
+            form,
+            services.audit_create,
+            location=lambda audit: audit.get_absolute_url(),
+            actor=request.user,
+            **form.cleaned_data,
+        )
+        if again:
+            return again
         if audit:
             messages.success(request, f"Audit started. {audit.auditor.full_name} has been told.")
             return redirect(audit)
@@ -469,12 +499,19 @@ def audit_autosave(request, pk):
 def audit_action_add(request, pk):
     audit = selectors.audit_for_page(request.user, Action.EDIT_AUDIT, pk)
     form = ActionForm(request.POST, audit=audit)
-    if form.is_valid() and call_service(form, services.action_add, audit=audit, **form.cleaned_data):
-        messages.success(request, "Action added.")
-    else:
-        refused = "; ".join(error for errors in form.errors.values() for error in errors)
-        messages.error(request, f"The action was not added: {refused}")
-    return redirect("audits:audit_edit", pk=audit.pk)
+    edit_url = reverse("audits:audit_edit", args=[audit.pk])
+    if form.is_valid():
+        action, again = create_once(
+            request, form, services.action_add, location=lambda _: edit_url, audit=audit, **form.cleaned_data
+        )
+        if again:
+            return again
+        if action:
+            messages.success(request, "Action added.")
+            return redirect(edit_url)
+    refused = "; ".join(error for errors in form.errors.values() for error in errors)
+    messages.error(request, f"The action was not added: {refused}")
+    return redirect(edit_url)
 
 
 # ---------------------------------------------------------------------------------------

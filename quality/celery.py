@@ -18,6 +18,12 @@ app.conf.beat_schedule = {
         "task": "quality.org.tasks.purge_expired_sign_in_data",
         "schedule": crontab(hour=3, minute=15),
     },
+    # 03:20 every night: forget the tokens of forms saved over a day ago (quality/idempotency.py); a
+    # repeated post comes within seconds, so only a page left open for a day could post its form again.
+    "purge-old-form-tokens": {
+        "task": "quality.org.tasks.purge_old_form_tokens",
+        "schedule": crontab(hour=3, minute=20),
+    },
     # 03:30 every night: delete audit PDFs older than 30 days (audits.documents.DOCUMENT_RETENTION);
     # they are copies for the child's record and can be made again from the audit.
     "purge-old-audit-documents": {

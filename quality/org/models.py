@@ -3,6 +3,8 @@
 This is the bottom layer of the portal: it imports no workbench app.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -255,3 +257,26 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class SubmittedForm(models.Model):
+    """A form that created something, by the token its page was rendered with (quality/idempotency.py).
+
+    Claimed in the same transaction as the create, so a second post of the same render (a double
+    click, a resend after a slow answer) finds it and creates nothing.
+    """
+
+    # Long enough for a slow double submit or a page left open a while; then purged (quality/celery.py).
+    RETENTION = timedelta(days=1)
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=64)
+    # Where the first post went, so a repeat lands on the same page.
+    location = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "token"], name="submitted_form_once_per_user")]
+
+    def __str__(self) -> str:
+        return f"form saved at {self.created_at:%d/%m/%Y %H:%M}"

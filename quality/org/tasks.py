@@ -3,8 +3,10 @@ import smtplib
 
 from celery import shared_task
 from django.core.management import call_command
+from django.utils import timezone
 
 from . import lockout, notify
+from .models import SubmittedForm
 
 logger = logging.getLogger(__name__)
 
@@ -19,6 +21,14 @@ def purge_expired_sign_in_data() -> int:
     call_command("clearsessions")
     removed = lockout.purge_expired()
     logger.info("purged expired sign-in data: %s rows", removed)
+    return removed
+
+
+@shared_task
+def purge_old_form_tokens() -> int:
+    """Forget the tokens of forms saved more than SubmittedForm.RETENTION ago (quality/idempotency.py)."""
+    removed, _ = SubmittedForm.objects.filter(created_at__lt=timezone.now() - SubmittedForm.RETENTION).delete()
+    logger.info("purged old form tokens: %s rows", removed)
     return removed
 
 

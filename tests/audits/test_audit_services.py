@@ -8,6 +8,7 @@ from audits import services
 from audits.messages import (
     ANSWER_REQUIRED,
     CASE_REFERENCE_INVALID,
+    CONCERN_ALREADY_RAISED,
     DISCUSSION_REQUIRED,
     OVERALL_GRADE_REQUIRED,
     TOOL_NOT_PUBLISHED,
@@ -169,6 +170,25 @@ def test_a_safeguarding_concern_tells_managers_heads_and_senior_leaders_at_once(
     assert told == expected
     audit.refresh_from_db()
     assert audit.safeguarding_concern and audit.safeguarding_raised_at
+
+
+def test_a_safeguarding_concern_is_raised_once_and_a_second_raise_changes_nothing_and_tells_nobody(audit, people):
+    services.audit_raise_concern(actor=people["auditor"].user, audit=audit, details="Unexplained bruising")
+    raised = Audit.objects.get(pk=audit.pk)
+    notices, emails = Notification.objects.count(), len(mail.outbox)
+
+    with pytest.raises(ValidationError) as refused:
+        services.audit_raise_concern(actor=people["lead"].user, audit=audit, details="Something else")
+
+    assert refused.value.messages == [CONCERN_ALREADY_RAISED]
+    again = Audit.objects.get(pk=audit.pk)
+    assert (again.safeguarding_details, again.safeguarding_raised_at, again.revision) == (
+        "Unexplained bruising",
+        raised.safeguarding_raised_at,
+        raised.revision,
+    )
+    assert (Notification.objects.count(), len(mail.outbox)) == (notices, emails)
+    assert audit.events.filter(what="safeguarding_concern").count() == 1
 
 
 def test_oversight_then_on_the_record_closes_the_audit(audit, people):

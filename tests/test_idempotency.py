@@ -1,0 +1,242 @@
+"""A form that creates something creates it once per render (quality/idempotency.py): a double click
+or a resent post finds its render's token claimed and is sent where the first went."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+from django.utils import timezone
+from freezegun import freeze_time
+
+from audits import services
+from audits.messages import CONCERN_ALREADY_RAISED
+from audits.models import Audit, LearningAction, ScheduleEntry
+from quality.idempotency import ALREADY_SAVED, TOKEN_FIELD, TOKEN_INVALID
+from quality.org.models import Notification, Role, SubmittedForm
+from quality.org.tasks import purge_old_form_tokens
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_today")]
+
+ACTION = {"description": "Update the chronology", "due_on": "2026-12-01"}
+PANEL = {"kind": "panel", "title": "Moderation panel", "starts_on": "2026-12-17", "starts_at": "15:00"}
+DECEMBER = reverse("schedule:month", args=[2026, 12])
+
+
+@pytest.fixture
+def people(make_person, own_area):
+    return {
+        "qa_lead": make_person(Role.QA_LEAD),
+        "auditor": make_person(Role.PRACTICE_MANAGER, own_area),
+        "worker": make_person(Role.PRACTITIONER, own_area),
+        "lead": make_person(Role.SERVICE_LEAD, own_area),
+        "head": make_person(Role.HEAD_OF_SERVICE),
+    }
+
+
+@pytest.fixture
+def audit(people, own_area):
+    actor = people["qa_lead"].user
+    tool = services.tool_create(actor=actor, name="SWF case audit", service_area=own_area, purpose="case_audit")
+    return services.audit_create(
+        actor=actor,
+        case_reference="C-104233",
+        service_area=own_area,
+        case_holder=people["worker"],
+        auditor=people["auditor"],
+        tool_version=services.version_publish(actor=actor, version=tool.versions.get()),
+    )
+
+
+def rendered_token(client, url, form_name) -> str:
+    """The token of one render of the page's form, as a browser would post it."""
+    token = client.get(url).context[form_name][TOKEN_FIELD].value()
+    assert token
+    return token
+
+
+def said(response) -> str:
+    """What the answer told the person last (the test client keeps earlier messages until a page shows them)."""
+    return [str(message) for message in get_messages(response.wsgi_request)][-1]
+
+
+def edit_url(audit) -> str:
+    return reverse("audits:audit_edit", args=[audit.pk])
+
+
+def post_action(client, audit, people, **extra):
+    data = ACTION | {"owner": people["worker"].pk} | extra
+    return client.post(reverse("audits:audit_action_add", args=[audit.pk]), data)
+
+
+# --- a learning action ------------------------------------------------------------------------
+
+
+def test_an_action_posted_twice_from_one_render_is_added_once(client, people, audit):
+    client.force_login(people["auditor"].user)
+    token = rendered_token(client, edit_url(audit), "action_form")
+
+    first = post_action(client, audit, people, **{TOKEN_FIELD: token})
+    second = post_action(client, audit, people, **{TOKEN_FIELD: token})
+
+    assert LearningAction.objects.filter(audit=audit).count() == 1
+    assert first.status_code == second.status_code == 302
+    assert second.url == first.url == edit_url(audit)
+    assert said(second) == ALREADY_SAVED
+
+
+def test_two_renders_of_the_action_form_add_two_actions(client, people, audit):
+    client.force_login(people["auditor"].user)
+    first, second = (rendered_token(client, edit_url(audit), "action_form") for _ in range(2))
+    assert first != second
+
+    post_action(client, audit, people, **{TOKEN_FIELD: first})
+    post_action(client, audit, people, **{TOKEN_FIELD: second})
+
+    assert LearningAction.objects.filter(audit=audit).count() == 2
+
+
+def test_a_refused_action_does_not_use_up_its_render(client, people, audit):
+    client.force_login(people["auditor"].user)
+    token = rendered_token(client, edit_url(audit), "action_form")
+
+    post_action(client, audit, people, description="", **{TOKEN_FIELD: token})
+    corrected = post_action(client, audit, people, **{TOKEN_FIELD: token})
+
+    assert LearningAction.objects.filter(audit=audit).count() == 1
+    assert said(corrected) == "Action added."
+
+
+def test_a_post_without_a_token_is_taken_as_a_fresh_render(client, people, audit):
+    # Scripts and pages opened before the token existed still work; only a token repeats nothing.
+    client.force_login(people["auditor"].user)
+    post_action(client, audit, people)
+    post_action(client, audit, people)
+    assert LearningAction.objects.filter(audit=audit).count() == 2
+    assert not SubmittedForm.objects.exists()
+
+
+@pytest.mark.parametrize("forged", ["short", "<script>alert(1)</script>", "x" * 65, "a b c d e f g h i j k l m"])
+def test_a_token_the_portal_never_makes_is_refused_and_adds_nothing(forged, client, people, audit):
+    client.force_login(people["auditor"].user)
+    response = post_action(client, audit, people, **{TOKEN_FIELD: forged})
+    assert not LearningAction.objects.exists() and not SubmittedForm.objects.exists()
+    assert said(response) == f"The action was not added: {TOKEN_INVALID}"
+
+
+def test_one_persons_token_does_not_stop_anothers_post(client, people, audit, make_person, own_area):
+    client.force_login(people["auditor"].user)
+    token = rendered_token(client, edit_url(audit), "action_form")
+    post_action(client, audit, people, **{TOKEN_FIELD: token})
+    audit.auditor = colleague = make_person(Role.PRACTICE_MANAGER, own_area)
+    audit.save()
+
+    client.force_login(colleague.user)
+    post_action(client, audit, people, **{TOKEN_FIELD: token})
+
+    assert LearningAction.objects.filter(audit=audit).count() == 2
+
+
+# --- a schedule entry ---------------------------------------------------------------------------
+
+
+def test_a_schedule_entry_posted_twice_from_one_render_is_added_once(client, people):
+    client.force_login(people["qa_lead"].user)
+    url = reverse("schedule:entry_create")
+    token = rendered_token(client, url, "form")
+
+    first = client.post(url, PANEL | {TOKEN_FIELD: token})
+    second = client.post(url, PANEL | {TOKEN_FIELD: token})
+
+    assert ScheduleEntry.objects.count() == 1
+    assert first.status_code == second.status_code == 302
+    assert second.url == first.url == DECEMBER
+    assert said(second) == ALREADY_SAVED
+
+
+def test_two_renders_of_the_schedule_form_add_two_entries(client, people):
+    client.force_login(people["qa_lead"].user)
+    url = reverse("schedule:entry_create")
+    for token in [rendered_token(client, url, "form"), rendered_token(client, url, "form")]:
+        client.post(url, PANEL | {TOKEN_FIELD: token})
+    assert ScheduleEntry.objects.count() == 2
+
+
+# --- a safeguarding concern ---------------------------------------------------------------------
+
+
+def concern_url(audit) -> str:
+    return reverse("audits:audit_concern", args=[audit.pk])
+
+
+def test_a_concern_posted_twice_from_one_render_is_raised_and_told_once(client, people, audit):
+    client.force_login(people["auditor"].user)
+    token = rendered_token(client, audit.get_absolute_url(), "concern_form")
+    details = {"safeguarding_details": "Unexplained bruising", TOKEN_FIELD: token}
+
+    client.post(concern_url(audit), details)
+    notices = Notification.objects.filter(urgent=True).count()
+    second = client.post(concern_url(audit), details)
+
+    assert notices and Notification.objects.filter(urgent=True).count() == notices
+    assert audit.events.filter(what="safeguarding_concern").count() == 1
+    assert second.status_code == 302 and second.url == audit.get_absolute_url()
+    assert said(second) == ALREADY_SAVED
+
+
+def test_a_concern_raised_again_from_another_page_is_refused_and_overwrites_nothing(client, people, audit):
+    client.force_login(people["auditor"].user)
+    client.post(concern_url(audit), {"safeguarding_details": "Unexplained bruising"})
+    raised = Audit.objects.get(pk=audit.pk)
+    notices = Notification.objects.count()
+
+    client.force_login(people["lead"].user)
+    again = client.post(concern_url(audit), {"safeguarding_details": "Something else"})
+
+    audit = Audit.objects.get(pk=audit.pk)
+    assert (audit.safeguarding_details, audit.safeguarding_raised_at) == (
+        "Unexplained bruising",
+        raised.safeguarding_raised_at,
+    )
+    assert Notification.objects.count() == notices
+    assert again.status_code == 302 and said(again) == CONCERN_ALREADY_RAISED
+
+
+# --- starting an audit --------------------------------------------------------------------------
+
+
+def test_an_audit_started_twice_from_one_render_is_started_once(client, people, audit, own_area):
+    client.force_login(people["qa_lead"].user)
+    url = reverse("audits:audit_start")
+    token = rendered_token(client, url, "form")
+    data = {
+        "case_reference": "C-200001",
+        "service_area": own_area.pk,
+        "case_holder": people["worker"].pk,
+        "kind": Audit.Kind.MONTHLY,
+        "auditor": people["auditor"].pk,
+        "tool_version": audit.tool_version.pk,
+        "period_end": "2026-10-31",
+        "due_on": "2026-11-30",
+        TOKEN_FIELD: token,
+    }
+
+    first = client.post(url, data)
+    second = client.post(url, data)
+
+    assert Audit.objects.filter(case_reference="C-200001").count() == 1
+    assert first.status_code == second.status_code == 302 and second.url == first.url
+    assert said(second) == ALREADY_SAVED
+
+
+# --- old tokens ---------------------------------------------------------------------------------
+
+
+def test_the_nightly_purge_forgets_tokens_over_a_day_old_only(people):
+    user = people["auditor"].user
+    with freeze_time(timezone.now() - timedelta(days=1, minutes=1)):
+        SubmittedForm.objects.create(user=user, token="old-token-aaaaaaaaaaaa")
+    SubmittedForm.objects.create(user=user, token="new-token-aaaaaaaaaaaa")
+
+    assert purge_old_form_tokens() == 1
+    assert list(SubmittedForm.objects.values_list("token", flat=True)) == ["new-token-aaaaaaaaaaaa"]
