@@ -12,6 +12,8 @@ TOOL_NOT_PUBLISHED = "Audits can only be started on a published tool version."
 TOOL_FOR_IMPORTS = "This tool only holds audits imported from the QA spreadsheet: choose another tool."
 TOOL_WRONG_AREA = "This tool belongs to another service area."
 AUDIT_NOT_DRAFT = "This audit has been submitted: it can no longer be changed."
+AUTOSAVE_SIGNED_OUT = "You are signed out: sign in again in a new tab; your text is kept in this browser."
+AUTOSAVE_CLOSED = "This audit has been submitted: changes here are no longer saved."
 AUDIT_CONFLICT = "Someone else saved this audit since you opened it. Their changes are shown; yours are kept below."
 ANSWER_REQUIRED = "Answer this question before submitting."
 OVERALL_GRADE_REQUIRED = "Give the overall grade before submitting."
@@ -35,3 +37,16 @@ CASE_HOLDER_NOT_PRACTITIONER = "Choose a practitioner of this service area as th
 PARTICIPANTS_PARTNERSHIP_ONLY = "Only a partnership audit can have invited contributors."
 PARTICIPANT_NOT_ELIGIBLE = "Invite a partner auditor, a practice manager, or a QA officer or lead: they work on audits."
 PARTICIPANT_ALREADY = "This person already works on this audit."
+
+
+def autosave_saved(saved_at: str, invalid: list[str]) -> str:
+    """The autosave's status line once the draft is saved (`invalid`: fields left unsaved)."""
+    message = f"Draft saved at {saved_at}."
+    return f"{message} Not saved, please check: {'; '.join(invalid)}." if invalid else message
+
+
+def autosave_conflict(changes: list[str]) -> str:
+    return (
+        f"Not saved: someone else saved this audit since you opened it ({'; '.join(changes)}). "
+        "Copy anything you need, then reload the page to see their version."
+    )

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -30,7 +30,7 @@ from .forms import (
     answer_form,
     answers_from,
 )
-from .messages import CONCERN_ALREADY_RAISED
+from .messages import AUTOSAVE_CLOSED, AUTOSAVE_SIGNED_OUT, CONCERN_ALREADY_RAISED, autosave_conflict, autosave_saved
 from .models import Audit, AuditDocument, AuditTool, Question, Section, ToolVersion
 
 MAX_TOOL_FILE_BYTES = 1_000_000
@@ -451,6 +451,7 @@ def _edit_page(request, audit, answers, fields, conflict=None, status=200):
         "actions": audit.actions.select_related("owner"),
         "concern_form": ConcernForm(),
         "may_submit": can(request.user, Action.SUBMIT_AUDIT, audit),
+        "signed_out_message": AUTOSAVE_SIGNED_OUT,
     }
     return render(request, "audits/audit_form.html", context, status=status)
 
@@ -480,18 +481,29 @@ def audit_edit(request, pk):
     return redirect(audit)
 
 
-@require(Action.EDIT_AUDIT)
+@require(Action.EDIT_AUDIT, json=True)
 @require_POST
 def audit_autosave(request, pk):
-    """htmx (and the page-leave beacon) save the draft as the person types; answers with the status line."""
+    """htmx (and the page-leave beacon) save the draft as the person types.
+
+    The answer is JSON naming the revision saved: the form's script drops its browser copy only on
+    that answer, so anything else (a log-in page, an error page) leaves the typing kept.
+    """
     audit = selectors.audit_for_page(request.user, Action.EDIT_AUDIT, pk)
     if not audit.is_editable:
-        return render(request, "audits/includes/save_status.html", {"audit": audit, "closed": True})
+        return JsonResponse({"saved": False, "closed": True, "message": AUTOSAVE_CLOSED})
     answers, fields = _bound_audit_forms(audit, request.POST)
     audit, conflict = _save_draft(request, audit, answers, fields)
-    invalid = [answers[name].label for name in answers.errors] + [fields[name].label for name in fields.errors]
-    context = {"audit": audit, "conflict": conflict, "invalid": invalid, "saved_at": audit.updated_at}
-    return render(request, "audits/includes/save_status.html", context)
+    if conflict:
+        changes = [str(change) for change in conflict.changes]
+        return JsonResponse({"saved": False, "conflict": True, "message": autosave_conflict(changes)})
+    invalid = [str(answers[name].label) for name in answers.errors] + [
+        str(fields[name].label) for name in fields.errors
+    ]
+    saved_at = timezone.localtime(audit.updated_at).strftime("%H:%M:%S")
+    return JsonResponse(
+        {"saved": True, "revision": audit.revision, "invalid": invalid, "message": autosave_saved(saved_at, invalid)}
+    )
 
 
 @require(Action.EDIT_AUDIT)

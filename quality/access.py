@@ -26,7 +26,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
-from django.http import Http404
+from django.http import Http404, JsonResponse
 
 from quality.org.models import Membership, Person, Role, ServiceArea
 
@@ -379,17 +379,31 @@ def grades_hidden(user, audit: Model) -> bool:
     return audit.pk in grades_hidden_from(user)
 
 
-def require(action: Action):
-    """View decorator: log-in required, then the action, else 403."""
+def require(action: Action, *, json: bool = False):
+    """View decorator: log-in required, then the action, else 403.
+
+    A `json` view (one a script calls, such as the audit autosave) answers someone signed out with
+    401 JSON instead of the redirect to the log-in page: a script following that redirect gets the
+    log-in page with a 200, which reads as success.
+    """
 
     def decorator(view):
-        @login_required
         @wraps(view)
-        def wrapped(request, *args, **kwargs):
+        def checked(request, *args, **kwargs):
             if not can(request.user, action):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
+        if json:
+
+            @wraps(view)
+            def wrapped(request, *args, **kwargs):
+                if not request.user.is_authenticated:
+                    return JsonResponse({"signed_out": True}, status=401)
+                return checked(request, *args, **kwargs)
+
+        else:
+            wrapped = login_required(checked)
         wrapped.required_action = action
         return wrapped
 

@@ -10,8 +10,9 @@ so a wrong rule there shows up here. Reading it:
   area, team, person holding a role only in that area, membership, audit tool and its parts) in
   the own or in the other service area.
 - Lines starting with # are headings.
-- 302: sent to sign in; 200: page shown; 403: the role may not; 404: the object is outside the
-  person's service areas; 405: the page only takes POST.
+- 302: sent to sign in; 401: signed out, said to a script (the autosave) instead of that redirect;
+  200: page shown; 403: the role may not; 404: the object is outside the person's service areas;
+  405: the page only takes POST.
 
 Every URL name the project's resolver knows (Django's admin and static files aside) must have rows
 here, and every row must name such a URL: adding a page without deciding who may see it fails.
@@ -107,8 +108,8 @@ audits:audit_detail            own     302  404  200  200  200  404  200  200  2
 audits:audit_detail            other   302  404  404  404  404  404  200  200  200  200  200  403  404
 audits:audit_edit              own     302  403  403  403  403  403  403  403  403  403  403  403  404
 audits:audit_edit              other   302  403  404  403  403  403  403  403  403  403  403  403  404
-audits:audit_autosave          own     302  403  405  403  403  403  403  405  405  403  403  403  405
-audits:audit_autosave          other   302  403  405  403  403  403  403  405  405  403  403  403  405
+audits:audit_autosave          own     401  403  405  403  403  403  403  405  405  403  403  403  405
+audits:audit_autosave          other   401  403  405  403  403  403  403  405  405  403  403  403  405
 audits:audit_action_add        own     302  403  405  403  403  403  403  405  405  403  403  403  405
 audits:audit_action_add        other   302  403  405  403  403  403  403  405  405  403  403  403  405
 audits:audit_oversight         own     302  403  403  405  403  403  403  403  403  403  403  403  403

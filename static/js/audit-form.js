@@ -1,7 +1,8 @@
 // The audit form never loses more than a few seconds of work:
 // - htmx saves the draft a moment after typing stops (hx-trigger on #audit-form);
-// - every change is also kept in this browser (localStorage) until the server has it, so a lost
-//   connection or a crash is restored on the next visit;
+// - every change is also kept in this browser (localStorage) until the portal answers that it saved
+//   it (JSON naming the revision), so a lost connection, a crash or a session that has gone (signed
+//   out in another tab) is restored on the next visit;
 // - leaving the page (a link, a reload, closing the tab) sends one last save as a beacon.
 (() => {
   const form = document.getElementById("audit-form");
@@ -28,15 +29,51 @@
     submitAfterSave = { submitter: event.submitter };
   });
 
+  const signedOut = form.dataset.signedOutMessage;
+  const say = (message, problem) => {
+    status.textContent = message;
+    status.classList.toggle("text-danger", problem);
+  };
+
+  // What the autosave on its way sent: its answer drops the browser copy only if nothing was typed since.
+  let sent = null;
+  document.body.addEventListener("htmx:beforeRequest", (event) => {
+    if (event.detail.elt === form) sent = JSON.stringify(entries());
+  });
+
+  // The portal's own answer is JSON. When the session has gone, the autosave is sent to the log-in
+  // page (a 200, which htmx counts as success) or refused (401, 403): none of that is an answer.
+  const answerOf = (xhr) => {
+    if (!(xhr.getResponseHeader("Content-Type") || "").startsWith("application/json")) return null;
+    try {
+      return JSON.parse(xhr.responseText);
+    } catch {
+      return null;
+    }
+  };
+
   document.body.addEventListener("htmx:afterRequest", (event) => {
     if (event.detail.elt !== form) return;
     const waiting = submitAfterSave;
     submitAfterSave = null;
-    if (event.detail.successful) {
-      localStorage.removeItem(key);
+    const xhr = event.detail.xhr;
+    if (!xhr || xhr.status === 0) {
+      say("Could not reach the portal: your answers are kept in this browser and will be saved when the connection is back.", true);
+      return;
+    }
+    const answer = xhr.status === 200 ? answerOf(xhr) : null;
+    if (answer && answer.saved === true && Number.isInteger(answer.revision)) {
+      const saved = String(answer.revision);
+      document.getElementById("audit-revision").value = saved;
+      const kept = JSON.parse(localStorage.getItem(key) || "null");
+      if (kept && JSON.stringify(kept.entries) === sent) localStorage.removeItem(key);
+      else if (kept) localStorage.setItem(key, JSON.stringify({ revision: saved, entries: kept.entries }));
+      say(answer.message, answer.invalid.length > 0);
       if (waiting) form.requestSubmit(waiting.submitter || undefined);
+    } else if (answer && (answer.conflict || answer.closed)) {
+      say(answer.message, true); // the browser copy stays: the person may still need it
     } else {
-      status.textContent = "Could not reach the portal: your answers are kept in this browser and will be saved when the connection is back.";
+      say(signedOut, true);
     }
   });
 

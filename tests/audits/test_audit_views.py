@@ -16,6 +16,7 @@ from audits import services
 from audits.messages import (
     ANSWER_REQUIRED,
     AUDIT_CONFLICT,
+    AUTOSAVE_CLOSED,
     DISCUSSION_REQUIRED,
     OVERALL_GRADE_REQUIRED,
 )
@@ -317,7 +318,7 @@ def test_a_colleague_in_the_same_area_cannot_open_someone_elses_audit_form(clien
     assert client.get(url("audit_edit", audit)).status_code == 403
 
 
-def test_autosave_keeps_the_answers_bumps_the_revision_and_returns_the_new_revision_out_of_band(client, people, audit):
+def test_autosave_keeps_the_answers_bumps_the_revision_and_answers_json_naming_the_revision(client, people, audit):
     client.force_login(people["auditor"].user)
     opened = audit.revision
     response = client.post(
@@ -326,16 +327,37 @@ def test_autosave_keeps_the_answers_bumps_the_revision_and_returns_the_new_revis
     )
     audit = fresh(audit)
     assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
     assert audit.revision == opened + 1
     assert stored(audit)["planning-grade"] == "requires_improvement"
     assert stored(audit)["planning-evidence"] == "No SMART plan"
-    page = response.content.decode()
-    assert "Draft saved at" in page
-    assert (
-        f'<input type="hidden" name="revision" id="audit-revision" value="{audit.revision}" hx-swap-oob="true">' in page
-    )
+    answer = response.json()
+    assert (answer["saved"], answer["revision"], answer["invalid"]) == (True, audit.revision, [])
+    assert answer["message"].startswith("Draft saved at")
     event = audit.events.get(what="grade:planning")
     assert (event.old_value, event.new_value, event.actor) == ("", "requires_improvement", people["auditor"].user)
+
+
+def test_an_autosave_from_someone_signed_out_answers_401_json_and_changes_nothing(client, people, audit):
+    before = snapshot(audit)
+    response = client.post(
+        url("audit_autosave", audit), form_data(audit, {"planning-evidence": "Typed after signing out"})
+    )
+    assert response.status_code == 401
+    assert response.json() == {"signed_out": True}
+    assert "Location" not in response
+    assert snapshot(audit) == before
+
+
+@pytest.mark.parametrize("name", ["audit_edit", "audit_detail"])
+def test_the_audit_pages_still_send_someone_signed_out_to_sign_in(name, client, audit):
+    response = client.get(url(name, audit))
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+def test_a_signed_out_form_submit_is_still_sent_to_sign_in(client, audit):
+    response = client.post(url("audit_edit", audit), complete_form(audit))
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
 
 
 def test_a_second_autosave_from_the_revision_the_first_returned_is_saved_too(client, people, audit):
@@ -359,10 +381,11 @@ def test_an_autosave_from_a_stale_revision_is_a_conflict_and_changes_nothing(cli
     client.force_login(people["auditor"].user)
     response = client.post(url("audit_autosave", audit), opened)
     assert response.status_code == 200
-    page = response.content.decode()
-    assert "Not saved: someone else saved this audit since you opened it" in page
-    assert "What did you find? Give the evidence for the grade." in page  # what differs
-    assert "hx-swap-oob" not in page  # the page keeps the revision it was opened at
+    answer = response.json()
+    assert answer["saved"] is False and answer["conflict"] is True
+    assert "revision" not in answer  # the page keeps the revision it was opened at
+    assert answer["message"].startswith("Not saved: someone else saved this audit since you opened it")
+    assert "What did you find? Give the evidence for the grade." in answer["message"]  # what differs
     assert snapshot(audit) == before
 
 
@@ -373,9 +396,9 @@ def test_a_stale_autosave_holding_exactly_what_is_saved_is_not_a_conflict(client
     client.post(url("audit_autosave", audit), opened)
     response = client.post(url("audit_autosave", audit), opened)
     audit = fresh(audit)
-    page = response.content.decode()
-    assert "Draft saved at" in page and "Not saved" not in page
-    assert f'id="audit-revision" value="{audit.revision}" hx-swap-oob="true"' in page
+    answer = response.json()
+    assert (answer["saved"], answer["revision"]) == (True, audit.revision)
+    assert answer["message"].startswith("Draft saved at") and "Not saved" not in answer["message"]
     assert stored(audit)["planning-evidence"] == "Typed before the connection dropped"
 
 
@@ -438,7 +461,7 @@ def test_autosave_on_a_submitted_audit_says_so_and_changes_nothing(client, peopl
     before = snapshot(audit)
     client.force_login(people["auditor"].user)
     response = client.post(url("audit_autosave", audit), form_data(audit, {"planning-grade": "inadequate"}))
-    assert "This audit has been submitted: changes here are no longer saved." in response.content.decode()
+    assert response.json() == {"saved": False, "closed": True, "message": AUTOSAVE_CLOSED}
     assert snapshot(audit) == before
 
 
