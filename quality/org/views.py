@@ -5,7 +5,7 @@ Every view checks access through quality.access; changes go through quality.org.
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from quality.access import Action, can, get_for, require
 from quality.pagination import paginate_table
@@ -169,6 +169,7 @@ def person_edit(request, pk):
 
 
 @require(Action.MANAGE_ORGANISATION)
+@require_http_methods(["GET", "HEAD", "POST"])  # a page asking why, then the change by POST
 def person_set_active(request, pk, active: bool):
     person = get_for(request.user, Action.MANAGE_ORGANISATION, Person.objects.select_related("user"), pk=pk)
     form = ReasonForm(request.POST or None)
@@ -197,6 +198,7 @@ def membership_add(request, pk):
 
 
 @require(Action.MANAGE_ORGANISATION)
+@require_http_methods(["GET", "HEAD", "POST"])  # a page asking why, then the change by POST
 def membership_end(request, pk):
     membership = get_for(
         request.user,

@@ -687,6 +687,15 @@ def test_a_get_only_asks_why_the_role_ends(as_admin, colleague):
     assert snapshot() == before
 
 
+@pytest.mark.parametrize("name", ["org:membership_end", "org:person_deactivate"])
+def test_ending_a_role_or_deactivating_takes_no_other_method_than_get_and_post(as_admin, colleague, name):
+    pk = colleague.memberships.get().pk if name == "org:membership_end" else colleague.pk
+    before = snapshot()
+    for method in (as_admin.put, as_admin.delete, as_admin.patch):
+        assert method(url(name, pk), {"reason": "Moved team"}).status_code == 405
+    assert snapshot() == before
+
+
 def test_the_person_page_offers_each_current_role_an_end_role_link(as_admin, colleague):
     membership = colleague.memberships.get()
     page = as_admin.get(url("org:person_detail", colleague.pk)).content.decode()
