@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from quality.access import Action, can, require, visible
-from quality.org.forms import call_service
+from quality.forms import call_service
 from quality.org.models import ServiceArea
 from quality.pagination import paginate_table
 

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST, require_safe
 from kombu.exceptions import OperationalError
 
 from quality.access import Action, get_for, require, visible
-from quality.org.forms import call_service
+from quality.forms import call_service
 from quality.queue import enqueue_on_commit
 from quality.tabular import parse_month
 

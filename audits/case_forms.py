@@ -4,21 +4,17 @@ Filter choices of areas and teams come through the access rules, so a filter nev
 or team the viewer could not otherwise see, and an id outside them is refused.
 """
 
-from pathlib import Path
-
 import django_filters
 from django import forms
 
 from quality.access import visible
 from quality.forms import written
 from quality.org.models import ServiceArea, Team
+from quality.tabular import checked_upload
 
 from .models import Case, LegalStatus
 
 ANY = "Any"
-MAX_UPLOAD_BYTES = 25 * 1024 * 1024  # 20,000 cases are ~2 MB as CSV; far bigger is the wrong file
-FILE_TYPE_INVALID = "Choose a CSV (.csv) or Excel (.xlsx) file."
-FILE_TOO_LARGE = "The file is larger than 25 MB: a case list is much smaller."
 
 
 class CaseUploadForm(forms.Form):
@@ -29,12 +25,7 @@ class CaseUploadForm(forms.Form):
     )
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if Path(upload.name).suffix.lower() not in (".csv", ".xlsx"):
-            raise forms.ValidationError(FILE_TYPE_INVALID)
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(FILE_TOO_LARGE)
-        return upload
+        return checked_upload(self.cleaned_data["file"], what="a case list")  # 20,000 cases are ~2 MB as CSV
 
 
 def _areas(request):

@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
+from quality import append_only
 from quality.org.models import Membership, Person, Role, ServiceArea
 
 from . import case_import, history_import
@@ -23,7 +24,7 @@ from .case_import import case_list_import
 from .cycle import ALLOCATION_DAY, add_months, month_start
 from .escalations import Decision, escalation_deadlines_run, escalation_record_update, escalation_review
 from .history_import import audit_history_import
-from .models import Allocation, Audit, Case, Escalation, LegalStatus
+from .models import Allocation, Audit, AuditEvent, Case, Escalation, LegalStatus
 from .schedule import demo_schedule
 
 CASES_PER_AREA = 36
@@ -215,7 +216,9 @@ def _date_in_month(audit: Audit, month: date) -> None:
     if audit.on_record_at:
         moved["on_record_at"] = submitted + timedelta(days=6)
     Audit.objects.filter(pk=audit.pk).update(**moved)
-    audit.events.update(at=submitted)
+    # History is append-only; the demo's made-up audits are the one place it may be re-dated.
+    with append_only.rewriting_history(AuditEvent):
+        audit.events.update(at=submitted)
 
 
 # How long ago QA confirmed each demo escalation, and the updates its service lead has recorded since.

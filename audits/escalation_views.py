@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST, require_safe
 
 from quality.access import Action, can, require
-from quality.org.forms import call_service
+from quality.forms import call_service
 from quality.pagination import paginate_table
 
 from . import escalations, selectors

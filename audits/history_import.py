@@ -8,7 +8,9 @@ An imported audit is a closed record: the file holds its grade, its moderated gr
 auditor wrote, never the answers to a tool's questions, so every imported audit points to one
 shared, empty tool version ("Imported audit history"). Its spreadsheet reference is kept in
 Audit.import_reference: importing the same reference again updates that audit, never a second one.
-A moderated grade becomes a ModerationDecision (source IMPORTED), at most one per audit.
+A moderated grade becomes a ModerationDecision (source IMPORTED). Decisions are never edited or
+deleted (quality/append_only.py): a re-import that changes one records a new decision superseding
+it, and one that drops a recorded moderated grade is refused at that row.
 
 Speed: a file is a few thousand rows; everything is looked up once before the rows are read, and
 written in bulk, so the number of queries does not grow with the number of rows.
@@ -89,6 +91,10 @@ MODERATED_ON_REQUIRED = "a moderated grade needs the date of the moderation (mod
 MODERATED_GRADE_REQUIRED = "a moderation date needs the moderated grade (moderated_grade)"
 MODERATED_BEFORE_COMPLETED = "the moderation date is before the audit was completed (completed_on)"
 DATE_IN_FUTURE = "{value} is in the future"
+MODERATION_RECORDED = (
+    "this audit's moderated grade ({grade}, {day:%d/%m/%Y}) is already recorded as a moderation decision, "
+    "which is never removed: give the moderated grade and date again (or the corrected ones)"
+)
 
 IMPORTED_REASON = "Imported from the audit history ({file_name})"
 REIMPORTED_REASON = "Re-imported from the audit history ({file_name})"
@@ -149,7 +155,6 @@ class HistoryImportResult:
     unchanged: int = 0
     moderations_recorded: int = 0
     moderations_changed: int = 0
-    moderations_removed: int = 0
     people_created: int = 0
     areas_created: list[str] = field(default_factory=list)
 
@@ -159,8 +164,7 @@ class HistoryImportResult:
             f"{self.file_name}: {self.rows} audit(s) read.",
             f"{self.created} new audit(s) {verb} imported, {self.updated} {verb} updated, "
             f"{self.unchanged} {'would be ' if self.dry_run else ''}unchanged.",
-            f"Moderation decisions: {self.moderations_recorded} new, {self.moderations_changed} changed, "
-            f"{self.moderations_removed} removed.",
+            f"Moderation decisions: {self.moderations_recorded} new, {self.moderations_changed} corrected.",
         ]
         if self.people_created:
             lines.append(f"{self.people_created} unknown auditor(s) {verb} added as inactive people (no roles).")
@@ -526,9 +530,10 @@ def _values(row: HistoryRow, *, area: ServiceArea, auditor: Person, case_id: int
 
 
 def _decisions_of(audit_ids: list[int]) -> dict[int, tuple[list, list]]:
-    """For each audit: its other moderation decisions, and its imported ones (newest first)."""
+    """For each audit: its other standing moderation decisions, and its imported ones (newest first)."""
     found = {}
-    for decision in ModerationDecision.objects.filter(audit_id__in=audit_ids).order_by("-decided_on", "-pk"):
+    standing = ModerationDecision.objects.standing().filter(audit_id__in=audit_ids)
+    for decision in standing.order_by("-decided_on", "-pk"):
         others, imported = found.setdefault(decision.audit_id, ([], []))
         (imported if decision.source == ModerationDecision.Source.IMPORTED else others).append(decision)
     return found
@@ -544,6 +549,35 @@ def _latest_grade(decisions: list[ModerationDecision]) -> str:
 def _event(audit: Audit, actor, what: str, old: str, new: str, reason: str) -> AuditEvent:
     # As audits.services._event, unsaved: the import writes its events in bulk.
     return AuditEvent(audit=audit, actor=actor, what=what, old_value=old, new_value=new, reason=reason)
+
+
+def _imported_decision(audit: Audit, row: HistoryRow, *, actor, reason: str, supersedes=None) -> ModerationDecision:
+    return ModerationDecision(
+        audit=audit,
+        source=ModerationDecision.Source.IMPORTED,
+        original_grade=row.grade,
+        moderated_grade=row.moderated_grade,
+        decided_on=row.moderated_on,
+        rationale=reason,
+        recorded_by=actor,
+        supersedes=supersedes,
+    )
+
+
+def _reimported_decision(
+    kept: ModerationDecision | None, audit: Audit, row: HistoryRow, *, actor, reason: str
+) -> ModerationDecision | RowError | None:
+    """The decision a re-imported row adds, superseding the audit's standing imported one `kept`;
+    None when `kept` already says it; the row's error when the row drops a recorded moderated grade."""
+    if not row.moderated_grade:
+        if kept is None:
+            return None
+        grade = Grade(kept.moderated_grade).label
+        return RowError(row.number, "moderated_grade", MODERATION_RECORDED.format(grade=grade, day=kept.decided_on))
+    wanted = (row.grade, row.moderated_grade, row.moderated_on)
+    if kept is not None and (kept.original_grade, kept.moderated_grade, kept.decided_on) == wanted:
+        return None
+    return _imported_decision(audit, row, actor=actor, reason=reason, supersedes=kept)
 
 
 def _bulk_save(model, objects: list, *, fields: list[str]) -> None:
@@ -570,18 +604,7 @@ def _save(*, actor, rows, areas, people, file_name, result: HistoryImportResult)
     decisions = _decisions_of([audit.pk for audit in existing.values()])
     now = timezone.now()
     new_audits, changed, events = [], [], []
-    decisions_new, decisions_changed, decisions_gone = [], [], []
-
-    def imported_decision(audit: Audit, row: HistoryRow) -> ModerationDecision:
-        return ModerationDecision(
-            audit=audit,
-            source=ModerationDecision.Source.IMPORTED,
-            original_grade=row.grade,
-            moderated_grade=row.moderated_grade,
-            decided_on=row.moderated_on,
-            rationale=imported,
-            recorded_by=actor,
-        )
+    decisions_new, refused = [], []
 
     for row in rows:
         values = _values(
@@ -594,24 +617,19 @@ def _save(*, actor, rows, areas, people, file_name, result: HistoryImportResult)
             )
             new_audits.append(audit)
             if row.moderated_grade:
-                decisions_new.append(imported_decision(audit, row))
+                decisions_new.append(_imported_decision(audit, row, actor=actor, reason=imported))
             continue
 
-        # A re-import: keep the one imported decision in step with the file (one per audit).
+        # A re-import: the standing imported decision stays in step with the file by being superseded.
         others, mine = decisions.get(audit.pk, ([], []))
         kept = mine[0] if mine else None
-        decisions_gone += mine[1:]
-        if row.moderated_grade and kept is None:
-            kept = imported_decision(audit, row)
-            decisions_new.append(kept)
-        elif row.moderated_grade:
-            wanted = (row.grade, row.moderated_grade, row.moderated_on)
-            if (kept.original_grade, kept.moderated_grade, kept.decided_on) != wanted:
-                kept.original_grade, kept.moderated_grade, kept.decided_on = wanted
-                decisions_changed.append(kept)
-        elif kept is not None:
-            decisions_gone.append(kept)
-            kept = None
+        added = _reimported_decision(kept, audit, row, actor=actor, reason=reimported)
+        if isinstance(added, RowError):
+            refused.append(added)
+            continue
+        if added is not None:
+            decisions_new.append(added)
+            kept = added
         values["moderated_grade"] = _latest_grade([*others, *([kept] if kept else [])])
 
         if all(getattr(audit, name) == value for name, value in values.items()):
@@ -625,16 +643,15 @@ def _save(*, actor, rows, areas, people, file_name, result: HistoryImportResult)
         audit.updated_at = now
         changed.append(audit)
 
+    if refused:
+        raise ImportRefused(refused)
     Audit.objects.bulk_create(new_audits, batch_size=_BATCH)
     _bulk_save(Audit, changed, fields=_UPDATED_FIELDS)
     events += [_event(audit, actor, "state", "", Audit.State.CLOSED, imported) for audit in new_audits]
     AuditEvent.objects.bulk_create(events, batch_size=_BATCH)
     ModerationDecision.objects.bulk_create(decisions_new, batch_size=_BATCH)
-    _bulk_save(ModerationDecision, decisions_changed, fields=["original_grade", "moderated_grade", "decided_on"])
-    ModerationDecision.objects.filter(pk__in=[decision.pk for decision in decisions_gone]).delete()
 
     result.created, result.updated = len(new_audits), len(changed)
     result.unchanged = len(rows) - result.created - result.updated
-    result.moderations_recorded = len(decisions_new)
-    result.moderations_changed = len(decisions_changed)
-    result.moderations_removed = len(decisions_gone)
+    result.moderations_changed = sum(1 for decision in decisions_new if decision.supersedes is not None)
+    result.moderations_recorded = len(decisions_new) - result.moderations_changed

@@ -50,3 +50,9 @@ def autosave_conflict(changes: list[str]) -> str:
         f"Not saved: someone else saved this audit since you opened it ({'; '.join(changes)}). "
         "Copy anything you need, then reload the page to see their version."
     )
+
+
+TOOL_FILE_TOO_LARGE = "The file is larger than 1 MB: a tool file is much smaller."
+TOOL_FILE_ALIASES = "Tool files may not use YAML anchors or aliases (& and *): write each part out in full."
+TOOL_FILE_NUL = "The file holds a NUL character (\\u0000 in JSON): a tool file is plain text."
+TOOL_FILE_TOO_DEEP = "The file nests lists and objects deeper than a tool does: it is not a tool file."

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from quality import append_only
 from quality.org.models import Role, ServiceArea
 
 
@@ -391,6 +392,7 @@ class AuditEvent(models.Model):
     class Meta:
         ordering = ["at", "pk"]
         get_latest_by = "at"
+        triggers = [append_only.protect()]
 
     def __str__(self) -> str:
         return f"{self.what}: {self.old_value or '–'} → {self.new_value or '–'}"
@@ -784,6 +786,7 @@ class EscalationUpdate(models.Model):
 
     class Meta:
         ordering = ["recorded_at", "pk"]
+        triggers = [append_only.protect()]
 
     def __str__(self) -> str:
         return f"{self.get_step_display()} on escalation {self.escalation_id}"

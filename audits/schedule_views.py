@@ -20,8 +20,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from quality.access import Action, can, require
+from quality.forms import call_service
 from quality.idempotency import create_once
-from quality.org.forms import call_service
 from quality.org.selectors import changes_to
 
 from . import ical, schedule

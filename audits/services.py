@@ -145,7 +145,7 @@ def version_fill(*, version: ToolVersion, sections: list[dict]) -> None:
             order=index,
         )
         for section, s in zip(created, sections, strict=True)
-        for index, q in enumerate(s.get("questions", []), start=1)
+        for index, q in enumerate(s.get("questions") or [], start=1)
     )
 
 

@@ -15,11 +15,13 @@ import re
 from dataclasses import dataclass, field
 
 import yaml
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from quality.org.models import ServiceArea
 
+from . import messages
 from .models import AnalysisArea, AuditTool, Question, ToolVersion
 
 FORMAT = "case-quality-tool/1"
@@ -82,8 +84,14 @@ class ToolFile:
 def parse(text: str) -> ToolFile:
     """Read JSON or YAML (JSON is YAML) and check every part, collecting all problems."""
     result = ToolFile()
+    if len(text) > settings.TOOL_FILE_MAX_BYTES:
+        result.errors.append(messages.TOOL_FILE_TOO_LARGE)
+        return result
     try:
-        data = yaml.safe_load(text)
+        data = _load(text)
+    except _Refused as refused:
+        result.errors.append(str(refused))
+        return result
     except yaml.YAMLError as error:
         result.errors.append(f"The file is not valid JSON or YAML: {str(error).splitlines()[0]}")
         return result
@@ -96,6 +104,37 @@ def parse(text: str) -> ToolFile:
     _check_version(data.get("version"), result)
     result.data = data
     return result
+
+
+class _Refused(Exception):
+    pass
+
+
+# libyaml's loader (PyYAML's pure-Python one takes seconds over a large file), safe tags only.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _load(text: str):
+    """YAML's safe load, after a pass over the file's events that refuses anchors and aliases and
+    nesting deeper than a tool needs.
+
+    An alias repeats a part of the file by reference, so a few kilobytes of aliases to aliases stand
+    for billions of parts (the "billion laughs"); a tool never needs one, and JSON has none. The
+    event pass builds nothing, so it costs little whatever the file holds.
+    """
+    depth = 0
+    for event in yaml.parse(text, Loader=_SAFE_LOADER):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise _Refused(messages.TOOL_FILE_ALIASES)
+        if isinstance(event, yaml.ScalarEvent) and "\x00" in event.value:  # the database keeps no NUL in text
+            raise _Refused(messages.TOOL_FILE_NUL)
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > settings.TOOL_FILE_MAX_DEPTH:
+                raise _Refused(messages.TOOL_FILE_TOO_DEEP)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return yaml.load(text, Loader=_SAFE_LOADER)  # noqa: S506 (a safe loader)
 
 
 def _check_tool(tool, result: ToolFile) -> None:
@@ -148,8 +187,9 @@ def _check_question(question, where: str, keys: set[str], result: ToolFile) -> N
     if not str(question.get("text") or "").strip():
         result.errors.append(f"{where}: the question text is needed.")
     qtype = question.get("type")
-    if qtype not in Question.Type.values:
+    if not isinstance(qtype, str) or qtype not in Question.Type.values:  # a list or object is no type either
         result.errors.append(f"{where}: type '{qtype}' is not one of {', '.join(Question.Type.values)}.")
+        return
     choices = question.get("choices") or []
     if qtype in Question.CHOICE_TYPES and (not isinstance(choices, list) or len(choices) < 2):
         result.errors.append(f"{where}: a choice question needs at least two choices.")

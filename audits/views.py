@@ -1,5 +1,6 @@
 """Audit tool pages: list, preview, draft, edit, publish, retire, export and import."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
@@ -10,8 +11,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from quality.access import GRADES_HIDDEN, Action, can, get_for, grades_hidden, require
+from quality.forms import call_service
 from quality.idempotency import create_once
-from quality.org.forms import ReasonForm, call_service
+from quality.org.forms import ReasonForm
 
 from . import documents, escalation_views, selectors, services, tasks, tool_files
 from .forms import (
@@ -30,11 +32,15 @@ from .forms import (
     answer_form,
     answers_from,
 )
-from .messages import AUTOSAVE_CLOSED, AUTOSAVE_SIGNED_OUT, CONCERN_ALREADY_RAISED, autosave_conflict, autosave_saved
+from .messages import (
+    AUTOSAVE_CLOSED,
+    AUTOSAVE_SIGNED_OUT,
+    CONCERN_ALREADY_RAISED,
+    TOOL_FILE_TOO_LARGE,
+    autosave_conflict,
+    autosave_saved,
+)
 from .models import Audit, AuditDocument, AuditTool, Question, Section, ToolVersion
-
-MAX_TOOL_FILE_BYTES = 1_000_000
-
 
 _VERSION_PATH = {Section: "version__tool", Question: "section__version__tool"}
 _VERSION_PATH_BY_KIND = {"section": Section, "question": Question}
@@ -140,8 +146,8 @@ def tool_import(request):
     form = ToolImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        if upload.size > MAX_TOOL_FILE_BYTES:
-            form.add_error("file", "The file is larger than 1 MB: a tool file is much smaller.")
+        if upload.size > settings.TOOL_FILE_MAX_BYTES:
+            form.add_error("file", TOOL_FILE_TOO_LARGE)
         else:
             text = upload.read().decode("utf-8", errors="replace")
             try:

@@ -9,10 +9,20 @@ from django.dispatch import receiver
 from django.urls import reverse
 
 from audits.models import AnalysisArea, Audit, Dispute, Grade, ScheduleEntry
+from quality import append_only
 from quality.org.models import Role
 
 
+class StandingDecisions(models.QuerySet):
+    def standing(self) -> "StandingDecisions":
+        """The decisions no later one corrects (a superseded decision is kept as history)."""
+        return self.filter(superseded_by__isnull=True)
+
+
 class ModerationDecision(models.Model):
+    """A decision is never edited (the database refuses it): a correction is a new decision that
+    supersedes it, so what was decided first, and who changed it, stays on record."""
+
     class Source(models.TextChoices):
         PANEL = "panel", "Moderation panel"
         QA_REVIEW = "qa_review", "QA review of an Inadequate grade"
@@ -42,6 +52,16 @@ class ModerationDecision(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    supersedes = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="superseded_by",
+        help_text="The earlier decision on the same audit this one corrects.",
+    )
+
+    objects = StandingDecisions.as_manager()
 
     ACCESS_AREA_FIELD = "audit__service_area"
     ACCESS_AREA_ROLES = frozenset({Role.SERVICE_LEAD, Role.MODERATOR})
@@ -50,10 +70,15 @@ class ModerationDecision(models.Model):
         ordering = ["-decided_on", "-pk"]
         indexes = [models.Index(fields=["decided_on"], name="moderation_decided_on")]
         constraints = [
+            # A panel decides an audit once; its corrections hang off that decision, one after another.
             models.UniqueConstraint(
-                "panel", "audit", condition=models.Q(panel__isnull=False), name="moderation_once_per_panel"
+                "panel",
+                "audit",
+                condition=models.Q(panel__isnull=False, supersedes__isnull=True),
+                name="moderation_once_per_panel",
             ),
         ]
+        triggers = [append_only.protect()]
 
     def __str__(self) -> str:
         return f"Moderation of audit {self.audit_id} on {self.decided_on}"
@@ -71,7 +96,7 @@ class ModerationDecision(models.Model):
 class ModerationAreaGrade(models.Model):
     """A decision's moderated grade for one of the seven areas of analysis, beside the auditor's."""
 
-    decision = models.ForeignKey(ModerationDecision, on_delete=models.CASCADE, related_name="area_grades")
+    decision = models.ForeignKey(ModerationDecision, on_delete=models.PROTECT, related_name="area_grades")
     area = models.CharField(max_length=32, choices=AnalysisArea.choices)
     original_grade = models.CharField(max_length=24, choices=Grade.choices, blank=True)
     moderated_grade = models.CharField(max_length=24, choices=Grade.choices)
@@ -79,6 +104,7 @@ class ModerationAreaGrade(models.Model):
     class Meta:
         ordering = ["decision", "pk"]
         constraints = [models.UniqueConstraint("decision", "area", name="moderation_area_grade_once")]
+        triggers = [append_only.protect()]
 
     def __str__(self) -> str:
         return f"{self.get_area_display()}: {self.get_moderated_grade_display()}"

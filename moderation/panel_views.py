@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from audits import selectors as audit_selectors
 from audits.models import Question
 from quality.access import Action, can, require
-from quality.org.forms import call_service
+from quality.forms import call_service
 from quality.org.selectors import changes_to
 
 from . import panels

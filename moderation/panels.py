@@ -582,6 +582,17 @@ def may_record(user, item: PanelItem) -> bool:
     return can(user, Action.MANAGE_PANELS) or (person is not None and item.panel.members.filter(pk=person.pk).exists())
 
 
+def _says_the_same(decision: ModerationDecision, moderated_grade, area_grades, rationale, feedback) -> bool:
+    given = {area: grade for area, grade in area_grades.items() if grade}
+    recorded = dict(decision.area_grades.values_list("area", "moderated_grade"))
+    return (decision.moderated_grade, decision.rationale, decision.feedback, recorded) == (
+        moderated_grade,
+        rationale,
+        feedback,
+        given,
+    )
+
+
 @transaction.atomic
 def decision_record(
     *,
@@ -595,7 +606,8 @@ def decision_record(
     """Record (or, in session, correct) the panel's decision on one sampled audit.
 
     The decision keeps the auditor's grades beside the panel's; the audit's own grades are never
-    touched. The audit's moderated grade becomes the panel's, with an AuditEvent.
+    touched. The audit's moderated grade becomes the panel's, with an AuditEvent. A correction is a
+    new decision superseding the one before (decisions are append-only), and the item points at it.
     """
     item = PanelItem.objects.select_for_update().select_related("panel").get(pk=item.pk)
     panel = item.panel
@@ -622,17 +634,22 @@ def decision_record(
     if errors:
         raise ValidationError(errors)
 
-    decision = item.decision
-    first = decision is None
-    if first:
-        decision = ModerationDecision(audit=audit, source=ModerationDecision.Source.PANEL, panel=panel)
-    decision.original_grade = audit.overall_grade
-    decision.moderated_grade = moderated_grade
-    decision.decided_on = panel.held_on
-    decision.decided_by = _person(actor)
-    decision.rationale, decision.feedback, decision.recorded_by = rationale, feedback, actor
-    decision.save()
-    decision.area_grades.all().delete()
+    first = item.decision is None
+    if not first and _says_the_same(item.decision, moderated_grade, area_grades, rationale, feedback):
+        return item.decision  # saved again unchanged (a second click): nothing to supersede
+    decision = ModerationDecision.objects.create(
+        audit=audit,
+        source=ModerationDecision.Source.PANEL,
+        panel=panel,
+        supersedes=item.decision,
+        original_grade=audit.overall_grade,
+        moderated_grade=moderated_grade,
+        decided_on=panel.held_on,
+        decided_by=_person(actor),
+        rationale=rationale,
+        feedback=feedback,
+        recorded_by=actor,
+    )
     ModerationAreaGrade.objects.bulk_create(
         ModerationAreaGrade(
             decision=decision, area=area, original_grade=original_areas.get(area, ""), moderated_grade=area_grades[area]
@@ -640,9 +657,8 @@ def decision_record(
         for area in AnalysisArea.values
         if area_grades.get(area)
     )
-    if first:
-        item.decision = decision
-        item.save(update_fields=["decision"])
+    item.decision = decision
+    item.save(update_fields=["decision"])
     if first or audit.moderated_grade != moderated_grade:
         audit_services._event(audit, actor, MODERATED_GRADE, audit.moderated_grade, moderated_grade, rationale)
     audit.moderated_grade = moderated_grade

@@ -2,10 +2,10 @@
 
 Which decisions count: those dated (`decided_on`) from `date_from` to `date_to`, both days
 included, of whatever source (a panel, QA's review of an Inadequate grade, or the imported
-audit history: they count alike). An audit moderated more than once in the range counts once,
-by its latest decision (latest `decided_on`, then the one recorded last). A decision whose
-auditor's grade is blank (an ungraded review) cannot be compared: it is counted apart as
-`ungraded`. The counting is done by the database (one grouped query for a summary); the
+audit history: they count alike), and not superseded by a correction. An audit moderated more
+than once in the range counts once, by its latest decision (latest `decided_on`, then the one
+recorded last). A decision whose auditor's grade is blank (an ungraded review) cannot be
+compared: it is counted apart as `ungraded`. The counting is done by the database (one grouped query for a summary); the
 statistics are worked out from the resulting 4 x 4 table by `moderation.statistics`.
 """
 
@@ -64,7 +64,8 @@ def decisions_in(
     """
     if date_from > date_to:
         raise ValueError("date_from is after date_to")
-    in_range = ModerationDecision.objects.filter(decided_on__gte=date_from, decided_on__lte=date_to)
+    # A corrected decision is kept as history but counts no more: only its correction does.
+    in_range = ModerationDecision.objects.standing().filter(decided_on__gte=date_from, decided_on__lte=date_to)
     if panel is not None:
         in_range = in_range.filter(panel=panel)
     # A decision counts when it is its audit's latest in the range (a correlated subquery: portable

@@ -2,28 +2,16 @@
 the same rules as the catalogue file (performance.catalogue.parse_*), so '90%', 'TBC' and 'Local'
 mean the same typed on a page as in a file."""
 
-from pathlib import Path
-
 from django import forms
 
 from quality.org.models import Person, ServiceArea
+from quality.tabular import checked_upload
 
 from . import catalogue
 from .codes import CODE_MAX_LENGTH
 from .models import Indicator
 
-MAX_UPLOAD_BYTES = 25 * 1024 * 1024
-FILE_TYPE_INVALID = "Choose a CSV (.csv) or Excel (.xlsx) file."
-FILE_TOO_LARGE = "The file is larger than 25 MB: a catalogue or a month's values are much smaller."
 YEARS_BACK, YEARS_AHEAD = 3, 1
-
-
-def _checked_upload(upload):
-    if Path(upload.name).suffix.lower() not in (".csv", ".xlsx"):
-        raise forms.ValidationError(FILE_TYPE_INVALID)
-    if upload.size > MAX_UPLOAD_BYTES:
-        raise forms.ValidationError(FILE_TOO_LARGE)
-    return upload
 
 
 def year_choices() -> list[tuple[int, str]]:
@@ -52,7 +40,7 @@ class CatalogueUploadForm(forms.Form):
         self.fields["year"].initial = catalogue.current_reporting_year()
 
     def clean_file(self):
-        return _checked_upload(self.cleaned_data["file"])
+        return checked_upload(self.cleaned_data["file"], what="a catalogue or a month's values")
 
 
 class ValuesUploadForm(forms.Form):
@@ -63,7 +51,7 @@ class ValuesUploadForm(forms.Form):
     )
 
     def clean_file(self):
-        return _checked_upload(self.cleaned_data["file"])
+        return checked_upload(self.cleaned_data["file"], what="a catalogue or a month's values")
 
 
 class IndicatorForm(forms.Form):

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
 from quality.access import Action, can, get_for, require
-from quality.org.forms import call_service
+from quality.forms import call_service
 from quality.org.selectors import changes_to
 from quality.tabular import ImportRefused, errors_context
 

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from quality import append_only
 from quality.org.models import ServiceArea, Team
 
 from .codes import CODE_MAX_LENGTH, KEY_MAX_LENGTH, code_key
@@ -125,6 +126,7 @@ class ValueLoad(models.Model):
 
     class Meta:
         ordering = ["-loaded_at", "-pk"]
+        triggers = [append_only.protect()]
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.loaded_at:%Y-%m-%d})"
@@ -174,6 +176,8 @@ class KpiValue(models.Model):
                 name="kpi_value_one_current",
             ),
         ]
+        # A replaced figure is kept: the only change the database allows is that it stops being current.
+        triggers = append_only.protect_except_clearing("is_current")
 
     def __str__(self) -> str:
         return f"{self.indicator_id} {self.period:%Y-%m} {self.breakdown or 'council'}"

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from audits.cycle import add_months
 from quality.access import Action, can, get_for, require
-from quality.org.forms import call_service
+from quality.forms import call_service
 
 from . import commentary as commentary_services
 from . import exports, pack, scorecard, tasks

@@ -77,6 +77,8 @@ class Action(StrEnum):
     VIEW_REPORTS = "view_reports"  # published reports and their downloads; service leads see their areas' sections
     MANAGE_REPORTS = "manage_reports"  # generate, edit, publish and correct reports: the QA lead
     MANAGE_PRACTICE_THEMES = "manage_practice_themes"  # the practice themes counted in narratives: QA lead, admin
+    # Sign-in and security events (issue 12).
+    VIEW_SECURITY_EVENTS = "view_security_events"  # sign-ins, failures, refusals...: administrators
 
 
 CROSS_AREA_ROLES = frozenset(
@@ -156,6 +158,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             | {Role.HEAD_OF_SERVICE, Role.SENIOR_LEADER, Role.READ_ONLY, Role.SERVICE_LEAD, Role.ADMINISTRATOR},
             Action.MANAGE_REPORTS: {Role.QA_LEAD},
             Action.MANAGE_PRACTICE_THEMES: {Role.QA_LEAD, Role.ADMINISTRATOR},
+            Action.VIEW_SECURITY_EVENTS: {Role.ADMINISTRATOR},
         }.items()
         if role in roles
     )

@@ -1,11 +1,17 @@
-"""Sign-in with lock-out, and password reset that also works as the first-time invitation."""
+"""Sign-in with lock-out, password reset (throttled, also the first-time invitation) and change, with their events."""
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 
-from quality.org import lockout
-from quality.org.messages import SIGN_IN_FAILED
+from quality.org.messages import PASSWORD_SIGN_IN_SSO_ONLY, SIGN_IN_FAILED
+from quality.security import lockout
+from quality.security.events import Kind, record_event
+from quality.sso import password_sign_in_allowed
 
 
 class SignInForm(AuthenticationForm):
@@ -18,18 +24,27 @@ class SignInForm(AuthenticationForm):
     )
     error_messages = {"invalid_login": SIGN_IN_FAILED, "inactive": SIGN_IN_FAILED}
 
+    def get_invalid_login_error(self):
+        # quality.sso.PasswordBackend refuses every password of someone who signs in through their
+        # council account only, right or wrong: tell them where to go instead.
+        if not password_sign_in_allowed(self.cleaned_data.get("username") or ""):
+            return forms.ValidationError(PASSWORD_SIGN_IN_SSO_ONLY, code="sso_only")
+        return super().get_invalid_login_error()
+
     def clean(self):
         username = (self.cleaned_data.get("username") or "").strip().lower()
         self.cleaned_data["username"] = username
-        if username and lockout.is_locked(username):
+        if not username:
+            return super().clean()  # the field's own "required" error; nothing to count
+        # Counted before the password is checked: parallel attempts cannot all pass a check first.
+        if not lockout.attempt_allowed(self.request, username):
             raise self.get_invalid_login_error()
         try:
             cleaned = super().clean()
         except forms.ValidationError:
-            if username:
-                lockout.record_failure(username)
+            lockout.attempt_failed(self.request, username)
             raise
-        lockout.clear_failures(username)
+        lockout.attempt_succeeded(self.request, username)
         return cleaned
 
 
@@ -37,4 +52,40 @@ class InvitationPasswordResetForm(PasswordResetForm):
     """Also reaches people whose password was never set (new people get a link this way)."""
 
     def get_users(self, email):
+        if not password_sign_in_allowed(email):
+            return get_user_model().objects.none()
         return get_user_model().objects.filter(email__iexact=email, is_active=True)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Throttled per e-mail address and per client address; every answer is the same "check your
+    e-mail" page, whether the address is known, unknown or throttled."""
+
+    form_class = InvitationPasswordResetForm
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"]
+        allowed = lockout.reset_allowed(self.request, email)
+        record_event(Kind.PASSWORD_RESET_ASKED, request=self.request, username=email, detail={"throttled": not allowed})
+        if not allowed:
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        record_event(Kind.PASSWORD_RESET_DONE, request=self.request, user=form.user)
+        return response
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        record_event(Kind.PASSWORD_CHANGED, request=self.request, user=self.request.user)
+        return response
+
+
+def admin_login(request, extra_context=None):
+    """Django's admin signs in through the portal's page, so its lock-out (and second factor) hold."""
+    return redirect_to_login(request.GET.get("next") or reverse("admin:index"))

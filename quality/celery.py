@@ -30,6 +30,12 @@ app.conf.beat_schedule = {
         "task": "audits.tasks.purge_old_audit_documents",
         "schedule": crontab(hour=3, minute=30),
     },
+    # 03:40 every night: security events older than SECURITY_EVENT_RETENTION (two years) are removed,
+    # and the removal is itself recorded as an event.
+    "purge-old-security-events": {
+        "task": "quality.security.tasks.purge_old_security_events",
+        "schedule": crontab(hour=3, minute=40),
+    },
     # Every 10 minutes: PDFs asked for while Redis was down (their task never queued) are built now.
     "build-stranded-audit-documents": {
         "task": "audits.tasks.build_stranded_documents",

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import reverse
 
 from quality.access import Action, can
@@ -49,6 +50,7 @@ NAVIGATION = [
             ("Practice themes", "reports:theme_list", Action.MANAGE_PRACTICE_THEMES),
         ],
     ),
+    ("Security events", "security:event_list", Action.VIEW_SECURITY_EVENTS),
 ]
 
 
@@ -70,3 +72,11 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"navigation": []}
     return {"navigation": _items(request, NAVIGATION)}
+
+
+def sign_in_options(request):
+    """What the sign-in pages offer: the council account button, and whether passwords are for all."""
+    return {
+        "sso_configured": settings.SSO_CONFIGURED,
+        "password_sign_in_for_all": settings.PASSWORD_SIGN_IN == "all",
+    }

@@ -1,4 +1,7 @@
-"""Text people wrote, as form fields show it: the one place it is escaped.
+"""Forms' two shared rules: text people wrote is escaped in one place, and a service's refusal
+lands next to the field it is about (`call_service`).
+
+Text people wrote, as form fields show it:
 
 A question, its help text and options, a section's help text, a tool's title, a team's or a
 person's name: people type them (or import them in a tool file) and other people's browsers show
@@ -12,6 +15,8 @@ wrote is ever marked safe as it is. Plain text only: the portal needs no formatt
 
 from collections.abc import Iterable
 
+from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.html import escape
 from django.utils.safestring import SafeString
 
@@ -31,3 +36,20 @@ def written_choices(choices: Iterable) -> list:
         else:
             escaped.append((value, written(label)))
     return escaped
+
+
+def call_service(form: forms.Form, service, **kwargs):
+    """Run a service for a valid form; put its ValidationError next to the right fields.
+
+    Returns the service's result, or None when it refused (the form then carries the errors).
+    """
+    try:
+        return service(**kwargs)
+    except ValidationError as error:
+        if not hasattr(error, "error_dict"):
+            form.add_error(None, error)
+            return None
+        # A field the form does not show (e.g. team_create's service_area) goes at the top of the form.
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+        return None

@@ -22,7 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponseRedirect
 
-from quality.org.forms import call_service
+from quality.forms import call_service
 from quality.org.models import SubmittedForm
 
 TOKEN_FIELD = "form_token"

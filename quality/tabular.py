@@ -6,22 +6,42 @@ with a list of (row number, column, reason), saving nothing. This module does th
 shared parsing of cells; each import checks its own columns.
 
 Row numbers are the ones a person sees in Excel: the header is row 1, the first data row is 2.
+
+A file is read a row at a time and refused at the first row, column or cell past its cap, and an
+XLSX file (a zip) as soon as its directory says it would unpack to too much, so a hostile file
+costs no more than a legitimate one at the caps (docs/security.md, "Uploads").
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
-from collections.abc import Iterable
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from django import forms
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.template.defaultfilters import filesizeformat
 
-MAX_ROWS = 200_000  # a case list is ~20,000 rows; anything far bigger is the wrong file
 HEADER_ROW = 1
+# Why a file is refused whole. The caps are settings (quality/settings/base.py, docs/security.md).
+TOO_MANY_ROWS = "the file has more than {:,} rows"
+TOO_MANY_COLUMNS = "more than {:,} columns"
+CELL_TOO_LONG = "a cell is longer than {:,} characters"
+LINE_TOO_LONG = "a line is longer than {:,} characters"
+CSV_NOT_TEXT = "the file is not readable text (save it as CSV UTF-8)"
+XLSX_UNREADABLE = "the file is not a readable Excel workbook (.xlsx)"
+XLSX_TOO_BIG = "the workbook unpacks to more than {:,} MB: a real one is much smaller"
+NUL_IN_CELL = "a cell holds a NUL character (the file is probably not a spreadsheet saved as text)"
+FILE_TYPE_INVALID = "Choose a CSV (.csv) or Excel (.xlsx) file."
+FILE_TOO_LARGE = "The file is larger than {size}: {what} is much smaller."
 
 
 @dataclass(frozen=True)
@@ -51,20 +71,43 @@ class Sheet:
     rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
 
 
+def checked_upload(upload, *, what: str):
+    """An upload form's file, if it is a CSV or XLSX within MAX_UPLOAD_BYTES; `what` names the kind of
+    file a person would upload ("a case list"), for the message when it is too large."""
+    if Path(upload.name).suffix.lower() not in (".csv", ".xlsx"):
+        raise forms.ValidationError(FILE_TYPE_INVALID)
+    if upload.size > settings.MAX_UPLOAD_BYTES:
+        raise forms.ValidationError(FILE_TOO_LARGE.format(size=filesizeformat(settings.MAX_UPLOAD_BYTES), what=what))
+    return upload
+
+
 def read_sheet(content: bytes, file_name: str, *, required: Iterable[str], optional: Iterable[str] = ()) -> Sheet:
     """Read a CSV or XLSX file. Refuses it (ImportRefused) if it cannot be read, if a required
-    column is missing, or if it has a column nobody asked for (probably a misspelling)."""
+    column is missing, or if it has a column nobody asked for (probably a misspelling).
+
+    The header is checked as soon as it is read, before the rows under it."""
     suffix = Path(file_name).suffix.lower()
     if suffix == ".xlsx":
-        table = _xlsx_table(content)
+        rows = _xlsx_rows(content)
     elif suffix in (".csv", ".txt"):
-        table = _csv_table(content)
+        rows = _csv_rows(content)
     else:
         raise ImportRefused([RowError(0, "", "the file must be a CSV (.csv) or an Excel workbook (.xlsx)")])
-    if not table:
-        raise ImportRefused([RowError(0, "", "the file is empty")])
-    header = [cell.strip().lower() for cell in table[0]]
-    required, known = list(required), set(required) | set(optional)
+    with closing(_numbered(rows)) as numbered:
+        first = next(numbered, None)
+        if first is None:
+            raise ImportRefused([RowError(0, "", "the file is empty")])
+        header = _checked_header(first[1], list(required), list(optional))
+        sheet = Sheet(columns=header)
+        for number, cells in numbered:
+            padded = [*cells, *[""] * (len(header) - len(cells))]
+            sheet.rows.append((number, {name: padded[i].strip() for i, name in enumerate(header) if name}))
+    return sheet
+
+
+def _checked_header(cells: list[str], required: list[str], optional: list[str]) -> list[str]:
+    header = [cell.strip().lower() for cell in cells]
+    known = set(required) | set(optional)
     errors = [RowError(HEADER_ROW, name, "this column is missing") for name in required if name not in header]
     errors += [
         RowError(HEADER_ROW, name, "unknown column (the columns are: " + ", ".join([*required, *optional]) + ")")
@@ -73,59 +116,132 @@ def read_sheet(content: bytes, file_name: str, *, required: Iterable[str], optio
     ]
     if len(set(header)) != len(header):
         errors.append(RowError(HEADER_ROW, "", "a column appears twice"))
-    if len(table) - 1 > MAX_ROWS:
-        errors.append(RowError(0, "", f"the file has more than {MAX_ROWS:,} rows"))
     if errors:
         raise ImportRefused(errors)
-    sheet = Sheet(columns=header)
-    for number, cells in zip(table.row_numbers[1:], table[1:], strict=True):
-        padded = [*cells, *[""] * (len(header) - len(cells))]
-        sheet.rows.append((number, {name: padded[i].strip() for i, name in enumerate(header) if name}))
-    return sheet
+    return header
 
 
-class _Table(list):
-    """A list of rows that remembers each row's number in the original file (blank rows skipped)."""
-
-    row_numbers: list[int]
-
-
-def _numbered(rows: Iterable[list[str]]) -> _Table:
-    table = _Table()
-    table.row_numbers = []
+def _numbered(rows: Iterable[Sequence[str]]) -> Iterator[tuple[int, list[str]]]:
+    """The rows that are not blank, each with its number in the file, taken one at a time: reading
+    stops at the first one past a cap (settings IMPORT_MAX_ROWS, _COLUMNS and _CELL_CHARS)."""
+    max_rows, max_columns, max_cell = (
+        settings.IMPORT_MAX_ROWS,
+        settings.IMPORT_MAX_COLUMNS,
+        settings.IMPORT_MAX_CELL_CHARS,
+    )
     for number, row in enumerate(rows, start=1):
+        if number > HEADER_ROW + max_rows:
+            raise ImportRefused([RowError(0, "", TOO_MANY_ROWS.format(max_rows))])
+        row = _without_trailing_blanks(row)
+        if len(row) > max_columns:
+            raise ImportRefused([RowError(number, "", TOO_MANY_COLUMNS.format(max_columns))])
+        if any(len(cell) > max_cell for cell in row):
+            raise ImportRefused([RowError(number, "", CELL_TOO_LONG.format(max_cell))])
+        if any("\x00" in cell for cell in row):  # the database keeps no NUL in text
+            raise ImportRefused([RowError(number, "", NUL_IN_CELL)])
         if any(cell.strip() for cell in row):
-            table.append(row)
-            table.row_numbers.append(number)
-    return table
+            yield number, row
 
 
-def _csv_table(content: bytes) -> _Table:
+def _without_trailing_blanks(row: Sequence[str]) -> list[str]:
+    # Spreadsheets often carry empty cells past the last column (trailing commas, formatted cells).
+    end = len(row)
+    while end and not row[end - 1]:
+        end -= 1
+    return list(row[:end])
+
+
+class _LineTooLong(Exception):
+    pass
+
+
+def _csv_rows(content: bytes) -> Iterator[list[str]]:
+    """The CSV's rows, decoded and parsed as they are asked for: nothing past the last row taken is read."""
+    stream = io.TextIOWrapper(io.BytesIO(content), encoding=_csv_encoding(content), newline="")
+    number = 0  # rows given so far, to name the one a refused line belongs to
     try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = content.decode("cp1252")  # Excel's "CSV" on Windows
-        except UnicodeDecodeError as error:
-            raise ImportRefused([RowError(0, "", "the file is not readable text (save it as CSV UTF-8)")]) from error
-    try:
-        return _numbered(csv.reader(io.StringIO(text)))
-    except csv.Error as error:  # e.g. a field longer than the csv module allows, or a NUL byte
+        for row in csv.reader(_lines(stream)):
+            number += 1
+            yield row
+    except _LineTooLong:
+        raise ImportRefused([RowError(number + 1, "", LINE_TOO_LONG.format(settings.IMPORT_MAX_LINE_CHARS))]) from None
+    except UnicodeDecodeError as error:
+        raise ImportRefused([RowError(0, "", CSV_NOT_TEXT)]) from error
+    except csv.Error as error:  # e.g. a quoted cell longer than the csv module allows, or a NUL byte
         raise ImportRefused([RowError(0, "", f"the file is not a readable CSV file ({error})")]) from error
 
 
-def _xlsx_table(content: bytes) -> _Table:
+def _csv_encoding(content: bytes) -> str:
+    """UTF-8 if the whole file is UTF-8, else cp1252 (Excel's "CSV" on Windows). Checked a block at a
+    time, so the file is not copied whole."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(content)
+    try:
+        for start in range(0, len(view), _BLOCK):
+            decoder.decode(view[start : start + _BLOCK])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return "cp1252"
+    return "utf-8-sig"
+
+
+_BLOCK = 1024 * 1024
+
+
+def _lines(stream: io.TextIOWrapper) -> Iterator[str]:
+    # A line is read no further than its cap: one line of millions of cells would be millions of strings.
+    limit = settings.IMPORT_MAX_LINE_CHARS
+    while line := stream.readline(limit + 2):
+        if len(line.rstrip("\r\n")) > limit:
+            raise _LineTooLong
+        yield line
+
+
+def _xlsx_rows(content: bytes) -> Iterator[list[str]]:
+    _check_unpacked_size(content)
     from openpyxl import load_workbook  # imported here: only XLSX uploads pay for it
 
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a damaged or mislabelled file
-        raise ImportRefused([RowError(0, "", "the file is not a readable Excel workbook (.xlsx)")]) from error
+        raise ImportRefused([RowError(0, "", XLSX_UNREADABLE)]) from error
     try:
         sheet = workbook.worksheets[0]
-        return _numbered([_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True))
+        _check_declared_size(sheet)
+        # Past the check, each row is read as wide and the sheet as long as they are: a declared
+        # size that understates them would have openpyxl parse the cells beyond it and drop them.
+        sheet.reset_dimensions()
+        for row in sheet.iter_rows(values_only=True):
+            yield [_cell_text(value) for value in row]
+    except ImportRefused:
+        raise
+    except Exception as error:  # a part damaged past the first rows shows only when it is read
+        raise ImportRefused([RowError(0, "", XLSX_UNREADABLE)]) from error
     finally:
         workbook.close()
+
+
+def _check_unpacked_size(content: bytes) -> None:
+    """Refuses a workbook that would unpack to too much (a zip bomb) from the zip's directory alone.
+    The sizes it declares hold: zipfile never unpacks a part past its declared size."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise ImportRefused([RowError(0, "", XLSX_UNREADABLE)]) from error
+    cap = settings.XLSX_MAX_UNPACKED_BYTES
+    ratio, checked_from = settings.XLSX_MAX_COMPRESSION_RATIO, settings.XLSX_RATIO_CHECKED_FROM_BYTES
+    too_packed = any(p.file_size > max(checked_from, ratio * p.compress_size) for p in parts)
+    if too_packed or sum(part.file_size for part in parts) > cap:
+        raise ImportRefused([RowError(0, "", XLSX_TOO_BIG.format(cap // (1024 * 1024)))])
+
+
+def _check_declared_size(sheet) -> None:
+    # The sheet's own statement of its size (<dimension>), when it has one: refused before reading.
+    if (sheet.max_row or 0) > HEADER_ROW + settings.IMPORT_MAX_ROWS:
+        raise ImportRefused([RowError(0, "", TOO_MANY_ROWS.format(settings.IMPORT_MAX_ROWS))])
+    if (sheet.max_column or 0) > settings.IMPORT_MAX_COLUMNS:
+        raise ImportRefused([RowError(HEADER_ROW, "", TOO_MANY_COLUMNS.format(settings.IMPORT_MAX_COLUMNS))])
 
 
 def _cell_text(value) -> str:

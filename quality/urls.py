@@ -1,27 +1,31 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from quality import views
-from quality.auth import InvitationPasswordResetForm, SignInForm
+from quality import auth, sso, views
+from quality.auth import SignInForm
 
 auth_patterns = [
     path("login/", auth_views.LoginView.as_view(authentication_form=SignInForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path(
-        "password-reset/",
-        auth_views.PasswordResetView.as_view(form_class=InvitationPasswordResetForm),
-        name="password_reset",
-    ),
+    path("password-reset/", auth.PasswordResetView.as_view(), name="password_reset"),
     path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(
         "reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        auth.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
     path("reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
-    path("password-change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password-change/", auth.PasswordChangeView.as_view(), name="password_change"),
     path("password-change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+]
+
+# Single sign-on (quality/sso.py): always mounted, and answering 404 until SSO_CONFIGURED. The names are
+# mozilla-django-oidc's own, which its back end reverses to build the redirect URI.
+sso_patterns = [
+    path("authenticate/", sso.SignInStartView.as_view(), name="oidc_authentication_init"),
+    path("callback/", sso.CallbackView.as_view(), name="oidc_authentication_callback"),
 ]
 
 urlpatterns = [
@@ -29,6 +33,8 @@ urlpatterns = [
     path("notifications/", views.notification_list, name="notification_list"),
     path("notifications/read/", views.notifications_mark_read, name="notifications_mark_read"),
     path("accounts/", include(auth_patterns)),
+    path("accounts/second-factor/", include("quality.mfa.urls")),
+    path("oidc/", include(sso_patterns)),
     path("org/", include("quality.org.urls")),
     path("audits/", include("audits.urls")),
     # The monthly cycle (issue 4): the case list, the schedule, allocation, deadlines and escalations.
@@ -39,5 +45,19 @@ urlpatterns = [
     path("moderation/", include("moderation.urls")),
     path("performance/", include("performance.urls")),
     path("reports/", include("quality.reports.urls")),
-    path("django-admin/", admin.site.urls),
+    path("security/", include("quality.security.urls")),
 ]
+
+# Every refusal (PermissionDenied from any view) is answered, and recorded, in one place.
+handler403 = "quality.security.views.permission_denied"
+
+# Django's admin has no lock-out nor second factor of its own: it signs in through the portal's page,
+# and production mounts it only when ADMIN_ENABLED says so (docs/security.md).
+admin.site.login = auth.admin_login
+
+
+def admin_patterns() -> list:
+    return [path("django-admin/", admin.site.urls)] if settings.ADMIN_ENABLED else []
+
+
+urlpatterns += admin_patterns()

@@ -1,15 +1,36 @@
+import os
 from unittest.mock import patch
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from freezegun import freeze_time
+from hypothesis import HealthCheck, settings
 
 from quality.org.models import Role
 
+from . import second_factor
 from .clock import SUITE_NOW
 from .factories import ServiceAreaFactory, TeamFactory, person_with_role
 
 CHROMIUM = "/usr/bin/chromium"
+# The loopback OpenID Connect provider and the portal set up against it: for tests/sso/ and the browser journeys.
+pytest_plugins = ["tests.sso.provider"]
+
+# Property-based tests (tests/test_properties_*.py): the suite runs a few repeatable examples per form
+# and per import, inside its time budget; HYPOTHESIS_PROFILE=deep runs many more, on demand. No example
+# database: runs write nothing into the repository, and a failure prints the example to reproduce it.
+settings.register_profile(
+    "suite",
+    max_examples=8,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    print_blob=False,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile("deep", settings.get_profile("suite"), max_examples=300, derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
 
 
 @pytest.fixture
@@ -78,6 +99,13 @@ def browser_type_launch_args(browser_type_launch_args):
             "--no-first-run",
         ],
     }
+
+
+@pytest.fixture(autouse=True)
+def force_login_passes_the_second_factor(monkeypatch):
+    """Every page waits for the second factor, in the tests too: a test client's force_login signs in
+    with the password and a code from the person's authenticator (tests/second_factor.py)."""
+    monkeypatch.setattr(Client, "force_login", second_factor.force_login_with_second_factor)
 
 
 @pytest.fixture(autouse=True)

@@ -31,8 +31,9 @@ class ServiceAreaFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def first_name(obj, create, extracted, **kwargs):
+        """`first_name=<datetime>` dates the first name earlier: names are history, never re-dated after."""
         if create:
-            ServiceAreaName.objects.create(service_area=obj, name=obj.name, valid_from=obj.created_at)
+            ServiceAreaName.objects.create(service_area=obj, name=obj.name, valid_from=extracted or obj.created_at)
 
 
 class TeamFactory(factory.django.DjangoModelFactory):

@@ -14,9 +14,12 @@ from django.urls import reverse
 from django.utils.html import escape
 from freezegun import freeze_time
 
-from quality.org import lockout, services
+from quality.org import services
 from quality.org.messages import SESSION_ENDED, SIGN_IN_FAILED
-from quality.org.models import Role, ServiceArea, SignInFailure, SignInLockout
+from quality.org.models import Role, ServiceArea
+from quality.security import lockout
+from quality.security.events import username_key
+from quality.security.models import Kind, SecurityEvent, SignInThrottle
 
 from .factories import PASSWORD
 
@@ -123,7 +126,7 @@ def test_nine_failures_do_not_lock_the_name(client, practitioner):
         response = sign_in(client, practitioner.user.email, PASSWORD)
 
         assert_signed_in(response, client)
-    assert not SignInLockout.objects.exists()
+    assert not lockout.is_locked(practitioner.user.email)
 
 
 def test_ten_failures_spread_over_more_than_five_minutes_do_not_lock_the_name(client, practitioner):
@@ -134,7 +137,7 @@ def test_ten_failures_spread_over_more_than_five_minutes_do_not_lock_the_name(cl
         response = sign_in(client, practitioner.user.email, PASSWORD)
 
         assert_signed_in(response, client)
-    assert not SignInLockout.objects.exists()
+    assert not lockout.is_locked(practitioner.user.email)
 
 
 def test_the_lock_ends_after_the_lockout_duration(client, practitioner):
@@ -175,12 +178,11 @@ def test_nine_failures_for_an_unknown_name_do_not_lock_it(client, db):
         assert not lockout.is_locked("nobody@council.example")
 
 
-def test_a_successful_sign_in_clears_the_failure_count(client, practitioner):
+def test_a_successful_sign_in_starts_the_count_again_and_keeps_the_failures_on_record(client, practitioner):
     email = practitioner.user.email
     with freeze_time(START) as frozen:
         fail_to_sign_in(client, email, 9)
         assert_signed_in(sign_in(client, email, PASSWORD), client)
-        assert not SignInFailure.objects.filter(username_key=lockout.username_key(email)).exists()
 
         other_browser = Client()
         frozen.tick(timedelta(seconds=30))
@@ -188,6 +190,8 @@ def test_a_successful_sign_in_clears_the_failure_count(client, practitioner):
         response = sign_in(other_browser, email, PASSWORD)
 
         assert_signed_in(response, other_browser)
+    failures = SecurityEvent.objects.filter(kind=Kind.SIGN_IN_FAILED, username_key=username_key(email))
+    assert failures.count() == 18
 
 
 def test_failures_are_stored_only_as_a_keyed_hash_of_the_name(client, practitioner):
@@ -196,10 +200,10 @@ def test_failures_are_stored_only_as_a_keyed_hash_of_the_name(client, practition
         fail_to_sign_in(client, email, 10)
 
     stored = [
-        str(value) for model in (SignInFailure, SignInLockout) for row in model.objects.values_list() for value in row
+        str(value) for model in (SignInThrottle, SecurityEvent) for row in model.objects.values_list() for value in row
     ]
-    keys = set(SignInFailure.objects.values_list("username_key", flat=True))
-    assert keys == {lockout.username_key(email)}
+    keys = set(SecurityEvent.objects.exclude(username_key="").values_list("username_key", flat=True))
+    assert keys == {username_key(email)}
     assert re.fullmatch(r"[0-9a-f]{64}", keys.pop())
     assert hashlib.sha256(email.encode()).hexdigest() not in stored  # keyed, not a plain digest
     assert not [value for value in stored if email in value or email.split("@")[0] in value]

@@ -13,7 +13,7 @@ from audits import services
 from audits.messages import CONCERN_ALREADY_RAISED
 from audits.models import Audit, LearningAction, ScheduleEntry
 from quality.idempotency import ALREADY_SAVED, TOKEN_FIELD, TOKEN_INVALID
-from quality.org.models import Notification, Role, SubmittedForm
+from quality.org.models import Membership, Notification, Person, Role, ServiceArea, SubmittedForm, Team
 from quality.org.tasks import purge_old_form_tokens
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_today")]
@@ -160,6 +160,36 @@ def test_two_renders_of_the_schedule_form_add_two_entries(client, people):
     for token in [rendered_token(client, url, "form"), rendered_token(client, url, "form")]:
         client.post(url, PANEL | {TOKEN_FIELD: token})
     assert ScheduleEntry.objects.count() == 2
+
+
+# --- the organisation's forms: a service area, a team, a person, a role ----------------------------
+
+
+def org_forms(area, person):
+    """(page with the form, its context name, what to post, the rows it adds) for each create form."""
+    return {
+        "area": (reverse("org:service_area_create"), "form", {"code": "CRS", "name": "Resources"}, ServiceArea),
+        "team": (reverse("org:team_create", args=[area.pk]), "form", {"name": "SWF West"}, Team),
+        "person": (reverse("org:person_create"), "form", {"full_name": "Nia New", "email": "nia@x.example"}, Person),
+        "role": (person.get_absolute_url(), "membership_form", {"role": Role.QA_OFFICER}, Membership),
+    }
+
+
+@pytest.mark.parametrize("kind", ["area", "team", "person", "role"])
+def test_an_organisation_form_posted_twice_from_one_render_creates_once(kind, client, admin_person, own_area, people):
+    page, form_name, data, model = org_forms(own_area, people["worker"])[kind]
+    post_to = reverse("org:membership_add", args=[people["worker"].pk]) if kind == "role" else page
+    client.force_login(admin_person.user)
+    token = rendered_token(client, page, form_name)
+    before = model.objects.count()
+
+    first = client.post(post_to, data | {TOKEN_FIELD: token})
+    second = client.post(post_to, data | {TOKEN_FIELD: token})
+
+    assert model.objects.count() == before + 1
+    assert first.status_code == second.status_code == 302
+    assert second.url == first.url
+    assert said(second) == ALREADY_SAVED
 
 
 # --- a safeguarding concern ---------------------------------------------------------------------

@@ -106,6 +106,7 @@ class Response(NamedTuple):
     status: int
     content_type: str
     body: str
+    url: str  # where the redirects ended
 
 
 def fetch(opener, url: str, data: dict | None = None) -> Response:
@@ -113,9 +114,9 @@ def fetch(opener, url: str, data: dict | None = None) -> Response:
     sent = urlencode(data).encode() if data is not None else None
     try:
         with opener.open(url, data=sent, timeout=30) as response:
-            return Response(response.status, response.headers["Content-Type"], response.read().decode())
+            return Response(response.status, response.headers["Content-Type"], response.read().decode(), response.url)
     except urllib.error.HTTPError as error:
-        return Response(error.code, error.headers["Content-Type"], error.read().decode())
+        return Response(error.code, error.headers["Content-Type"], error.read().decode(), error.url)
 
 
 def wait_for_portal(url: str, run: subprocess.Popen, log: Path) -> None:
@@ -130,12 +131,21 @@ def wait_for_portal(url: str, run: subprocess.Popen, log: Path) -> None:
     pytest.fail(f"The portal did not answer within {START_TIMEOUT} s:\n{log.read_text()[-4000:]}")
 
 
-def sign_in(base: str, email: str):
+def csrf_token(page: Response) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.body).group(1)
+
+
+def sign_in(base: str, portal: Path, env: dict, email: str):
+    """Password, then the code of the demo person's authenticator, as load_demo says to get it."""
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
     page = fetch(opener, f"{base}/accounts/login/")
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.body).group(1)
-    form = {"csrfmiddlewaretoken": token, "username": email, "password": PASSWORD}
-    home = fetch(opener, f"{base}/accounts/login/", form)
+    code_page = fetch(
+        opener, page.url, {"csrfmiddlewaretoken": csrf_token(page), "username": email, "password": PASSWORD}
+    )
+    assert "Enter your code" in code_page.body, code_page.body[:2000]
+    command = [".venv/bin/python", "manage.py", "demo_code", email]
+    code = subprocess.run(command, cwd=portal, env=env, capture_output=True, text=True, check=True).stdout.strip()
+    home = fetch(opener, code_page.url, {"csrfmiddlewaretoken": csrf_token(code_page), "code": code})
     assert home.status == 200 and "Signed in as" in home.body, home.body[:2000]
     return opener
 
@@ -185,7 +195,7 @@ def test_make_run_serves_the_portal_refuses_a_second_run_and_stops_everything_on
 
         # DEBUG off over plain http: the session and CSRF cookies still work, and a partner
         # auditor opening a page they may not see gets the portal's page, not the URL patterns.
-        partner = sign_in(base, "partner@council.example")
+        partner = sign_in(base, portal, run_env(web_port, redis_port), "partner@council.example")
         assert_own_error_page(fetch(partner, f"{base}{reverse('org:person_list')}"))
         assert_own_error_page(fetch(partner, f"{base}/no-such-page/"))
 

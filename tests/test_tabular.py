@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 from openpyxl import Workbook
 
-from quality.tabular import ImportRefused, parse_date, parse_month, parse_yes_no, read_sheet
+from quality.tabular import NUL_IN_CELL, ImportRefused, parse_date, parse_month, parse_yes_no, read_sheet
 
 
 def refusal(content: bytes, name: str = "list.csv", **columns) -> list[str]:
@@ -56,6 +56,10 @@ def test_a_csv_the_csv_module_cannot_parse_is_refused_not_a_server_error():
     huge_field = b"child_ref\n" + b"x" * 200_000 + b"\n"
     (problem,) = refusal(huge_field)
     assert problem.startswith("file: the file is not a readable CSV file")
+
+
+def test_a_nul_character_in_a_cell_is_refused_by_its_row_before_it_reaches_the_database():
+    assert refusal(b"child_ref\nC1\nC2\x00\n") == ["row 3: " + NUL_IN_CELL]
 
 
 def test_cells_parse_as_people_write_them():

@@ -2,26 +2,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from quality.forms import written
+from quality.idempotency import CreateOnceForm
 
 from .messages import REASON_REQUIRED
 from .models import Role, ServiceArea, Team
-
-
-def call_service(form: forms.Form, service, **kwargs):
-    """Run a service for a valid form; put its ValidationError next to the right fields.
-
-    Returns the service's result, or None when it refused (the form then carries the errors).
-    """
-    try:
-        return service(**kwargs)
-    except ValidationError as error:
-        if not hasattr(error, "error_dict"):
-            form.add_error(None, error)
-            return None
-        # A field the form does not show (e.g. team_create's service_area) goes at the top of the form.
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-        return None
 
 
 class ServiceAreaForm(forms.Form):
@@ -33,6 +17,10 @@ class ServiceAreaForm(forms.Form):
         if not all(ch.isalnum() or ch in "&-" for ch in code):
             raise ValidationError("Use only letters, digits, & or - in the short code.")
         return code
+
+
+class NewServiceAreaForm(CreateOnceForm, ServiceAreaForm):
+    """Creates an area once per render (a double click makes one area)."""
 
 
 class ServiceAreaEditForm(ServiceAreaForm):
@@ -60,6 +48,10 @@ class TeamForm(forms.Form):
     name = forms.CharField(max_length=120)
 
 
+class NewTeamForm(CreateOnceForm, TeamForm):
+    """Creates a team once per render."""
+
+
 class TeamEditForm(TeamForm):
     is_active = forms.BooleanField(label="Team is open", required=False)
 
@@ -71,7 +63,13 @@ class PersonForm(forms.Form):
     organisation = forms.CharField(max_length=150, required=False, help_text="Only for partner agencies.")
 
 
-class MembershipForm(forms.Form):
+class NewPersonForm(CreateOnceForm, PersonForm):
+    """Adds a person once per render."""
+
+
+class MembershipForm(CreateOnceForm):
+    """Grants a role, once per render."""
+
     role = forms.ChoiceField(choices=[("", "Choose a role")] + Role.choices)
     service_area = forms.ModelChoiceField(
         queryset=ServiceArea.objects.all(),

@@ -18,3 +18,11 @@ SIGN_IN_FAILED = (
     "after too many attempts. Try again later or reset your password."
 )
 SESSION_ENDED = "You were signed out because your session expired. Please sign in again."
+SSO_NOT_SET_UP = "Your council account is not set up in the portal. Ask the portal's administrator."
+SSO_FAILED = (
+    "Signing in with your council account did not work. Try again, and if it still fails, "
+    "ask the portal's administrator."
+)
+PASSWORD_SIGN_IN_SSO_ONLY = (
+    'Password sign-in is kept for named administrators. Use "Sign in with your council account" instead.'
+)

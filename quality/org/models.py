@@ -13,6 +13,8 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
+from quality import append_only
+
 
 class Role(models.TextChoices):
     PRACTITIONER = "practitioner", "Practitioner"
@@ -77,13 +79,14 @@ class ServiceArea(models.Model):
 class ServiceAreaName(models.Model):
     """Each name a service area has had, from when it was in force."""
 
-    service_area = models.ForeignKey(ServiceArea, on_delete=models.CASCADE, related_name="names")
+    service_area = models.ForeignKey(ServiceArea, on_delete=models.PROTECT, related_name="names")
     name = models.CharField(max_length=120)
     valid_from = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-valid_from", "-pk"]
         get_latest_by = "valid_from"
+        triggers = [append_only.protect()]
 
     def __str__(self) -> str:
         return self.name
@@ -202,27 +205,10 @@ class ChangeRecord(models.Model):
         ordering = ["-at", "-pk"]
         get_latest_by = "at"
         indexes = [models.Index(fields=["target_type", "target_id"], name="change_record_target")]
+        triggers = [append_only.protect()]
 
     def __str__(self) -> str:
         return f"{self.action} at {self.at:%d/%m/%Y %H:%M}"
-
-
-class SignInFailure(models.Model):
-    """A failed log-in, keyed by a hash of the user name typed (never the name itself)."""
-
-    username_key = models.CharField(max_length=64, db_index=True)
-    at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    def __str__(self) -> str:
-        return f"failure at {self.at:%d/%m/%Y %H:%M}"
-
-
-class SignInLockout(models.Model):
-    username_key = models.CharField(max_length=64, db_index=True)
-    until = models.DateTimeField(db_index=True)
-
-    def __str__(self) -> str:
-        return f"locked until {self.until:%d/%m/%Y %H:%M}"
 
 
 class Notification(models.Model):

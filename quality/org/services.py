@@ -9,6 +9,8 @@ from django.db.models import Model
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from quality.security.events import Kind, record_event
+
 from .messages import (
     AREA_ROLE_NEEDS_AREA,
     CODE_TAKEN,
@@ -192,6 +194,8 @@ def person_set_active(*, actor, person: Person, active: bool, reason: str) -> Pe
     person.user.save(update_fields=["is_active"])
     action = "person.reactivate" if active else "person.deactivate"
     change_record(actor=actor, target=person, action=action, summary=action.split(".")[1].capitalize(), reason=reason)
+    if not active:
+        record_event(Kind.PERSON_DEACTIVATED, user=person.user, actor=actor, detail={"person": person.pk})
     return person
 
 
@@ -212,6 +216,7 @@ def membership_add(
         raise ValidationError({"role": MEMBERSHIP_DUPLICATE})
     membership = Membership.objects.create(person=person, role=role, service_area=service_area, team=team)
     change_record(actor=actor, target=person, action="membership.add", summary=f"Role added: {membership}")
+    record_event(Kind.ROLE_GRANTED, user=person.user, actor=actor, detail=_membership_detail(membership))
     return membership
 
 
@@ -231,7 +236,17 @@ def membership_end(*, actor, membership: Membership, reason: str) -> Membership:
         summary=f"Role ended: {membership}",
         reason=reason.strip(),
     )
+    record_event(Kind.ROLE_ENDED, user=membership.person.user, actor=actor, detail=_membership_detail(membership))
     return membership
+
+
+def _membership_detail(membership: Membership) -> dict:
+    return {
+        "person": membership.person_id,
+        "membership": membership.pk,
+        "role": membership.role,
+        "service_area": membership.service_area_id,
+    }
 
 
 ROLE_LABELS = dict(Role.choices)

@@ -5,7 +5,9 @@ from celery import shared_task
 from django.core.management import call_command
 from django.utils import timezone
 
-from . import lockout, notify
+from quality.security import lockout
+
+from . import notify
 from .models import SubmittedForm
 
 logger = logging.getLogger(__name__)

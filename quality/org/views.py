@@ -8,23 +8,29 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from quality.access import Action, can, get_for, require
+from quality.forms import call_service
+from quality.idempotency import create_once
 from quality.pagination import paginate_table
 
 from . import selectors, services
 from .forms import (
     MembershipForm,
+    NewPersonForm,
+    NewServiceAreaForm,
+    NewTeamForm,
     PersonForm,
     PersonSearchForm,
     ReasonForm,
     RetireForm,
     ServiceAreaEditForm,
-    ServiceAreaForm,
     TeamEditForm,
-    TeamForm,
-    call_service,
 )
 from .models import Membership, Person, ServiceArea, Team
 from .tables import PersonTable, ServiceAreaTable
+
+
+def _url(created) -> str:
+    return created.get_absolute_url()
 
 
 @require(Action.VIEW_ORGANISATION)
@@ -52,9 +58,13 @@ def service_area_detail(request, pk):
 
 @require(Action.MANAGE_ORGANISATION)
 def service_area_create(request):
-    form = ServiceAreaForm(request.POST or None)
+    form = NewServiceAreaForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        area = call_service(form, services.service_area_create, actor=request.user, **form.cleaned_data)
+        area, again = create_once(
+            request, form, services.service_area_create, location=_url, actor=request.user, **form.cleaned_data
+        )
+        if again:
+            return again
         if area:
             messages.success(request, f"Service area {area.code} created.")
             return redirect(area)
@@ -99,9 +109,15 @@ def service_area_reactivate(request, pk):
 @require(Action.MANAGE_ORGANISATION)
 def team_create(request, area_pk):
     area = get_for(request.user, Action.MANAGE_ORGANISATION, ServiceArea.objects, pk=area_pk)
-    form = TeamForm(request.POST or None)
+    form = NewTeamForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if call_service(form, services.team_create, actor=request.user, service_area=area, **form.cleaned_data):
+        kwargs = {"actor": request.user, "service_area": area, **form.cleaned_data}
+        team, again = create_once(
+            request, form, services.team_create, location=lambda team: area.get_absolute_url(), **kwargs
+        )
+        if again:
+            return again
+        if team:
             messages.success(request, "Team created.")
             return redirect(area)
     return render(request, "org/team_form.html", {"form": form, "area": area, "title": f"New team in {area.code}"})
@@ -147,9 +163,13 @@ def person_detail(request, pk):
 
 @require(Action.MANAGE_ORGANISATION)
 def person_create(request):
-    form = PersonForm(request.POST or None)
+    form = NewPersonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        person = call_service(form, services.person_create, actor=request.user, **form.cleaned_data)
+        person, again = create_once(
+            request, form, services.person_create, location=_url, actor=request.user, **form.cleaned_data
+        )
+        if again:
+            return again
         if person:
             messages.success(request, f"{person} added. Give them a role below.")
             return redirect(person)
@@ -191,7 +211,13 @@ def membership_add(request, pk):
     )
     form = MembershipForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if call_service(form, services.membership_add, actor=request.user, person=person, **form.cleaned_data):
+        kwargs = {"actor": request.user, "person": person, **form.cleaned_data}
+        membership, again = create_once(
+            request, form, services.membership_add, location=lambda m: person.get_absolute_url(), **kwargs
+        )
+        if again:
+            return again
+        if membership:
             messages.success(request, "Role added.")
             return redirect(person)
     return render(request, "org/membership_form.html", {"form": form, "person": person})

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from quality.access import Action, get_for, require, visible
-from quality.org.forms import call_service
+from quality.forms import call_service
 from quality.org.selectors import changes_to
 
 from . import themes

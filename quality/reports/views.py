@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from moderation import charts
 from moderation.statistics import GRADE_LABELS, GRADES
 from quality.access import Action, can, get_for, require
-from quality.org.forms import call_service
+from quality.forms import call_service
 
 from . import selectors, services
 from .forms import CorrectionForm, DraftForms, GenerateForm, SubscriptionForm

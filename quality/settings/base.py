@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -34,7 +35,12 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "csp",
+    "pgtrigger",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "quality.org",
+    "quality.mfa",
+    "quality.security",
     "audits",
     "moderation",
     "performance",
@@ -42,6 +48,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, before anything can read the body: refuses a request larger than its cap (413).
+    "quality.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Below WhiteNoise (static files need neither header), above the rest so that it sees every
@@ -51,12 +59,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): has a second-factor device verified this session (quality/mfa)?
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last: it adds a message and reads request.htmx, so the two middlewares above must have run.
     "quality.org.middleware.SessionTimeoutMiddleware",
+    # After the time-out (an ended session goes to the log-in page): every page but the sign-in ones
+    # waits for the second factor (quality/mfa/middleware.py).
+    "quality.mfa.middleware.SecondFactorMiddleware",
 ]
 
 ROOT_URLCONF = "quality.urls"
@@ -73,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "quality.context_processors.navigation",
+                "quality.context_processors.sign_in_options",
             ],
         },
     },
@@ -103,11 +117,67 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Lock-out: LOGIN_FAILURE_LIMIT failures for one user name within LOGIN_FAILURE_WINDOW
-# lock that name for LOGIN_LOCKOUT_DURATION (see quality/org/lockout.py).
+# Single sign-on with the council's identity provider over OpenID Connect (quality/sso.py,
+# docs/security.md). On when the provider (its discovery URL, or its issuer) and the portal's client
+# id and secret are set; the endpoints and keys are read from the provider's discovery document.
+OIDC_ISSUER = env("OIDC_ISSUER", default="").rstrip("/")
+OIDC_DISCOVERY_URL = env(
+    "OIDC_DISCOVERY_URL", default=f"{OIDC_ISSUER}/.well-known/openid-configuration" if OIDC_ISSUER else ""
+)
+OIDC_RP_CLIENT_ID = env("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env("OIDC_RP_CLIENT_SECRET", default="")
+SSO_CONFIGURED = bool(OIDC_DISCOVERY_URL and OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET)
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_RP_SCOPES = "openid email"
+OIDC_USE_NONCE = True
+OIDC_USE_PKCE = True  # the code is worth nothing without the verifier kept in the browser's session
+OIDC_CREATE_USER = False  # people are matched to the portal's own; nobody is created from a sign-in
+OIDC_TIMEOUT = 10  # seconds the portal waits for the provider
+# Microsoft Entra ID sends no `email_verified` claim: set this only when the tenant's addresses are
+# managed by the council (docs/security.md). A claim that is present and false is always refused.
+OIDC_TRUST_EMAIL_WITHOUT_VERIFIED_CLAIM = env.bool("OIDC_TRUST_EMAIL_WITHOUT_VERIFIED_CLAIM", default=False)
+# "all", or "break_glass_only": with single sign-on on, only the administrators named in
+# BREAK_GLASS_EMAILS may still sign in (and reset their password) with a password.
+PASSWORD_SIGN_IN = env("PASSWORD_SIGN_IN", default="all")
+BREAK_GLASS_EMAILS = [address.strip().lower() for address in env.list("BREAK_GLASS_EMAILS", default=[])]
+if PASSWORD_SIGN_IN not in ("all", "break_glass_only") or (PASSWORD_SIGN_IN != "all" and not SSO_CONFIGURED):
+    raise ImproperlyConfigured('PASSWORD_SIGN_IN must be "all", or "break_glass_only" with single sign-on set up.')
+AUTHENTICATION_BACKENDS = ["quality.sso.PasswordBackend"]
+if SSO_CONFIGURED:
+    AUTHENTICATION_BACKENDS.append("quality.sso.CouncilAccountBackend")
+
+# Lock-out (quality/security/lockout.py): LOGIN_FAILURE_LIMIT attempts at one user name within
+# LOGIN_FAILURE_WINDOW without a success, or LOGIN_ADDRESS_FAILURE_LIMIT failures from one address
+# across any names, lock that name or address for LOGIN_LOCKOUT_DURATION.
 LOGIN_FAILURE_LIMIT = 10
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=50)
 LOGIN_FAILURE_WINDOW = timedelta(minutes=5)
 LOGIN_LOCKOUT_DURATION = timedelta(minutes=15)
+# Password reset links last an hour; each e-mail address may be sent PASSWORD_RESET_EMAIL_LIMIT and
+# each client address may ask PASSWORD_RESET_ADDRESS_LIMIT times in PASSWORD_RESET_THROTTLE_WINDOW.
+PASSWORD_RESET_TIMEOUT = 60 * 60
+PASSWORD_RESET_THROTTLE_WINDOW = timedelta(hours=1)
+PASSWORD_RESET_EMAIL_LIMIT = 3
+PASSWORD_RESET_ADDRESS_LIMIT = 20
+# How many reverse proxies (load balancer, ingress) stand in front of the portal and append to
+# X-Forwarded-For. 0: the client's address is REMOTE_ADDR. Too high a number lets a client choose
+# the address it is counted and recorded under.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Security events (quality/security) are kept this long, then removed by a nightly job.
+SECURITY_EVENT_RETENTION = timedelta(days=env.int("SECURITY_EVENT_RETENTION_DAYS", default=730))
+# Django's admin (/django-admin/, signing in through the portal's page). Production leaves it out
+# unless ADMIN_ENABLED=true.
+ADMIN_ENABLED = env.bool("ADMIN_ENABLED", default=True)
+
+# Second factor (quality/mfa, docs/security.md): required for the roles in quality/mfa/rules.py,
+# or for everyone with MFA_REQUIRED_FOR_ALL. MFA_FAILURE_LIMIT wrong codes within MFA_FAILURE_WINDOW
+# sign the session out, and codes are refused until the window has passed.
+MFA_REQUIRED_FOR_ALL = env.bool("MFA_REQUIRED_FOR_ALL", default=False)
+MFA_FAILURE_LIMIT = 5
+MFA_FAILURE_WINDOW = timedelta(minutes=15)
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Case quality portal")
+# django-otp's own back-off after a wrong code is off: the throttle above is the one rule.
+OTP_TOTP_THROTTLE_FACTOR = 0
 
 # Sessions end after 30 idle minutes and, whatever the activity, after 12 hours
 # (see quality/org/middleware.py).
@@ -135,6 +205,34 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Uploads: every cap on what people send, in one place (docs/security.md, "Uploads"). The largest
+# legitimate upload is a case list (~20,000 rows, ~2 MB as CSV); the caps leave room above it and
+# none far beyond.
+MAX_UPLOAD_BYTES = 25 * 1024 * 1024  # one CSV, XLSX or tool file
+# A whole request, checked on its Content-Length before anything reads the body
+# (quality.middleware.RequestSizeLimitMiddleware): the largest upload plus the rest of its form.
+MAX_REQUEST_BYTES = MAX_UPLOAD_BYTES + 1024 * 1024
+# Someone not signed in only ever sends a few fields (sign-in, password reset).
+MAX_ANONYMOUS_REQUEST_BYTES = 64 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # Django's default: the fields other than files
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000  # Django's default: an audit form has a few hundred at most
+DATA_UPLOAD_MAX_NUMBER_FILES = 1  # every upload form takes one file
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # larger files are spooled to a temporary file while they arrive
+# Spreadsheet imports (quality/tabular.py), checked while reading: reading stops at the first
+# row or cell past its cap.
+IMPORT_MAX_ROWS = 50_000  # below the header, blank rows included
+IMPORT_MAX_COLUMNS = 100
+IMPORT_MAX_CELL_CHARS = 32_767  # Excel's own limit for a cell
+IMPORT_MAX_LINE_CHARS = 1_000_000  # one line of a CSV file
+# An XLSX file is a zip: its parts are sized from the zip's directory before anything is unpacked.
+XLSX_MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+XLSX_MAX_COMPRESSION_RATIO = 100  # a part that shrinks more than this is a zip bomb...
+XLSX_RATIO_CHECKED_FROM_BYTES = 1024 * 1024  # ...once it is big enough to matter
+# Audit tool files (audits/tool_files.py), JSON or YAML: a real tool is tens of kilobytes and
+# nests seven deep.
+TOOL_FILE_MAX_BYTES = 1_000_000
+TOOL_FILE_MAX_DEPTH = 20
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

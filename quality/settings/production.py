@@ -27,6 +27,9 @@ if EMAIL_CONFIG["EMAIL_BACKEND"] in EMAIL_BACKENDS_REFUSED:
         "file, memory or dummy back end: the portal's e-mails carry password-reset links."
     )
 
+# Django's admin stays out of production URLs unless asked for (it signs in through the portal's page).
+ADMIN_ENABLED = env.bool("ADMIN_ENABLED", default=False)
+
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365

@@ -15,10 +15,10 @@ from freezegun import freeze_time
 
 from audits import case_import as ci
 from audits import services
-from audits.case_forms import FILE_TYPE_INVALID
 from audits.models import Audit, Case, CaseImport, LegalStatus
 from quality import tabular
 from quality.org.models import Role
+from quality.tabular import FILE_TYPE_INVALID
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@
 
 Every file is checked whole: a wrong row is reported with its row, column and reason, and nothing
 is saved. A good file becomes closed audits (with their history and moderation decisions) that a
-re-import updates, never duplicates.
+re-import updates, never duplicates (a changed moderation decision is superseded, never edited).
 """
 
 import csv
@@ -423,7 +423,7 @@ def test_importing_the_same_file_again_changes_nothing(auditor):
     result = load(rows)
 
     assert (result.created, result.updated, result.unchanged) == (0, 0, 2)
-    assert (result.moderations_recorded, result.moderations_changed, result.moderations_removed) == (0, 0, 0)
+    assert (result.moderations_recorded, result.moderations_changed) == (0, 0)
     assert Audit.objects.count() == 2
     assert ModerationDecision.objects.count() == 1
     assert AuditEvent.objects.count() == events
@@ -447,33 +447,40 @@ def test_a_moderated_grade_becomes_an_imported_moderation_decision(auditor):
     assert audit.final_grade == Grade.REQUIRES_IMPROVEMENT
 
 
-def test_a_re_import_updates_the_imported_decision_and_never_adds_a_second(auditor):
+def test_a_re_import_that_changes_the_imported_decision_records_a_correction_and_keeps_the_first(auditor):
     load([row(auditor, moderated_grade="RI", moderated_on="2023-02-16")])
     decision = ModerationDecision.objects.get()
 
     result = load([row(auditor, moderated_grade="inadequate", moderated_on="2023-03-16")])
 
-    assert result.moderations_changed == 1
-    again = ModerationDecision.objects.get()
-    assert again.pk == decision.pk
-    assert (again.moderated_grade, again.decided_on) == (Grade.INADEQUATE, date(2023, 3, 16))
+    assert (result.moderations_recorded, result.moderations_changed) == (0, 1)
+    again = ModerationDecision.objects.standing().get()
+    assert again.supersedes == decision
+    assert (again.source, again.moderated_grade, again.decided_on) == (
+        ModerationDecision.Source.IMPORTED,
+        Grade.INADEQUATE,
+        date(2023, 3, 16),
+    )
+    assert again.rationale == "Re-imported from the audit history (history.csv)"
+    decision.refresh_from_db()
+    assert (decision.moderated_grade, decision.decided_on) == (Grade.REQUIRES_IMPROVEMENT, date(2023, 2, 16))
+    assert load([row(auditor, moderated_grade="inadequate", moderated_on="2023-03-16")]).moderations_changed == 0
     assert Audit.objects.get().moderated_grade == Grade.INADEQUATE
     change = AuditEvent.objects.get(what="moderated_grade")
     assert (change.old_value, change.new_value) == (Grade.REQUIRES_IMPROVEMENT, Grade.INADEQUATE)
 
 
-def test_a_re_import_without_the_moderated_grade_deletes_the_imported_decision(auditor):
+def test_a_re_import_without_a_recorded_moderated_grade_is_refused_at_its_row(auditor):
     load([row(auditor, moderated_grade="RI", moderated_on="2023-02-16")])
+    decision = ModerationDecision.objects.get()
 
-    result = load([row(auditor)])
+    errors = refused([row(auditor, grade="inadequate")])
 
-    assert result.moderations_removed == 1
-    assert not ModerationDecision.objects.exists()
+    message = hi.MODERATION_RECORDED.format(grade="Requires Improvement", day=date(2023, 2, 16))
+    assert errors == [(2, "moderated_grade", message)]
+    assert list(ModerationDecision.objects.all()) == [decision]
     audit = Audit.objects.get()
-    assert audit.moderated_grade == ""
-    assert audit.final_grade == Grade.GOOD
-    change = AuditEvent.objects.get(what="moderated_grade")
-    assert (change.old_value, change.new_value) == (Grade.REQUIRES_IMPROVEMENT, "")
+    assert (audit.overall_grade, audit.moderated_grade) == (Grade.GOOD, Grade.REQUIRES_IMPROVEMENT)
 
 
 def test_a_re_import_leaves_a_later_moderation_made_in_the_portal_in_force(auditor):
@@ -488,9 +495,13 @@ def test_a_re_import_leaves_a_later_moderation_made_in_the_portal_in_force(audit
     )
     Audit.objects.filter(pk=audit.pk).update(moderated_grade=Grade.OUTSTANDING)
 
-    load([row(auditor)])
+    load([row(auditor, moderated_grade="inadequate", moderated_on="2023-03-16")])
 
-    assert list(ModerationDecision.objects.values_list("source", flat=True)) == [ModerationDecision.Source.PANEL]
+    standing = ModerationDecision.objects.standing().order_by("decided_on")
+    assert list(standing.values_list("source", "moderated_grade")) == [
+        (ModerationDecision.Source.IMPORTED, Grade.INADEQUATE),
+        (ModerationDecision.Source.PANEL, Grade.OUTSTANDING),
+    ]
     assert Audit.objects.get().moderated_grade == Grade.OUTSTANDING
 
 

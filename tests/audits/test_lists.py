@@ -24,10 +24,12 @@ from audits import services
 from audits.filters import FILTERS_INVALID, MONTH_INVALID
 from audits.models import AnalysisArea, AreaGrade, Audit
 from quality.org.models import Person, Role, ServiceAreaName
+from tests.factories import ServiceAreaFactory
 
 pytestmark = pytest.mark.django_db
 
 LONDON = ZoneInfo("Europe/London")
+LONG_AGO = datetime(2020, 1, 1, tzinfo=LONDON)
 AUDIT_HEADERS = [
     "Case reference",
     "Service area",
@@ -91,10 +93,19 @@ class World:
         return audit
 
 
+# The areas' first names date from long before the audits (the factory dates them today).
+@pytest.fixture
+def own_area(db):
+    return ServiceAreaFactory(code="SWF", name="Social Work with Families", first_name=LONG_AGO)
+
+
+@pytest.fixture
+def other_area(db):
+    return ServiceAreaFactory(code="PTC", name="Pathways Through Care", first_name=LONG_AGO)
+
+
 @pytest.fixture
 def world(make_person, own_area, other_area, own_team, other_team):
-    # The areas' first names date from long before the audits (the factory dates them today).
-    ServiceAreaName.objects.update(valid_from=datetime(2020, 1, 1, tzinfo=LONDON))
     qa_lead = make_person(Role.QA_LEAD, full_name="Quinn Lead")
     tool = services.tool_create(actor=qa_lead.user, name="Shared case audit", service_area=None, purpose="case_audit")
     world = World(

@@ -562,6 +562,6 @@ def test_the_year_page_runs_a_fixed_number_of_queries(client, manager, django_as
     fill_year(40)
     url = reverse("schedule:year", args=[2026])
     client.get(url)
-    # session, user, roles, entries, their areas, the person signed in (page header), session update (3)
-    with django_assert_num_queries(9):
+    # session, user, otp device, roles, entries, their areas, the person signed in (page header), session update (3)
+    with django_assert_num_queries(10):
         client.get(url)

@@ -68,6 +68,13 @@ def test_a_bad_tool_file_lists_every_problem_and_saves_nothing(published, qa_lea
         ("{not json: [", "not valid JSON or YAML"),
         ("- just\n- a list\n", "one tool"),
         (json.dumps({"format": "other/9", "tool": {}, "version": {}}), "format"),
+        ('{"format": "x", "tool": {"name": "a\\u0000b"}}', "NUL character"),
+        (
+            json.dumps(
+                {"version": {"sections": [{"title": "S", "questions": [{"key": "q", "text": "Q", "type": []}]}]}}
+            ),
+            "type '[]'",
+        ),
     ],
 )
 def test_a_file_that_is_not_a_tool_is_refused_with_the_reason(text, expected, db):

@@ -9,6 +9,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
+from .. import second_factor
 from ..factories import PASSWORD
 
 # Playwright's sync API runs an event loop in this thread; Django would otherwise refuse ORM calls.
@@ -35,12 +36,26 @@ def assert_accessible(page: Page) -> None:
 
 
 def sign_in(page: Page, base_url: str, email: str, password: str = PASSWORD) -> None:
-    """Sign in through the login page, as a person would; checks the login page on the way."""
+    """Sign in through the login page, as a person would; checks the login page on the way.
+
+    The suite's people have an authenticator app (tests/second_factor.py): after a password that will
+    be accepted, the code page asks for its code, typed as pyotp computes it."""
+    user = second_factor.user_by_email(email)
+    expect_code = user is not None and user.is_active and user.check_password(password)
+    device = second_factor.enrolled_device(user) if expect_code else None
     page.goto(f"{base_url}/accounts/login/")
     assert_accessible(page)
     page.get_by_label("E-mail address").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+    if device is not None:
+        enter_code(page, second_factor.current_code(device))
+
+
+def enter_code(page: Page, code: str) -> None:
+    expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
+    page.get_by_label("Code").fill(code)
+    page.get_by_role("button", name="Continue").click()
 
 
 def sign_in_as(page: Page, base_url: str, person) -> None:

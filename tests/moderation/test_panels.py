@@ -13,7 +13,7 @@ from django.utils import timezone
 from audits import services as audit_services
 from audits.models import AreaGrade, Audit, AuditEvent, Escalation
 from moderation import panels
-from moderation.models import ModerationAreaGrade, ModerationDecision, Panel, PanelItem
+from moderation.models import ModerationDecision, Panel, PanelItem
 from quality.org.models import ChangeRecord, Notification
 
 from .panel_world import (
@@ -467,14 +467,19 @@ def test_a_decision_keeps_the_auditors_grades_and_sets_the_moderated_grade_with_
     assert event.reason == "Outcomes for the child are not yet shown."
 
 
-def test_a_correction_in_session_updates_the_one_decision_and_records_the_change(people, session):
+def test_a_correction_in_session_supersedes_the_decision_keeps_it_and_records_the_change(people, session):
     _, item, audit = session
     record = dict(actor=people["qa_lead"].user, item=item, rationale="Second look")
-    panels.decision_record(moderated_grade="requires_improvement", area_grades=all_areas("good"), **record)
+    first = panels.decision_record(moderated_grade="requires_improvement", area_grades=all_areas("good"), **record)
     item.refresh_from_db()
-    panels.decision_record(moderated_grade="inadequate", area_grades=all_areas("inadequate"), **record)
-    assert ModerationDecision.objects.filter(audit=audit).count() == 1
-    assert ModerationAreaGrade.objects.filter(decision__audit=audit).count() == 7
+    second = panels.decision_record(moderated_grade="inadequate", area_grades=all_areas("inadequate"), **record)
+    item.refresh_from_db()
+    assert (item.decision, second.supersedes) == (second, first)
+    assert list(ModerationDecision.objects.standing().filter(audit=audit)) == [second]
+    first.refresh_from_db()  # kept as it was decided
+    assert first.moderated_grade == "requires_improvement"
+    assert set(first.area_grades.values_list("moderated_grade", flat=True)) == {"good"}
+    assert set(second.area_grades.values_list("moderated_grade", flat=True)) == {"inadequate"}
     assert list(
         AuditEvent.objects.filter(audit=audit, what="moderated_grade").values_list("old_value", "new_value")
     ) == [
@@ -482,6 +487,17 @@ def test_a_correction_in_session_updates_the_one_decision_and_records_the_change
         ("requires_improvement", "inadequate"),
     ]
     assert Audit.objects.get(pk=audit.pk).overall_grade == "good"
+
+
+def test_the_same_decision_saved_again_adds_nothing(people, session):
+    _, item, audit = session
+    record = dict(actor=people["qa_lead"].user, item=item, moderated_grade="good", area_grades=all_areas("good"))
+    first = panels.decision_record(rationale="Clear plan", **record)
+    item.refresh_from_db()
+    again = panels.decision_record(rationale=" Clear plan ", **record)
+    assert again == first
+    assert ModerationDecision.objects.filter(audit=audit).count() == 1
+    assert AuditEvent.objects.filter(audit=audit, what="moderated_grade").count() == 1
 
 
 def test_only_members_and_the_qa_unit_record_and_every_graded_area_needs_a_grade(people, session):

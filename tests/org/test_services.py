@@ -15,9 +15,9 @@ from django.db import IntegrityError, connection, transaction
 from freezegun import freeze_time
 
 from quality.access import CROSS_AREA_ROLES, Action, can, visible
+from quality.forms import call_service
 from quality.org import services
 from quality.org.demo import DEMO_PASSWORD, logins
-from quality.org.forms import call_service
 from quality.org.messages import (
     AREA_ROLE_NEEDS_AREA,
     CODE_TAKEN,

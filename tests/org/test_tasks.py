@@ -12,23 +12,31 @@ from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from quality.celery import app
-from quality.org.models import SignInFailure, SignInLockout
 from quality.org.tasks import purge_expired_sign_in_data
+from quality.security.models import SignInThrottle
 
 TASK_NAME = "quality.org.tasks.purge_expired_sign_in_data"
 
 
 def make_sign_in_data():
-    """One expired and one fresh row of each kind; returns (expired, fresh) as (model, pk) pairs."""
+    """Counters whose window and lock have passed, and counters still counting or locked; returns
+    (expired, fresh)."""
     now = timezone.now()
-    window = settings.LOGIN_FAILURE_WINDOW
+    long_ago = now - settings.PASSWORD_RESET_THROTTLE_WINDOW - timedelta(minutes=1)
+    name = SignInThrottle.Scope.NAME
+
+    def counter(key, started, locked_until=None):
+        return SignInThrottle.objects.create(
+            scope=name, key=key, window_started_at=started, attempts=3, locked_until=locked_until
+        )
+
     expired = [
-        SignInFailure.objects.create(username_key="a" * 64, at=now - window - timedelta(minutes=1)),
-        SignInLockout.objects.create(username_key="a" * 64, until=now - timedelta(minutes=1)),
+        counter("a" * 64, long_ago),
+        counter("b" * 64, long_ago, locked_until=now - timedelta(minutes=1)),
     ]
     fresh = [
-        SignInFailure.objects.create(username_key="b" * 64, at=now - window + timedelta(minutes=1)),
-        SignInLockout.objects.create(username_key="b" * 64, until=now + timedelta(minutes=10)),
+        counter("c" * 64, now - timedelta(minutes=1)),
+        counter("d" * 64, long_ago, locked_until=now + timedelta(minutes=10)),
     ]
     return expired, fresh
 
@@ -47,7 +55,7 @@ def exists(row):
     return type(row).objects.filter(pk=row.pk).exists()
 
 
-def test_the_purge_removes_expired_failures_lockouts_and_sessions_and_keeps_fresh_ones(db):
+def test_the_purge_removes_spent_sign_in_counters_and_expired_sessions_and_keeps_live_ones(db):
     expired, fresh = make_sign_in_data()
     expired_session, live_session = make_sessions()
 

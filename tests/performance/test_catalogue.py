@@ -601,7 +601,7 @@ def test_the_catalogue_page_runs_a_fixed_number_of_queries(client, admin_person,
     assert Indicator.objects.filter(lead=lead).count() == size
     client.force_login(admin_person.user)
 
-    with django_assert_num_queries(9):  # session (4), user, roles, person, indicators with leads, their years
+    with django_assert_num_queries(10):  # session (4), user, 2FA device, roles, person, indicators and leads, years
         response = client.get(reverse("performance:catalogue"))
 
     assert response.context["count"] == size

@@ -589,7 +589,7 @@ def test_the_load_list_runs_a_fixed_number_of_queries(client, officer, indicator
     _loads(count)
     client.force_login(officer.user)
 
-    with django_assert_num_queries(9):  # session (read, save: 4), user, roles, person, count, page of loads
+    with django_assert_num_queries(10):  # session (4), user, 2FA device, roles, person, count, page of loads
         response = client.get(reverse("performance:value_loads"))
 
     assert len(response.context["page"].object_list) == count
@@ -608,7 +608,8 @@ def test_a_load_report_runs_a_fixed_number_of_queries(client, officer, own_area,
     client.force_login(officer.user)
     report = reverse("performance:value_load", args=[ValueLoad.objects.first().pk])
 
-    with django_assert_num_queries(11):  # session (4), user, roles, person, load, mismatches, replacements, months
+    # session (4), user, 2FA device, roles, person, load, mismatches, replaced, months
+    with django_assert_num_queries(12):
         response = client.get(report)
 
     assert len(response.context["mismatches"]) == len(response.context["replacements"]) == size
@@ -629,7 +630,8 @@ def test_an_indicators_catalogue_page_runs_a_fixed_number_of_queries(
     client.force_login(admin.user)
     page = reverse("performance:catalogue_indicator", args=[indicators["M1"].pk])
 
-    with django_assert_num_queries(12):  # session (4), user, roles, person, indicator, count, figures, years, changes
+    # session (4), user, 2FA device, roles, person, indicator, count, figures, years, edits
+    with django_assert_num_queries(13):
         response = client.get(page)
 
     assert len(response.context["history"].object_list) == min(size + size, 50)

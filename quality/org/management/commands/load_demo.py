@@ -30,3 +30,6 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo log-ins (password for all: {DEMO_PASSWORD}):")
         for email, role in logins():
             self.stdout.write(f"  {role:<22} {email}")
+        self.stdout.write(
+            "Each has an authenticator set up; the code it shows now: .venv/bin/python manage.py demo_code EMAIL"
+        )

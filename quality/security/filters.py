@@ -1,0 +1,53 @@
+"""The events page's filters; its CSV export reads the same query string."""
+
+from datetime import date, datetime, time, timedelta
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+
+from quality.org.models import Person
+
+from .events import username_key
+from .models import Kind, SecurityEvent
+
+ANY = "Any"
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+class AddressFilter(django_filters.CharFilter):
+    field_class = forms.GenericIPAddressField
+
+
+class SecurityEventFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=Kind.choices, label="Event", empty_label=ANY)
+    date_from = django_filters.DateFilter(method="filter_from", label="From", widget=DATE_WIDGET)
+    date_to = django_filters.DateFilter(method="filter_to", label="To", widget=DATE_WIDGET)
+    person = django_filters.ModelChoiceFilter(
+        queryset=Person.objects.all(), method="filter_person", label="Person (or by them)", empty_label=ANY
+    )
+    name_typed = django_filters.CharFilter(
+        method="filter_name_typed", label="E-mail address typed", help_text="Finds sign-in failures of any name."
+    )
+    address = AddressFilter(label="Address")
+
+    class Meta:
+        model = SecurityEvent
+        fields = ["kind", "date_from", "date_to", "person", "name_typed", "address"]
+
+    def filter_from(self, queryset, name, value):
+        return queryset.filter(at__gte=_start_of(value))
+
+    def filter_to(self, queryset, name, value):
+        return queryset.filter(at__lt=_start_of(value + timedelta(days=1)))
+
+    def filter_person(self, queryset, name, value):
+        return queryset.filter(Q(user_id=value.user_id) | Q(actor_id=value.user_id))
+
+    def filter_name_typed(self, queryset, name, value):
+        return queryset.filter(username_key=username_key(value))
