@@ -18,6 +18,8 @@ from quality.access import Action, can, require, visible
 from quality.forms import call_service
 from quality.org.models import ServiceArea
 from quality.pagination import paginate_table
+from quality.security.access import Kind as AccessKind
+from quality.security.access import record_access
 
 from . import services
 from .filters import ANY
@@ -143,7 +145,9 @@ def _action_page(request, action: LearningAction, form: ActionCloseForm | None =
 @require(Action.VIEW_AUDITS)
 @require_safe
 def action_detail(request, pk):
-    return _action_page(request, action_for_page(request.user, Action.VIEW_AUDITS, pk))
+    action = action_for_page(request.user, Action.VIEW_AUDITS, pk)
+    record_access(request, AccessKind.VIEWED, action, case_reference=action.audit.case_reference)
+    return _action_page(request, action)
 
 
 @require(Action.CLOSE_ACTION)

@@ -16,6 +16,8 @@ from django.views.decorators.http import require_POST, require_safe
 from quality.access import Action, can, require
 from quality.forms import call_service
 from quality.pagination import paginate_table
+from quality.security.access import Kind as AccessKind
+from quality.security.access import record_access
 
 from . import escalations, selectors
 from .escalation_forms import (
@@ -153,7 +155,9 @@ def _escalation_page(request, escalation: Escalation, status: int = 200, **forms
 @require(Action.VIEW_ESCALATIONS)
 @require_safe
 def escalation_detail(request, pk):
-    return _escalation_page(request, escalations.escalation_for_page(request.user, Action.VIEW_ESCALATIONS, pk))
+    escalation = escalations.escalation_for_page(request.user, Action.VIEW_ESCALATIONS, pk)
+    record_access(request, AccessKind.VIEWED, escalation, case_reference=escalation.audit.case_reference)
+    return _escalation_page(request, escalation)
 
 
 def _escalation_change(request, pk, action, form, form_name, service, done):

@@ -10,8 +10,10 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from quality import spreadsheets
 from quality.access import Action, can, require
 from quality.pagination import paginate_table
+from quality.security.access import record_export
 
 from . import exports
 from .filters import FILTERS_INVALID, AuditFilter, VoicesFilter
@@ -78,9 +80,10 @@ def audit_export(request, scope, file_format):
         return HttpResponseBadRequest(FILTERS_INVALID, content_type="text/plain; charset=utf-8")
     rows = exports.audit_rows(audits.qs, user=request.user)
     stem = f"audits-{scope}"
+    record_export(request, stem, rows=audits.qs)
     if file_format == "xlsx":
-        return exports.xlsx_response(rows, stem, title=SCOPE_TITLES[scope])
-    return exports.csv_response(rows, stem)
+        return spreadsheets.xlsx_response(rows, stem, title=SCOPE_TITLES[scope])
+    return spreadsheets.csv_response(rows, stem)
 
 
 def _filtered_voices(request) -> VoicesFilter:
@@ -103,4 +106,5 @@ def voices_export(request):
     voices = _filtered_voices(request)
     if not voices.is_valid():
         return HttpResponseBadRequest(FILTERS_INVALID, content_type="text/plain; charset=utf-8")
-    return exports.csv_response(exports.voice_rows(voices.qs), "voices-of-children-and-families")
+    record_export(request, "voices-of-children-and-families", rows=voices.qs)
+    return spreadsheets.csv_response(exports.voice_rows(voices.qs), "voices-of-children-and-families")

@@ -12,10 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from quality import spreadsheets
 from quality.access import Action, can, require, visible
 from quality.org.models import ServiceArea
+from quality.security.access import record_export
 
-from . import exports
 from .deadlines import RULES, Deadline, counts_total, overdue_audits, overdue_counts, overdue_export_rows
 from .filters import ANY, FILTERS_INVALID
 
@@ -81,4 +82,5 @@ def overdue_export(request):
     if not form.is_valid():
         return HttpResponseBadRequest(FILTERS_INVALID, content_type="text/plain; charset=utf-8")
     lists = _lists(request, form, timezone.localdate())
-    return exports.csv_response(overdue_export_rows(lists), "overdue-audits")
+    record_export(request, "overdue-audits", rows=sum(audits.count() for audits in lists.values()))
+    return spreadsheets.csv_response(overdue_export_rows(lists), "overdue-audits")

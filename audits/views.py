@@ -14,6 +14,8 @@ from quality.access import GRADES_HIDDEN, Action, can, get_for, grades_hidden, r
 from quality.forms import call_service
 from quality.idempotency import create_once
 from quality.org.forms import ReasonForm
+from quality.security.access import Kind as AccessKind
+from quality.security.access import record_access, seen
 
 from . import documents, escalation_views, selectors, services, tasks, tool_files
 from .forms import (
@@ -244,6 +246,8 @@ def _audit_page(request, audit, status=200, **forms):
         "concern_form": forms.get("concern_form") or ConcernForm(),
         **_participant_context(request, audit, forms),
         **escalation_views.audit_panel(request, audit, forms),  # escalations and exemplar status
+        # Who has seen this audit: the QA lead and administrators only (not in the page for anyone else).
+        "seen_by": seen(audit) if can(user, Action.VIEW_ACCESS_RECORDS) else None,
     }
     return render(request, "audits/audit_detail.html", context, status=status)
 
@@ -272,7 +276,9 @@ def _remove_prefix(participant) -> str:
 @require(Action.VIEW_AUDITS)
 @require_safe
 def audit_detail(request, pk):
-    return _audit_page(request, selectors.audit_for_page(request.user, Action.VIEW_AUDITS, pk))
+    audit = selectors.audit_for_page(request.user, Action.VIEW_AUDITS, pk)
+    record_access(request, AccessKind.VIEWED, audit)
+    return _audit_page(request, audit)
 
 
 def _audit_change(request, pk, action, form_class, form_name, apply):
@@ -547,6 +553,7 @@ def audit_print(request, pk):
         for_pdf=False,
         grades_hidden=grades_hidden(request.user, audit),
     )
+    record_access(request, AccessKind.PRINTED, audit)
     return render(request, "audits/audit_print.html", context)
 
 
@@ -586,7 +593,8 @@ def audit_document(request, pk, document_pk):
 @require(Action.VIEW_AUDITS)
 @never_cache
 def audit_document_download(request, pk, document_pk):
-    _, document = _document_of(request, pk, document_pk, state=AuditDocument.State.READY)
+    audit, document = _document_of(request, pk, document_pk, state=AuditDocument.State.READY)
+    record_access(request, AccessKind.PDF_DOWNLOADED, audit)
     return FileResponse(
         document.file.open("rb"), as_attachment=True, filename=document.download_name, content_type="application/pdf"
     )

@@ -21,7 +21,7 @@ import io
 import json
 from collections.abc import Iterable
 
-from audits.exports import FORMULA_STARTS
+from quality.spreadsheets import FORMULA_STARTS
 
 from .selectors import CalibrationRow
 from .statistics import GRADES

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_safe
 
 from quality.access import Action, can, get_for, require
 from quality.org.models import Person
+from quality.security.access import record_export
 
 from . import charts, outcome_exports
 from .outcome_forms import FILTERS_INVALID, OutcomeFilterForm
@@ -87,6 +88,7 @@ def outcomes_export(request, file_format):
     if not form.is_valid():
         return HttpResponseBadRequest(FILTERS_INVALID, content_type="text/plain; charset=utf-8")
     figures = summary(_decisions(form, request.user))
+    record_export(request, "moderation-summary", rows=len(outcome_exports.summary_rows(figures)) - 1)  # the header
     if file_format == "json":
         response = HttpResponse(outcome_exports.summary_json(figures), content_type="application/json")
     else:
@@ -130,7 +132,9 @@ def calibration_export(request):
     if not form.is_valid():
         return HttpResponseBadRequest(FILTERS_INVALID, content_type="text/plain; charset=utf-8")
     period = form.chosen
-    text = outcome_exports.csv_text(outcome_exports.calibration_rows(calibration(_decisions(form, request.user))))
+    rows = outcome_exports.calibration_rows(calibration(_decisions(form, request.user)))
+    record_export(request, "moderation-calibration", rows=len(rows) - 1)  # the header
+    text = outcome_exports.csv_text(rows)
     response = HttpResponse("\ufeff" + text, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="moderation-calibration-{period.start}-to-{period.end}.csv"'

@@ -23,7 +23,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
-from audits.exports import FORMULA_STARTS
+from quality.spreadsheets import FORMULA_STARTS
 
 from .scorecard import Row, Scorecard
 

@@ -22,6 +22,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from audits.cycle import add_months
 from quality.access import Action, can, get_for, require
 from quality.forms import call_service
+from quality.security.access import Kind as AccessKind
+from quality.security.access import record_access, record_export
 
 from . import commentary as commentary_services
 from . import exports, pack, scorecard, tasks
@@ -77,7 +79,9 @@ def scorecard_page(request):
 @require_safe
 def scorecard_export(request, month: str, file_format: str):
     period = _month(month)
-    content, content_type = exports.scorecard_file(scorecard.scorecard(period), file_format)
+    card = scorecard.scorecard(period)
+    record_export(request, "scorecard", rows=len(card.rows))
+    content, content_type = exports.scorecard_file(card, file_format)
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{exports.file_name(period, file_format)}"'
     return response
@@ -230,6 +234,7 @@ def pack_download(request, pk: int):
     made = _pack_of(request, pk, state=PerformancePack.State.READY)
     if not made.file:
         raise Http404
+    record_access(request, AccessKind.REPORT_DOWNLOADED, made)
     return FileResponse(
         made.file.open("rb"), as_attachment=True, filename=pack.download_name(made), content_type="application/pdf"
     )

@@ -79,6 +79,8 @@ class Action(StrEnum):
     MANAGE_PRACTICE_THEMES = "manage_practice_themes"  # the practice themes counted in narratives: QA lead, admin
     # Sign-in and security events (issue 12).
     VIEW_SECURITY_EVENTS = "view_security_events"  # sign-ins, failures, refusals...: administrators
+    REVIEW_ACCESS = "review_access"  # the quarterly access review: keep or deactivate each account: administrators
+    VIEW_ACCESS_RECORDS = "view_access_records"  # who saw which audit, case or export: QA lead, administrators
 
 
 CROSS_AREA_ROLES = frozenset(
@@ -159,6 +161,8 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.MANAGE_REPORTS: {Role.QA_LEAD},
             Action.MANAGE_PRACTICE_THEMES: {Role.QA_LEAD, Role.ADMINISTRATOR},
             Action.VIEW_SECURITY_EVENTS: {Role.ADMINISTRATOR},
+            Action.REVIEW_ACCESS: {Role.ADMINISTRATOR},
+            Action.VIEW_ACCESS_RECORDS: {Role.QA_LEAD, Role.ADMINISTRATOR},
         }.items()
         if role in roles
     )

@@ -1,14 +1,17 @@
-"""Sign-in with lock-out, password reset (throttled, also the first-time invitation) and change, with their events."""
+"""Sign-in with lock-out, password reset (throttled) and change, with their events.
+
+A new person sets a first password through their invitation (quality/org/invitations.py), not here."""
 
 from django import forms
-from django.contrib.auth import get_user_model
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponseRedirect
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 
-from quality.org.messages import PASSWORD_SIGN_IN_SSO_ONLY, SIGN_IN_FAILED
+from quality.org.invitations import by_password, invitation_token_generator
+from quality.org.messages import INVITATION_ACCEPTED, PASSWORD_SIGN_IN_SSO_ONLY, SIGN_IN_FAILED
 from quality.security import lockout
 from quality.security.events import Kind, record_event
 from quality.sso import password_sign_in_allowed
@@ -48,20 +51,24 @@ class SignInForm(AuthenticationForm):
         return cleaned
 
 
-class InvitationPasswordResetForm(PasswordResetForm):
-    """Also reaches people whose password was never set (new people get a link this way)."""
+class SignInPasswordResetForm(PasswordResetForm):
+    """Reaches only active people who already have a password (Django's own rule) and may use one.
+
+    A person whose password was never set joins through their invitation instead (72 hours, sent by an
+    administrator and recorded): "Forgotten your password?" must not turn an account nobody has taken
+    up, or one that signs in through the council's identity provider, into a password account."""
 
     def get_users(self, email):
         if not password_sign_in_allowed(email):
-            return get_user_model().objects.none()
-        return get_user_model().objects.filter(email__iexact=email, is_active=True)
+            return []
+        return super().get_users(email)
 
 
 class PasswordResetView(auth_views.PasswordResetView):
     """Throttled per e-mail address and per client address; every answer is the same "check your
     e-mail" page, whether the address is known, unknown or throttled."""
 
-    form_class = InvitationPasswordResetForm
+    form_class = SignInPasswordResetForm
 
     def form_valid(self, form):
         email = form.cleaned_data["email"]
@@ -76,6 +83,28 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     def form_valid(self, form):
         response = super().form_valid(form)
         record_event(Kind.PASSWORD_RESET_DONE, request=self.request, user=form.user)
+        return response
+
+
+class InvitationAcceptView(auth_views.PasswordResetConfirmView):
+    """A new person's invitation link (quality/org/invitations.py): choose a password, then sign in.
+
+    The person is not signed in here: the sign-in page checks the password through the lock-out, and
+    the second factor's enrolment follows there for the roles that need it (quality/mfa/middleware.py).
+    A person who joins through single sign-on has no password to set: their link is refused."""
+
+    token_generator = invitation_token_generator
+    template_name = "registration/invitation_accept.html"
+    success_url = reverse_lazy("login")
+
+    def get_user(self, uidb64):
+        user = super().get_user(uidb64)
+        return user if user is not None and by_password(user) else None
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        record_event(Kind.PASSWORD_RESET_DONE, request=self.request, user=form.user, detail={"via": "invitation"})
+        messages.success(self.request, INVITATION_ACCEPTED)
         return response
 
 

@@ -30,8 +30,8 @@ app.conf.beat_schedule = {
         "task": "audits.tasks.purge_old_audit_documents",
         "schedule": crontab(hour=3, minute=30),
     },
-    # 03:40 every night: security events older than SECURITY_EVENT_RETENTION (two years) are removed,
-    # and the removal is itself recorded as an event.
+    # 03:40 every night: security events and access records older than SECURITY_EVENT_RETENTION (two
+    # years) are removed, and the removal is itself recorded as an event.
     "purge-old-security-events": {
         "task": "quality.security.tasks.purge_old_security_events",
         "schedule": crontab(hour=3, minute=40),

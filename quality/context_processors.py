@@ -50,7 +50,13 @@ NAVIGATION = [
             ("Practice themes", "reports:theme_list", Action.MANAGE_PRACTICE_THEMES),
         ],
     ),
-    ("Security events", "security:event_list", Action.VIEW_SECURITY_EVENTS),
+    (
+        "Security",
+        [
+            ("Security events", "security:event_list", Action.VIEW_SECURITY_EVENTS),
+            ("Who saw which record", "security:access_search", Action.VIEW_ACCESS_RECORDS),
+        ],
+    ),
 ]
 
 

@@ -43,6 +43,7 @@ password_reset                 -       200  200  200  200  200  200  200  200  2
 password_reset_done            -       200  200  200  200  200  200  200  200  200  200  200  200  200
 password_reset_confirm         -       200  200  200  200  200  200  200  200  200  200  200  200  200
 password_reset_complete        -       200  200  200  200  200  200  200  200  200  200  200  200  200
+invitation_accept              -       200  200  200  200  200  200  200  200  200  200  200  200  200
 password_change                -       302  200  200  200  200  200  200  200  200  200  200  200  200
 password_change_done           -       302  200  200  200  200  200  200  200  200  200  200  200  200
 # -- single sign-on: not set up in the test settings (tests/sso/ set it up against a real provider) --
@@ -79,6 +80,13 @@ org:membership_add             own     302  403  403  403  403  403  403  403  4
 org:membership_add             other   302  403  403  403  403  403  403  403  403  403  200  403  403
 org:membership_end             own     302  403  403  403  403  403  403  403  403  403  200  403  403
 org:membership_end             other   302  403  403  403  403  403  403  403  403  403  200  403  403
+org:person_invite              own     302  403  403  403  403  403  403  403  403  403  405  403  403
+org:person_invite              other   302  403  403  403  403  403  403  403  403  403  405  403  403
+# -- the quarterly access review (issue 12) --
+org:access_review              -       302  403  403  403  403  403  403  403  403  403  200  403  403
+org:access_review_export       -       302  403  403  403  403  403  403  403  403  403  200  403  403
+org:access_review_decide       own     302  403  403  403  403  403  403  403  403  403  405  403  403
+org:access_review_decide       other   302  403  403  403  403  403  403  403  403  403  405  403  403
 
 audits:tool_list               -       302  200  200  200  200  200  200  200  200  200  200  403  403
 audits:tool_create             -       302  403  403  403  403  403  403  403  200  403  200  403  403
@@ -298,6 +306,8 @@ reports:theme_activate         other   302  403  403  403  403  403  403  403  4
 # -- security events (issue 12) --
 security:event_list            -       302  403  403  403  403  403  403  403  403  403  200  403  403
 security:event_export          -       302  403  403  403  403  403  403  403  403  403  200  403  403
+security:access_search         -       302  403  403  403  403  403  403  403  200  403  200  403  403
+security:access_export         -       302  403  403  403  403  403  403  403  200  403  200  403  403
 
 # The second factor (quality/mfa). Signed-in people here have passed it, so its sign-in steps send
 # them on (SIGNED_IN_REDIRECTS); their own page is everyone's; resetting someone's is managing people.
@@ -728,6 +738,7 @@ def _pk(kind):
 
 URL_KWARGS = {
     "password_reset_confirm": lambda world, where: BOGUS_RESET,
+    "invitation_accept": lambda world, where: BOGUS_RESET,
     "org:service_area_detail": _pk("area"),
     "org:service_area_edit": _pk("area"),
     "org:service_area_retire": _pk("area"),
@@ -739,6 +750,8 @@ URL_KWARGS = {
     "org:person_deactivate": _pk("person"),
     "org:person_reactivate": _pk("person"),
     "org:membership_add": _pk("person"),
+    "org:person_invite": _pk("person"),
+    "org:access_review_decide": _pk("person"),
     "mfa:reset": _pk("person"),
     "org:membership_end": _pk("membership"),
     "audits:tool_detail": _pk("tool"),

@@ -17,8 +17,9 @@ from audits.models import AnalysisArea, AuditEvent, Escalation, EscalationUpdate
 from moderation.models import ModerationAreaGrade, ModerationDecision
 from performance.models import Indicator, KpiValue, ValueLoad
 from quality import append_only
-from quality.org.models import ChangeRecord, Role, ServiceAreaName
+from quality.org.models import AccessReviewDecision, ChangeRecord, Role, ServiceAreaName
 from quality.org.services import change_record
+from quality.security.models import AccessRecord
 
 from .moderation.outcome_world import audit as make_audit
 from .moderation.outcome_world import decide, published_version
@@ -28,7 +29,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_today")]
 ROOT = Path(__file__).resolve().parent.parent
 REFUSED = re.compile(r"pgtrigger: Cannot (update|delete|update or delete) rows")
 # Where rewriting_history may be used (docs/security.md says why): the demo loader dating its made-up
-# audits' history, and the agreed retention purge of security events.
+# audits' history, and the agreed retention purge of security events and access records.
 SANCTIONED_BYPASSES = {"audits/cycle_demo.py", "quality/security/events.py"}
 
 # Each protected model and a text field an edit would change. (A table another module protects
@@ -42,6 +43,8 @@ PROTECTED = {
     ServiceAreaName: "name",
     ValueLoad: "file_name",
     KpiValue: "note",
+    AccessReviewDecision: "reason",
+    AccessRecord: "case_reference",
 }
 
 
@@ -67,6 +70,12 @@ def one_of_each(area, person) -> dict:
         ServiceAreaName: area.names.get(),
         ValueLoad: load,
         KpiValue: KpiValue.objects.create(indicator=indicator, period=date(2026, 10, 1), value=12, load=load),
+        AccessReviewDecision: AccessReviewDecision.objects.create(
+            person=person, decided_by=person.user, decision="keep", reason="Still needed", quarter="2026-Q4"
+        ),
+        AccessRecord: AccessRecord.objects.create(
+            user=person.user, kind="viewed", object_type="audits.audit", object_id=audit.pk, case_reference="C-1"
+        ),
     }
 
 

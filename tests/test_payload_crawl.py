@@ -72,6 +72,7 @@ EXCLUDED = {
     "org.ServiceArea.code": "a short code, checked by the area form and service",
     "org.ChangeRecord.action": "the service's name for the change, never typed",
     "org.Notification.url": "a path the portal builds with reverse()",
+    "org.AccessReviewDecision.quarter": "a label the service computes from the date (2026-Q4)",
     "org.SubmittedForm.token": "a form's one-time token",
     "org.SubmittedForm.location": "a path the portal builds",
     "audits.Question.key": "a slug, checked in tool files and the question form",
@@ -98,6 +99,10 @@ EXCLUDED = {
     "security.SecurityEvent.username_key": "a keyed hash",
     "security.SignInThrottle.key": "a keyed hash",
     "security.SecurityEvent.detail": "codes and counts the portal records (events._checked_detail)",
+    "security.AccessRecord.object_type": "a model label the portal writes (quality/security/access.py)",
+    "security.AccessRecord.case_reference": "copied from audits.Audit.case_reference, checked there",
+    "security.AccessRecord.list_name": "an export's file name, set in the code",
+    "security.AccessRecord.filters": "a URL-encoded query string: <, > and quotes arrive %-escaped",
 }
 
 # JSON columns holding text people wrote, filled in their own shape (fill_json below).

@@ -104,7 +104,7 @@ def _person(email: str, full_name: str, job_title: str, organisation: str = "") 
     if existing:
         return existing
     person = services.person_create(
-        actor=None, full_name=full_name, email=email, job_title=job_title, organisation=organisation
+        actor=None, full_name=full_name, email=email, job_title=job_title, organisation=organisation, invite=False
     )
     person.user.password = _demo_password_hash()
     person.user.save(update_fields=["password"])
@@ -164,6 +164,17 @@ def load() -> None:
         _role(person, role)
     health = _person(f"partner.health@{DEMO_DOMAIN}", "Nadia Rahman", "Named nurse, safeguarding", "Health")
     _role(health, Role.PARTNER_AUDITOR)
+    _access_reviewed(health)
+
+
+def _access_reviewed(person: Person) -> None:
+    """Last quarter's access review kept the partner's account: the review page shows a decision."""
+    from .access_review import Decision, access_review_decide  # the review reads security events
+
+    if not person.access_review_decisions.exists():
+        administrator = Person.objects.get(user__email=f"admin@{DEMO_DOMAIN}").user
+        reason = "Named nurse for the partnership audits this quarter."
+        access_review_decide(actor=administrator, person=person, decision=Decision.KEEP, reason=reason)
 
 
 def logins() -> list[tuple[str, str]]:

@@ -5,7 +5,7 @@ from quality.forms import written
 from quality.idempotency import CreateOnceForm
 
 from .messages import REASON_REQUIRED
-from .models import Role, ServiceArea, Team
+from .models import AccessReviewDecision, Role, ServiceArea, Team
 
 
 class ServiceAreaForm(forms.Form):
@@ -88,3 +88,33 @@ class MembershipForm(CreateOnceForm):
 
 class PersonSearchForm(forms.Form):
     q = forms.CharField(label="Search by name or e-mail", required=False)
+
+
+class AccessReviewFilterForm(forms.Form):
+    unused = forms.BooleanField(
+        label="Unused accounts only", required=False, widget=forms.CheckboxInput(attrs={"class": "form-check-input"})
+    )
+    role = forms.ChoiceField(
+        label="Role",
+        choices=[("", "Any role"), *Role.choices],
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    area = forms.ModelChoiceField(
+        label="Service area",
+        queryset=ServiceArea.objects.filter(is_active=True),
+        required=False,
+        empty_label="Any area",
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].label_from_instance = lambda area: written(str(area))
+
+
+class AccessReviewDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=AccessReviewDecision.Decision.choices)
+    reason = forms.CharField(required=False, max_length=500)
+    # The review's filters, to come back to the same list after the decision.
+    filters = forms.CharField(required=False, max_length=500)

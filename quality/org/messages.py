@@ -26,3 +26,12 @@ SSO_FAILED = (
 PASSWORD_SIGN_IN_SSO_ONLY = (
     'Password sign-in is kept for named administrators. Use "Sign in with your council account" instead.'
 )
+INVITATION_THROTTLED = (
+    "The invitation has been sent three times in the last hour. Wait an hour before sending it again, "
+    "and check the e-mail address with the person."
+)
+INVITATION_INACTIVE = "This person is deactivated: reactivate them before sending the invitation."
+INVITATION_SENT = "The invitation is on its way to {email}."
+ACCESS_REVIEW_KEPT = "Recorded: {person} keeps their access."
+INVITATION_ACCEPTED = "Your password is set. Sign in with your e-mail address and your new password."
+PERSON_DEACTIVATED = "{person} can no longer sign in: the decision is recorded."

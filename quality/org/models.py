@@ -228,6 +228,9 @@ class Notification(models.Model):
     # sets emailed_at (quality/org/tasks.py). by_email with no emailed_at: still to send.
     by_email = models.BooleanField(default=False)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # An invitation: its e-mail carries a set-password link made by the worker as it sends it
+    # (quality/org/invitations.py), so the one-time token is never stored here nor in the broker.
+    invitation_link = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -266,3 +269,28 @@ class SubmittedForm(models.Model):
 
     def __str__(self) -> str:
         return f"form saved at {self.created_at:%d/%m/%Y %H:%M}"
+
+
+class AccessReviewDecision(models.Model):
+    """An administrator's decision in the quarterly access review (quality/org/access_review.py):
+    the person's access is still needed, or it was ended. Never edited: a later review adds a row."""
+
+    class Decision(models.TextChoices):
+        KEEP = "keep", "Kept"
+        DEACTIVATE = "deactivate", "Deactivated"
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="access_review_decisions")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(default=timezone.now)
+    decision = models.CharField(max_length=16, choices=Decision.choices)
+    reason = models.TextField(blank=True)
+    quarter = models.CharField(max_length=7, help_text="The review's quarter, for example 2026-Q4.")
+
+    class Meta:
+        ordering = ["-decided_at", "-pk"]
+        get_latest_by = "decided_at"
+        indexes = [models.Index(fields=["person", "-decided_at"], name="access_review_person_latest")]
+        triggers = [append_only.protect()]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()} ({self.quarter})"

@@ -31,13 +31,29 @@ EMAIL_GIVE_UP_AFTER = timedelta(days=1)
 SWEEP_MAX_FAILURES = 3  # in a row: the mail server is down, the next sweep tries again
 
 
-def notify(*, users: Iterable, subject: str, body: str = "", url: str = "", urgent: bool = False, email: bool = True):
+def notify(
+    *,
+    users: Iterable,
+    subject: str,
+    body: str = "",
+    url: str = "",
+    urgent: bool = False,
+    email: bool = True,
+    invitation_link: bool = False,
+):
+    """`invitation_link`: the e-mail carries a set-password link, made as it is sent (quality/org/invitations.py)."""
     from .tasks import send_notification_emails  # the task module imports this one
 
     recipients = {user.pk: user for user in users if user is not None and user.is_active}
     notifications = Notification.objects.bulk_create(
         Notification(
-            recipient=user, subject=subject, body=body, url=url, urgent=urgent, by_email=email and bool(user.email)
+            recipient=user,
+            subject=subject,
+            body=body,
+            url=url,
+            urgent=urgent,
+            by_email=email and bool(user.email),
+            invitation_link=invitation_link,
         )
         for user in recipients.values()
     )
@@ -48,7 +64,11 @@ def notify(*, users: Iterable, subject: str, body: str = "", url: str = "", urge
 
 
 def _email(notification: Notification) -> EmailMessage:
+    from .invitations import set_password_url  # the invitations module imports this one
+
     link = f"\n\n{settings.PORTAL_URL}{notification.url}" if notification.url else ""
+    if notification.invitation_link:
+        link = f"\n\n{set_password_url(notification.recipient)}"
     return EmailMessage(
         subject=notification.subject,
         body=f"{notification.body}{link}",

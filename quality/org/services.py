@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from quality.security.events import Kind, record_event
 
+from . import invitations
 from .messages import (
     AREA_ROLE_NEEDS_AREA,
     CODE_TAKEN,
@@ -144,8 +145,11 @@ def _check_email_free(email: str, *, exclude_user_pk: int | None = None) -> None
 
 
 @transaction.atomic
-def person_create(*, actor, full_name: str, email: str, job_title: str = "", organisation: str = "") -> Person:
-    """A person with a log-in named by their e-mail; they set a password through the reset e-mail."""
+def person_create(
+    *, actor, full_name: str, email: str, job_title: str = "", organisation: str = "", invite: bool = True
+) -> Person:
+    """A person with a log-in named by their e-mail, and their invitation e-mail (quality/org/invitations.py):
+    a one-time link to set a password, or a pointer to single sign-on."""
     email = User.objects.normalize_email(email.strip()).lower()
     _check_email_free(email)
     user = User(username=email, email=email)
@@ -155,6 +159,8 @@ def person_create(*, actor, full_name: str, email: str, job_title: str = "", org
         user=user, full_name=full_name.strip(), job_title=job_title.strip(), organisation=organisation.strip()
     )
     change_record(actor=actor, target=person, action="person.create", summary=f"Created {person}")
+    if invite:
+        invitations.invitation_send(actor=actor, person=person)
     return person
 
 

@@ -1,5 +1,8 @@
 import django_tables2 as tables
+from django.conf import settings
+from django.utils import timezone
 
+from . import access_review
 from .models import Person, ServiceArea
 
 
@@ -30,3 +33,35 @@ class PersonTable(tables.Table):
     def render_roles(self, record):
         # Uses the prefetched current memberships: no query per row.
         return "; ".join(str(m) for m in record.current_memberships) or "No role"
+
+
+class AccessReviewTable(tables.Table):
+    """The quarterly access review (quality/org/access_review.py): rows from review_rows, with a keep
+    and a deactivate form on each."""
+
+    full_name = tables.Column(linkify=True, verbose_name="Name")
+    roles = tables.Column(empty_values=(), orderable=False, verbose_name="Roles")
+    last_sign_in = tables.DateTimeColumn(verbose_name="Last sign-in", format="j M Y", default="Never")
+    has_second_factor = tables.BooleanColumn(verbose_name="Second factor", yesno="Yes,No")
+    unused = tables.Column(verbose_name="Unused")
+    last_decision = tables.Column(empty_values=(), orderable=False, verbose_name="Last decision")
+    decide = tables.TemplateColumn(
+        template_name="org/includes/access_review_decide.html", orderable=False, verbose_name="Decision"
+    )
+
+    class Meta:
+        model = Person
+        fields = ("full_name", "roles", "last_sign_in", "has_second_factor", "unused", "last_decision", "decide")
+        attrs = {"class": "table table-striped align-middle"}
+
+    def render_roles(self, record):
+        return access_review.roles_label(record)
+
+    def render_unused(self, value):
+        return f"Unused for {settings.ACCESS_REVIEW_UNUSED_DAYS} days" if value else "In use"
+
+    def render_last_decision(self, record):
+        if not record.last_decision:
+            return "–"
+        when = timezone.localtime(record.last_decided_at)
+        return f"{access_review.decision_label(record)} on {when:%d/%m/%Y} by {record.last_decided_by}"

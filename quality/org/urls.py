@@ -19,6 +19,11 @@ urlpatterns = [
     path("people/<int:pk>/edit/", views.person_edit, name="person_edit"),
     path("people/<int:pk>/deactivate/", views.person_set_active, {"active": False}, name="person_deactivate"),
     path("people/<int:pk>/reactivate/", views.person_set_active, {"active": True}, name="person_reactivate"),
+    path("people/<int:pk>/invite/", views.person_invite, name="person_invite"),
     path("people/<int:pk>/roles/new/", views.membership_add, name="membership_add"),
     path("roles/<int:pk>/end/", views.membership_end, name="membership_end"),
+    # The quarterly access review (quality/org/access_review.py).
+    path("access-review/", views.access_review_page, name="access_review"),
+    path("access-review/export/", views.access_review_export, name="access_review_export"),
+    path("access-review/<int:pk>/decide/", views.access_review_decide, name="access_review_decide"),
 ]

@@ -3,17 +3,28 @@
 Every view checks access through quality.access; changes go through quality.org.services.
 """
 
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import QueryDict
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from quality.access import Action, can, get_for, require
 from quality.forms import call_service
 from quality.idempotency import create_once
 from quality.pagination import paginate_table
+from quality.security.access import record_export
+from quality.spreadsheets import csv_response
 
-from . import selectors, services
+from . import access_review, invitations, selectors, services
 from .forms import (
+    AccessReviewDecisionForm,
+    AccessReviewFilterForm,
     MembershipForm,
     NewPersonForm,
     NewServiceAreaForm,
@@ -25,8 +36,9 @@ from .forms import (
     ServiceAreaEditForm,
     TeamEditForm,
 )
+from .messages import ACCESS_REVIEW_KEPT, INVITATION_SENT, PERSON_DEACTIVATED
 from .models import Membership, Person, ServiceArea, Team
-from .tables import PersonTable, ServiceAreaTable
+from .tables import AccessReviewTable, PersonTable, ServiceAreaTable
 
 
 def _url(created) -> str:
@@ -171,7 +183,9 @@ def person_create(request):
         if again:
             return again
         if person:
-            messages.success(request, f"{person} added. Give them a role below.")
+            messages.success(
+                request, f"{person} added. Their invitation is on its way by e-mail. Give them a role below."
+            )
             return redirect(person)
     return render(request, "org/person_form.html", {"form": form, "title": "New person"})
 
@@ -199,6 +213,20 @@ def person_set_active(request, pk, active: bool):
             messages.success(request, f"{person} can {'now' if active else 'no longer'} sign in.")
             return redirect(person)
     return render(request, "org/person_set_active.html", {"form": form, "person": person, "active": active})
+
+
+@require(Action.MANAGE_ORGANISATION)
+@require_POST
+def person_invite(request, pk):
+    """Send the invitation again (it lasts 72 hours, or the first went astray)."""
+    person = get_for(request.user, Action.MANAGE_ORGANISATION, Person.objects.select_related("user"), pk=pk)
+    try:
+        invitations.invitation_send(actor=request.user, person=person)
+    except ValidationError as refusal:
+        messages.error(request, refusal.messages[0])
+    else:
+        messages.success(request, INVITATION_SENT.format(email=person.email))
+    return redirect(person)
 
 
 @require(Action.MANAGE_ORGANISATION)
@@ -239,3 +267,59 @@ def membership_end(request, pk):
             messages.success(request, f"Role ended: {membership}.")
             return redirect(membership.person)
     return render(request, "org/membership_end.html", {"form": form, "membership": membership})
+
+
+def _review_rows(request):
+    filters = AccessReviewFilterForm(request.GET or None)
+    chosen = filters.cleaned_data if filters.is_valid() else {}
+    rows = access_review.review_rows(
+        unused_only=chosen.get("unused", False), role=chosen.get("role", ""), area=chosen.get("area")
+    )
+    return filters, rows
+
+
+@require(Action.REVIEW_ACCESS)
+@require_safe
+def access_review_page(request):
+    filters, rows = _review_rows(request)
+    table = AccessReviewTable(rows)
+    paginate_table(request, table)
+    query = request.GET.copy()
+    for key in ("page", "sort", "per_page"):
+        query.pop(key, None)
+    context = {
+        "filters": filters,
+        "table": table,
+        "quarter": access_review.quarter_label(timezone.now()),
+        "unused_days": settings.ACCESS_REVIEW_UNUSED_DAYS,
+        "deactivation_reason": access_review.deactivation_reason(),
+        "csv_url": f"{reverse('org:access_review_export')}?{query.urlencode()}",
+    }
+    return render(request, "org/access_review.html", context)
+
+
+@require(Action.REVIEW_ACCESS)
+@require_safe
+def access_review_export(request):
+    _, rows = _review_rows(request)
+    record_export(request, "access review", rows=rows)  # staff, not children: recorded like every export
+    return csv_response(access_review.review_csv_rows(rows), "access-review")
+
+
+@require(Action.REVIEW_ACCESS)
+@require_POST
+def access_review_decide(request, pk):
+    """Keep or deactivate, in one step from the review's row; back to the review as it was filtered."""
+    person = get_for(request.user, Action.REVIEW_ACCESS, Person.objects.select_related("user"), pk=pk)
+    form = AccessReviewDecisionForm(request.POST)
+    if form.is_valid():
+        kwargs = {k: form.cleaned_data[k] for k in ("decision", "reason")}
+        if call_service(form, access_review.access_review_decide, actor=request.user, person=person, **kwargs):
+            done = ACCESS_REVIEW_KEPT if kwargs["decision"] == "keep" else PERSON_DEACTIVATED
+            messages.success(request, done.format(person=person))
+    for error in form.errors.values():
+        messages.error(request, error[0])
+    # Only the filters' own fields go back into the address, whatever was posted.
+    filters = AccessReviewFilterForm(QueryDict(form.data.get("filters", "")))
+    kept = {key: value for key, value in filters.data.items() if key in filters.fields}
+    return redirect(f"{reverse('org:access_review')}?{urlencode(kept)}")

@@ -25,6 +25,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from quality.access import Action, get_for, require
+from quality.security.access import Kind as AccessKind
+from quality.security.access import record_access
 
 from . import documents, output_tasks, outputs, selectors
 from .models import Report, ReportDocument
@@ -58,6 +60,7 @@ def report_json(request, pk):
     if not _downloadable(report):
         return _not_ready(request, report)
     content = documents.content_for(report, request.user)
+    record_access(request, AccessKind.REPORT_DOWNLOADED, report)
     response = HttpResponse(outputs.json_text(content), content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{documents.download_name(report, "json")}"'
     return response
@@ -74,6 +77,7 @@ def _document_view(request, pk: int, file_format: str):
         return redirect(request.path)
     document = documents.current_document(report, file_format, user=request.user)
     if document is not None and not request.htmx:
+        record_access(request, AccessKind.REPORT_DOWNLOADED, report)
         return FileResponse(
             document.file.open("rb"),
             as_attachment=True,

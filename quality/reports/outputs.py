@@ -31,9 +31,9 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from audits.exports import FORMULA_STARTS, XLSX_TYPE
 from moderation.charts import heat_rows
 from moderation.statistics import GRADE_LABELS, GRADES
+from quality.spreadsheets import FORMULA_STARTS, XLSX_TYPE
 
 from . import charts, selectors
 from .models import Report

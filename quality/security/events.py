@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from quality import append_only
 
-from .models import Kind, SecurityEvent
+from .models import AccessRecord, Kind, SecurityEvent
 
 __all__ = ["Kind", "client_address", "events_purge", "record_event", "username_key"]
 
@@ -91,11 +91,13 @@ def record_event(
 
 @transaction.atomic
 def events_purge() -> int:
-    """Remove events older than SECURITY_EVENT_RETENTION, and record what was removed.
+    """Remove events and access records older than SECURITY_EVENT_RETENTION, and record how many of each.
 
-    The one delete the append-only rule allows for this table: the retention the council agreed."""
+    The one delete the append-only rule allows for these tables: the retention the council agreed."""
     cut_off = timezone.now() - settings.SECURITY_EVENT_RETENTION
-    with append_only.rewriting_history(SecurityEvent):
+    with append_only.rewriting_history(SecurityEvent, AccessRecord):
         removed, _ = SecurityEvent.objects.filter(at__lt=cut_off).delete()
-    record_event(Kind.EVENTS_PURGED, detail={"removed": removed, "before": cut_off.isoformat(timespec="seconds")})
+        records_removed, _ = AccessRecord.objects.filter(at__lt=cut_off).delete()
+    detail = {"removed": removed, "access_records_removed": records_removed}
+    record_event(Kind.EVENTS_PURGED, detail=detail | {"before": cut_off.isoformat(timespec="seconds")})
     return removed

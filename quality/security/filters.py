@@ -1,4 +1,4 @@
-"""The events page's filters; its CSV export reads the same query string."""
+"""The events page's filters (its CSV export reads the same query string), and the access records' search."""
 
 from datetime import date, datetime, time, timedelta
 
@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from quality.org.models import Person
 
+from .access import AUDIT
 from .events import username_key
-from .models import Kind, SecurityEvent
+from .models import AccessRecord, Kind, SecurityEvent
 
 ANY = "Any"
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -51,3 +52,38 @@ class SecurityEventFilter(django_filters.FilterSet):
 
     def filter_name_typed(self, queryset, name, value):
         return queryset.filter(username_key=username_key(value))
+
+
+class AccessRecordFilter(django_filters.FilterSet):
+    """The search of who saw which record. Bound to the criteria kept in the session (views.py says
+    why): a case reference typed here never goes into a URL."""
+
+    person = django_filters.ModelChoiceFilter(
+        queryset=Person.objects.all(), method="filter_person", label="Person", empty_label=ANY
+    )
+    case_reference = django_filters.CharFilter(
+        method="filter_case_reference",
+        label="Case reference",
+        max_length=AccessRecord._meta.get_field("case_reference").max_length,
+        help_text="The whole reference; capitals or not.",
+    )
+    audit = django_filters.NumberFilter(method="filter_audit", label="Audit number", min_value=1)
+    kind = django_filters.ChoiceFilter(choices=AccessRecord.Kind.choices, label="Access", empty_label=ANY)
+    date_from = django_filters.DateFilter(method="filter_from", label="From", widget=DATE_WIDGET)
+    date_to = django_filters.DateFilter(method="filter_to", label="To", widget=DATE_WIDGET)
+
+    class Meta:
+        model = AccessRecord
+        fields = ["person", "case_reference", "audit", "kind", "date_from", "date_to"]
+
+    def filter_person(self, queryset, name, value):
+        return queryset.filter(user_id=value.user_id)
+
+    def filter_case_reference(self, queryset, name, value):
+        return queryset.filter(case_reference__iexact=value.strip())
+
+    def filter_audit(self, queryset, name, value):
+        return queryset.filter(object_type=AUDIT, object_id=value)
+
+    filter_from = SecurityEventFilter.filter_from
+    filter_to = SecurityEventFilter.filter_to

@@ -1,7 +1,9 @@
-"""Security events (append-only, kept SECURITY_EVENT_RETENTION) and the sign-in throttle's counters."""
+"""Security events and access records (append-only, kept SECURITY_EVENT_RETENTION) and the sign-in
+throttle's counters."""
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from quality import append_only
@@ -75,3 +77,46 @@ class SignInThrottle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}: {self.attempts} attempts since {self.window_started_at:%d/%m/%Y %H:%M}"
+
+
+class AccessRecord(models.Model):
+    """Who opened, printed or downloaded which record, or exported which list: written once by
+    access.record_access, never changed (kept SECURITY_EVENT_RETENTION, like the events).
+
+    `case_reference` is copied from the record so a search by case needs no join (and still finds the
+    record if the audit's reference is corrected later). It is the council's case number, never a name,
+    and stays in the database: it never goes to a log line or a URL.
+    """
+
+    class Kind(models.TextChoices):
+        VIEWED = "viewed", "Viewed"
+        PRINTED = "printed", "Printed page"
+        PDF_DOWNLOADED = "pdf_downloaded", "PDF downloaded"
+        LIST_EXPORTED = "list_exported", "List exported"
+        REPORT_DOWNLOADED = "report_downloaded", "Report downloaded"
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    # The record's model label ("audits.audit", "audits.learningaction"...), or "list" for an export.
+    object_type = models.CharField(max_length=64)
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    case_reference = models.CharField(max_length=32, blank=True)
+    # Exports only: which list (the file's stem), the filters chosen (the query string) and how many rows.
+    list_name = models.CharField(max_length=64, blank=True)
+    filters = models.CharField(max_length=500, blank=True)
+    row_count = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        get_latest_by = "at"
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "at"], name="access_record_object_at"),
+            models.Index(fields=["user", "at"], name="access_record_user_at"),
+            # The search by case reference matches whatever the case: iexact compares UPPER() of both.
+            models.Index(Upper("case_reference"), "at", name="access_record_case_at"),
+        ]
+        triggers = [append_only.protect()]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} at {self.at:%d/%m/%Y %H:%M}"

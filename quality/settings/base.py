@@ -159,6 +159,13 @@ PASSWORD_RESET_TIMEOUT = 60 * 60
 PASSWORD_RESET_THROTTLE_WINDOW = timedelta(hours=1)
 PASSWORD_RESET_EMAIL_LIMIT = 3
 PASSWORD_RESET_ADDRESS_LIMIT = 20
+# Joiners and leavers (quality/org/invitations.py, access_review.py): an invitation's set-password
+# link lasts INVITATION_TIMEOUT seconds, and is sent at most INVITATION_RESEND_LIMIT times a person in
+# INVITATION_RESEND_WINDOW. The quarterly access review flags accounts unused for this many days.
+INVITATION_TIMEOUT = 72 * 60 * 60
+INVITATION_RESEND_LIMIT = 3
+INVITATION_RESEND_WINDOW = timedelta(hours=1)
+ACCESS_REVIEW_UNUSED_DAYS = env.int("ACCESS_REVIEW_UNUSED_DAYS", default=90)
 # How many reverse proxies (load balancer, ingress) stand in front of the portal and append to
 # X-Forwarded-For. 0: the client's address is REMOTE_ADDR. Too high a number lets a client choose
 # the address it is counted and recorded under.

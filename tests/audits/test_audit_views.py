@@ -703,7 +703,9 @@ def grow(audit, people, make_person, actions, events, disputes):
     return fresh(audit)
 
 
-MAX_QUERIES = 20  # the audit page runs 16 today, the form 13
+# The audit page runs 22 today, the form 13. Of the page's, 3 are the access record (quality/security/access.py):
+# one INSERT, in a savepoint of its own (SAVEPOINT, INSERT, RELEASE) so a failed insert cannot break the page.
+MAX_QUERIES = 23
 
 
 def queries_for(client, path):
