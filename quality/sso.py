@@ -26,6 +26,7 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
 from quality.org.messages import SSO_FAILED, SSO_NOT_SET_UP
+from quality.security import lockout
 from quality.security.events import Kind, record_event
 
 DISCOVERY_MAX_AGE = 60 * 60  # seconds: the provider's endpoints rarely move; its keys are read at each sign-in
@@ -178,7 +179,19 @@ class CouncilAccountBackend(OIDCAuthenticationBackend):
         return {**payload, **userinfo}
 
     def get_or_create_user(self, access_token, id_token, payload):
-        return user_for_claims(self.get_userinfo(access_token, id_token, payload))
+        """The person, under the same lock-out as a password: a name or address locked on the sign-in
+        form is refused here too, and addresses the portal refuses count towards the address's limit."""
+        claims = self.get_userinfo(access_token, id_token, payload)
+        email = (claims.get("email") or "").strip()
+        if not lockout.attempt_allowed(self.request, email):
+            raise SsoRefused("locked", email)
+        try:
+            user = user_for_claims(claims)
+        except SsoRefused:
+            lockout.attempt_failed(self.request, email)
+            raise
+        lockout.attempt_succeeded(self.request, email)
+        return user
 
     def create_user(self, claims):
         raise SsoRefused("unknown_email", claims.get("email") or "")

@@ -150,6 +150,14 @@ def test_an_unknown_address_is_refused_and_nobody_is_created(client, sso, practi
     assert SecurityEvent.objects.get(kind=Kind.SSO_REFUSED).username_key == username_key("stranger@council.example")
 
 
+def test_a_name_locked_on_the_sign_in_form_is_refused_by_single_sign_on_too(client, sso, practitioner, settings):
+    sso.user("pat-locked", email=practitioner.user.email, email_verified=True)
+    for _ in range(settings.LOGIN_FAILURE_LIMIT):
+        client.post(reverse("login"), {"username": practitioner.user.email, "password": "not it"})
+
+    assert_refused(client, client.get(at_provider(client, "pat-locked")), SSO_FAILED, "locked")
+
+
 def test_a_deactivated_person_is_refused(client, sso, practitioner):
     practitioner.user.is_active = False
     practitioner.user.save(update_fields=["is_active"])
