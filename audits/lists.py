@@ -12,7 +12,7 @@ from django.views.decorators.http import require_safe
 
 from quality import spreadsheets
 from quality.access import Action, can, require
-from quality.pagination import paginate_table
+from quality.pagination import filter_query, paginate_table
 from quality.security.access import record_export
 
 from . import exports
@@ -34,14 +34,6 @@ def _filtered_audits(request, scope: AuditScope) -> AuditFilter:
     return AuditFilter(request.GET, queryset=audits_listed(request.user, scope), request=request)
 
 
-def _filter_query(request) -> str:
-    """The query string minus the table's own page and sort: what the export links and tabs carry."""
-    query = request.GET.copy()
-    for key in ("page", "sort"):
-        query.pop(key, None)
-    return query.urlencode()
-
-
 def _with_query(url_name: str, query: str) -> str:
     url = reverse(url_name)
     return f"{url}?{query}" if query else url
@@ -54,7 +46,7 @@ def audit_list(request, scope):
     audits = _filtered_audits(request, scope)
     table = AuditTable(audits.qs if audits.is_valid() else audits.qs.none())
     paginate_table(request, table)
-    query = _filter_query(request)
+    query = filter_query(request)
     context = {
         "filter": audits,
         "table": table,
@@ -96,7 +88,7 @@ def voices_list(request):
     voices = _filtered_voices(request)
     table = VoicesTable(voices.qs if voices.is_valid() else voices.qs.none())
     paginate_table(request, table)
-    csv_url = _with_query("audits:voices_export_csv", _filter_query(request))
+    csv_url = _with_query("audits:voices_export_csv", filter_query(request))
     return render(request, "audits/voices_list.html", {"filter": voices, "table": table, "csv_url": csv_url})
 
 

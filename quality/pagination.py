@@ -20,6 +20,15 @@ def page_size(asked: str | None, *, default: int = PER_PAGE) -> int:
     return min(max(size, 1), MAX_PER_PAGE)
 
 
+def filter_query(request) -> str:
+    """The query string without the table's own page, sort and page size: the list's filters, as its
+    export links carry them and an export's access record keeps them."""
+    query = request.GET.copy()
+    for key in ("page", "sort", "per_page"):
+        query.pop(key, None)
+    return query.urlencode()
+
+
 def paginate_table(request, table: Table, *, per_page: int = PER_PAGE) -> Table:
     """Sort and paginate a table from the query string, with its page size held to 1..MAX_PER_PAGE.
 

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from quality.access import Action, can, get_for, require
 from quality.forms import call_service
 from quality.idempotency import create_once
-from quality.pagination import paginate_table
+from quality.pagination import filter_query, paginate_table
 from quality.security.access import record_export
 from quality.spreadsheets import csv_response
 
@@ -284,16 +284,13 @@ def access_review_page(request):
     filters, rows = _review_rows(request)
     table = AccessReviewTable(rows)
     paginate_table(request, table)
-    query = request.GET.copy()
-    for key in ("page", "sort", "per_page"):
-        query.pop(key, None)
     context = {
         "filters": filters,
         "table": table,
         "quarter": access_review.quarter_label(timezone.now()),
         "unused_days": settings.ACCESS_REVIEW_UNUSED_DAYS,
         "deactivation_reason": access_review.deactivation_reason(),
-        "csv_url": f"{reverse('org:access_review_export')}?{query.urlencode()}",
+        "csv_url": f"{reverse('org:access_review_export')}?{filter_query(request)}",
     }
     return render(request, "org/access_review.html", context)
 

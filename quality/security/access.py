@@ -14,6 +14,8 @@ import logging
 from django.db import DatabaseError, transaction
 from django.db.models import Model, QuerySet
 
+from quality.pagination import filter_query
+
 from .models import AccessRecord
 
 __all__ = ["Kind", "record_access", "record_export", "seen"]
@@ -25,8 +27,6 @@ logger = logging.getLogger("quality.security")
 LIST = "list"  # object_type of an export: a list, not one record
 AUDIT = "audits.audit"  # object_type of an audit (its model label): the search by audit number
 FILTERS_MAX = AccessRecord._meta.get_field("filters").max_length
-# The table's own controls say nothing about which rows were exported.
-NOT_FILTERS = ("page", "sort", "per_page")
 SEEN_ON_PAGE = 20  # "Who has seen this audit" shows the latest few; the search shows them all
 
 
@@ -78,10 +78,7 @@ def record_export(request, list_name: str, *, rows: QuerySet | int, filters: str
     """Record a list export: which list, its filters (the query string's, unless given), and how many
     rows it holds (a queryset is counted; a list built in memory passes its length)."""
     if filters is None:
-        query = request.GET.copy()
-        for key in NOT_FILTERS:
-            query.pop(key, None)
-        filters = query.urlencode()
+        filters = filter_query(request)
     row_count = rows if isinstance(rows, int) else rows.count()
     record_access(request, Kind.LIST_EXPORTED, list_name=list_name, filters=filters, row_count=row_count)
 

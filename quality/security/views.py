@@ -12,10 +12,10 @@ from django.views import defaults
 from django.views.decorators.http import require_http_methods, require_safe
 
 from quality.access import Action, require
-from quality.pagination import paginate_table
+from quality.pagination import filter_query, paginate_table
 from quality.spreadsheets import csv_response
 
-from .access import NOT_FILTERS, record_export
+from .access import record_export
 from .events import Kind, record_event
 from .exports import access_rows, event_rows
 from .filters import AccessRecordFilter, SecurityEventFilter
@@ -36,10 +36,7 @@ def event_list(request):
     events = _filtered(request)
     table = SecurityEventTable(events.qs if events.is_valid() else events.qs.none())
     paginate_table(request, table)
-    query = request.GET.copy()
-    for key in ("page", "sort", "per_page"):
-        query.pop(key, None)
-    csv_url = f"{reverse('security:event_export')}?{query.urlencode()}"
+    csv_url = f"{reverse('security:event_export')}?{filter_query(request)}"
     return render(request, "security/event_list.html", {"filter": events, "table": table, "csv_url": csv_url})
 
 
@@ -98,10 +95,11 @@ def access_search(request):
         found = _access_filter(criteria or {})
     table = AccessRecordTable(found.qs if found.is_valid() else found.qs.none())
     paginate_table(request, table)
-    query = request.GET.copy()
-    for key in NOT_FILTERS:
-        query.pop(key, None)
-    context = {"filter": found, "table": table, "csv_url": f"{reverse('security:access_export')}?{query.urlencode()}"}
+    context = {
+        "filter": found,
+        "table": table,
+        "csv_url": f"{reverse('security:access_export')}?{filter_query(request)}",
+    }
     return render(request, "security/access_search.html", context, status=status)
 
 
