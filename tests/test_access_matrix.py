@@ -880,6 +880,10 @@ def _cases():
                 yield pytest.param(name, where, who, status, id=label)
 
 
+# The world holds dates written out (a schedule entry, an allocation month, KPI periods): its clock too.
+pytestmark = pytest.mark.usefixtures("frozen_today")
+
+
 @pytest.fixture
 def world(own_area, other_area):
     return World(own_area, other_area)

@@ -18,7 +18,7 @@ from audits.models import AreaGrade, Audit, AuditEvent, Dispute, LearningAction
 from quality.access import Action, can, visible
 from quality.org.models import Notification, Role
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_today")]
 
 
 @pytest.fixture

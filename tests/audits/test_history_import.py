@@ -31,7 +31,7 @@ from quality.org.models import ChangeRecord, Membership, Person, Role, ServiceAr
 from quality.org.services import service_area_retire, service_area_update
 from quality.tabular import ImportRefused, parse_date
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_today")]
 
 COLUMNS = [*hi.REQUIRED_COLUMNS, *hi.OPTIONAL_COLUMNS]
 GRADE_UNKNOWN_OK = hi.GRADE_UNKNOWN.format(value="OK")
