@@ -5,9 +5,11 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from quality.months import month_start
 from quality.org.models import Person, Role, ServiceArea
 
-from . import cycle_demo, services
+from . import services
+from .cycle import demo as cycle_demo
 from .models import Audit, AuditTool, Question
 
 NEGLECT_SECTION = {
@@ -107,7 +109,7 @@ def _demo_audit(number: int, area: ServiceArea, auditor, case_holder, team, stat
     if Audit.objects.filter(case_reference=reference).exists():
         return
     version = area.audit_tools.get().versions.get(state="published")
-    month_end = timezone.localdate().replace(day=1) - timedelta(days=1)
+    month_end = month_start(timezone.localdate()) - timedelta(days=1)
     audit = services.audit_create(
         actor=None,
         case_reference=reference,

@@ -138,9 +138,11 @@ def document_request(*, actor, audit: Audit) -> AuditDocument:
 
 
 @transaction.atomic
-def document_generate(*, document_id: int) -> AuditDocument | None:
-    """Build the PDF of a queued document (quality/built_files.py: once, under the row's lock)."""
-    document = built_files.lock_queued(AuditDocument.objects.select_related("requested_by__person"), document_id)
+def document_generate(*, document_id: int, skip_locked: bool = False) -> AuditDocument | None:
+    """Build the PDF of a queued document (quality/built_files.py: once, under the row's lock; with
+    `skip_locked`, the sweep's, not if a worker is building it now)."""
+    rows = AuditDocument.objects.select_related("requested_by__person")
+    document = built_files.lock_queued(rows, document_id, skip_locked=skip_locked)
     if document is None:
         return None
     audit = Audit.objects.select_related(*AUDIT_RELATED).get(pk=document.audit_id)

@@ -4,14 +4,14 @@ Choices of areas, teams and auditors come through the access rules, so a filter 
 area, team or person the viewer could not otherwise see, and an id outside them is refused.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 
 import django_filters
 from django import forms
-from django.utils import timezone
 
 from quality.access import visible
 from quality.forms import written
+from quality.months import next_month
 from quality.org.models import Person, ServiceArea, Team
 
 from .models import Audit, Grade
@@ -38,7 +38,7 @@ class MonthField(forms.CharField):
 
 
 class MonthFilter(django_filters.Filter):
-    """Rows whose `field_name` (a date and time) falls in the month, in the portal's time zone."""
+    """Rows whose `field_name` (a day, already in the portal's time zone) falls in the month."""
 
     field_class = MonthField
 
@@ -46,9 +46,8 @@ class MonthFilter(django_filters.Filter):
         if not value:
             return qs
         year, month = value
-        start = timezone.make_aware(datetime(year, month, 1))
-        end = timezone.make_aware(datetime(year + month // 12, month % 12 + 1, 1))
-        return qs.filter(**{f"{self.field_name}__gte": start, f"{self.field_name}__lt": end})
+        first = date(year, month, 1)
+        return qs.filter(**{f"{self.field_name}__gte": first, f"{self.field_name}__lt": next_month(first)})
 
 
 def _areas(request):
@@ -65,7 +64,7 @@ def _auditors(request):
 
 class VoicesFilter(django_filters.FilterSet):
     month = MonthFilter(
-        field_name="dated", label="Month", help_text="Submitted in this month (a draft: started in it)."
+        field_name="counted_on", label="Month", help_text="Completed in this month (a draft: started in it)."
     )
     service_area = django_filters.ModelChoiceFilter(queryset=_areas, label="Service area", empty_label=ANY)
 

@@ -4,11 +4,18 @@ A tool's published version never changes: editing makes a new draft version, so 
 always shows exactly the questions it was answered on.
 """
 
+from datetime import date, timedelta
+
 from django.conf import settings
 from django.db import models
+from django.db.models import DateField, Q, Value
+from django.db.models.functions import Coalesce, NullIf, TruncDate
 from django.urls import reverse
+from django.utils import timezone
 
 from quality import append_only
+from quality.built_files import BuiltFile
+from quality.months import start_of_day
 from quality.org.models import Role, ServiceArea
 
 
@@ -38,7 +45,7 @@ class AuditTool(models.Model):
         PARTNERSHIP = "partnership", "Partnership (multi-agency) audit"
         QA_THEMATIC = "qa_thematic", "QA thematic audit"
         REVIEW = "review", "Ungraded case review"
-        # The one tool of audits imported from the QA spreadsheet (audits/history_import.py): it has
+        # The one tool of audits imported from the QA spreadsheet (moderation/history_import.py): it has
         # no questions, and no audit is ever started on it.
         IMPORTED = "imported", "Imported audit history"
 
@@ -172,10 +179,97 @@ class Question(models.Model):
         return self.text[:80]
 
 
-def six_months_before(day):
-    from dateutil.relativedelta import relativedelta
+# ---------------------------------------------------------------------------------------
+# The figures' vocabulary: what "completed in a period", "graded", "the final grade" and "Good or
+# better" mean, defined once here. Every figure counts with these words (the analysis reports, the
+# scorecard's quality section, exemplars, the cross-check in tests/): each is a condition (a Q) for
+# filters and conditional aggregates, `Count("pk", filter=graded())`, with a `prefix` ("audit__")
+# for the audit of a related row, and AuditQuerySet gives the same words as filters.
 
-    return day - relativedelta(months=6)
+GOOD_OR_BETTER = (Grade.OUTSTANDING, Grade.GOOD)
+
+
+def submitted(prefix: str = "") -> Q:
+    """No longer a draft. (Named states rather than "not a draft", so a row without an audit is not one.)"""
+    return Q(**{f"{prefix}state__in": [state for state in Audit.State.values if state != Audit.State.DRAFT]})
+
+
+def completed_in(start: date, end: date, prefix: str = "") -> Q:
+    """Completed from `start` to `end` (both days included), and no longer a draft.
+
+    An audit imported from the QA spreadsheet was completed on its `completed_on`, whatever its
+    `submitted_at` says; any other audit on the day it was submitted, in London. Imported dates come
+    first because the council's published figures were counted by them, and the reports reproduce
+    those figures. `completion_day()` is the same rule as a value."""
+    imported = Q(**{f"{prefix}completed_on__gte": start, f"{prefix}completed_on__lte": end})
+    submitted_then = Q(
+        **{
+            f"{prefix}completed_on__isnull": True,
+            f"{prefix}submitted_at__gte": start_of_day(start),
+            f"{prefix}submitted_at__lt": start_of_day(end + timedelta(days=1)),
+        }
+    )
+    return submitted(prefix) & (imported | submitted_then)
+
+
+def completion_day() -> Coalesce:
+    """The day an audit was completed, by completed_in()'s rule: to group by month or order by."""
+    submitted_on = TruncDate("submitted_at", tzinfo=timezone.get_default_timezone())
+    return Coalesce("completed_on", submitted_on, output_field=DateField())
+
+
+def graded(prefix: str = "") -> Q:
+    """Graded: not an ungraded case review, and the auditor gave an overall grade. The rest are ungraded."""
+    return ~Q(**{f"{prefix}kind": Audit.Kind.REVIEW}) & ~Q(**{f"{prefix}overall_grade": ""})
+
+
+def ungraded(prefix: str = "") -> Q:
+    return ~graded(prefix)
+
+
+def auditor_grade_is(*grades: str, prefix: str = "") -> Q:
+    """Graded, and the auditor's grade (before moderation) is one of `grades`."""
+    return graded(prefix) & Q(**{f"{prefix}overall_grade__in": grades})
+
+
+def final_grade() -> Coalesce:
+    """The grade the service stands by: the moderated grade where moderation gave one, else the
+    auditor's grade (`overall_grade`, which resolving a dispute with a new grade has already changed).
+    `Audit.final_grade` is the same rule in Python, final_grade_is() as a condition."""
+    return Coalesce(NullIf("moderated_grade", Value("")), "overall_grade")
+
+
+def final_grade_is(*grades: str, prefix: str = "") -> Q:
+    """Graded, and the final grade (final_grade()) is one of `grades`."""
+    moderated_to = Q(**{f"{prefix}moderated_grade__in": grades})
+    kept = Q(**{f"{prefix}moderated_grade": "", f"{prefix}overall_grade__in": grades})
+    return graded(prefix) & (moderated_to | kept)
+
+
+def moderated(prefix: str = "") -> Q:
+    """Graded, and moderation gave a grade (the same or another)."""
+    return graded(prefix) & ~Q(**{f"{prefix}moderated_grade": ""})
+
+
+class AuditQuerySet(models.QuerySet):
+    """Audits, filtered with the figures' vocabulary above."""
+
+    def completed_in(self, start: date, end: date) -> "AuditQuerySet":
+        return self.filter(completed_in(start, end))
+
+    def with_final_grade(self) -> "AuditQuerySet":
+        """Each audit with `final_grade` from the database, to filter, order or read in values()."""
+        return self.annotate(final_grade=final_grade())
+
+    def graded(self) -> "AuditQuerySet":
+        return self.filter(graded())
+
+    def ungraded(self) -> "AuditQuerySet":
+        return self.filter(ungraded())
+
+    def good_or_better(self) -> "AuditQuerySet":
+        """Graded, with a final grade of Outstanding or Good."""
+        return self.filter(final_grade_is(*GOOD_OR_BETTER))
 
 
 class Audit(models.Model):
@@ -234,7 +328,7 @@ class Audit(models.Model):
     on_record_by = models.ForeignKey("org.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     on_record_at = models.DateTimeField("added to the child's record", null=True, blank=True)
 
-    # The monthly cycle's other deadlines (audits.cycle.cycle_dates): oversight by the 5th and on
+    # The monthly cycle's other deadlines (audits.cycle.dates.cycle_dates): oversight by the 5th and on
     # the child's record by the 6th of the month after the audit was due.
     oversight_due_on = models.DateField(null=True, blank=True)
     record_due_on = models.DateField(null=True, blank=True)
@@ -273,6 +367,8 @@ class Audit(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = AuditQuerySet.as_manager()
+
     ACCESS_AREA_FIELD = "service_area"
     # In their areas, practice managers, service leads and moderators see every audit; anyone else
     # (a practitioner, a partner auditor) sees only the audits naming them.
@@ -307,8 +403,14 @@ class Audit(models.Model):
 
     @property
     def final_grade(self) -> str:
-        """The grade the service stands by: the moderated one where there is one."""
+        """The grade the service stands by: the moderated one where there is one, else the auditor's.
+        The same rule as final_grade() in SQL."""
         return self.moderated_grade or self.overall_grade
+
+    @final_grade.setter
+    def final_grade(self, value: str) -> None:
+        """Accepts AuditQuerySet.with_final_grade()'s column: it holds what the getter works out from
+        the same row, so the row's own grades stay the one source."""
 
     @property
     def is_editable(self) -> bool:
@@ -475,7 +577,7 @@ class Dispute(models.Model):
         return f"Dispute on audit {self.audit_id}"
 
 
-class AuditDocument(models.Model):
+class AuditDocument(BuiltFile):
     """A PDF of one audit for the child's record, built by a worker (never inside a web request).
 
     The file lives under MEDIA_ROOT but is never served by URL: a view checks that the person
@@ -483,28 +585,12 @@ class AuditDocument(models.Model):
     access rules reach a document only through its audit (it has no ACCESS_* of its own).
     """
 
-    class State(models.TextChoices):
-        QUEUED = "queued", "Being made"
-        READY = "ready", "Ready"
-        FAILED = "failed", "Failed"
-
     audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="documents")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    requested_at = models.DateTimeField(auto_now_add=True)
-    state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
     file = models.FileField(upload_to="audit-documents/", blank=True)
-    generated_at = models.DateTimeField(null=True, blank=True)
-    sha256 = models.CharField("SHA-256", max_length=64, blank=True, help_text="Of the PDF file, to check a copy.")
 
-    class Meta:
-        ordering = ["-requested_at", "-pk"]
+    class Meta(BuiltFile.Meta):
         get_latest_by = "requested_at"
-        constraints = [
-            models.CheckConstraint(
-                condition=~models.Q(state="ready") | (~models.Q(file="") & models.Q(generated_at__isnull=False)),
-                name="audit_document_ready_has_file",
-            ),
-        ]
 
     def __str__(self) -> str:
         return f"PDF of audit {self.audit_id} ({self.get_state_display()})"

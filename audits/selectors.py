@@ -3,12 +3,23 @@
 from enum import StrEnum
 
 from django.db.models import Case, CharField, Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
 
 from quality.access import grades_hidden_from, visible
 from quality.org.models import ServiceAreaName
 
-from .models import Audit, AuditParticipant, AuditTool, Grade, LearningAction, Question, Section, ToolVersion
+from .models import (
+    Audit,
+    AuditParticipant,
+    AuditTool,
+    Grade,
+    LearningAction,
+    Question,
+    Section,
+    ToolVersion,
+    completion_day,
+)
 
 
 def tools_for(user) -> QuerySet[AuditTool]:
@@ -85,8 +96,8 @@ def due_for(user) -> dict:
     from quality.access import Action, can, grant_for
     from quality.org.models import Role
 
-    from . import deadlines
-    from .deadlines import Deadline
+    from .cycle import deadlines
+    from .cycle.deadlines import Deadline
 
     grant = grant_for(user)
     today = timezone.localdate()
@@ -137,9 +148,13 @@ def _area_name_then() -> Coalesce:
 
 
 def _listed(audits: QuerySet[Audit]) -> QuerySet[Audit]:
-    # `dated`: the day an audit counts for, in lists and month filters: submitted, or (a draft) started.
+    # `dated`: when the audit was submitted, or (a draft) started, shown and sorted by. `counted_on`: the
+    # month filters' day, the reports' completion day (audits.models.completion_day: an imported audit's
+    # completed_on) so a month lists the audits its report counts; a draft counts on the day it was started.
     return audits.select_related("team", "auditor").annotate(
-        area_name=_area_name_then(), dated=Coalesce("submitted_at", "created_at")
+        area_name=_area_name_then(),
+        dated=Coalesce("submitted_at", "created_at"),
+        counted_on=Coalesce(completion_day(), TruncDate("created_at", tzinfo=timezone.get_default_timezone())),
     )
 
 

@@ -19,7 +19,7 @@ from quality.org.notify import notify
 from quality.org.selectors import users_holding
 from quality.org.services import change_record
 
-from .cycle import cycle_for_due_date
+from .cycle.dates import audit_period_start, cycle_for_due_date
 from .messages import (
     ACTION_CLOSE_STATUS,
     ACTION_NOT_OPEN,
@@ -66,7 +66,6 @@ from .models import (
     Question,
     Section,
     ToolVersion,
-    six_months_before,
 )
 
 # The default shape of a new tool: one section per area of analysis, each graded with evidence.
@@ -330,12 +329,21 @@ class AuditConflict(Exception):
         self.audit, self.changes = audit, changes
 
 
-def _event(audit: Audit, actor, what: str, old: str, new: str, reason: str = "") -> AuditEvent:
-    return AuditEvent.objects.create(audit=audit, actor=actor, what=what, old_value=old, new_value=new, reason=reason)
+def audit_event(audit: Audit, actor, what: str, old: str, new: str, reason: str = "") -> AuditEvent:
+    """One entry of the audit's history, unsaved: the one definition of an event, for writers that
+    save it at once (audit_event_record) and for imports that save theirs in bulk."""
+    return AuditEvent(audit=audit, actor=actor, what=what, old_value=old, new_value=new, reason=reason)
+
+
+def audit_event_record(audit: Audit, actor, what: str, old: str, new: str, reason: str = "") -> AuditEvent:
+    """Write one entry of the audit's history (its changes of state and grade, who, when and why)."""
+    event = audit_event(audit, actor, what, old, new, reason)
+    event.save()
+    return event
 
 
 def _set_state(audit: Audit, actor, state: str, reason: str = "") -> None:
-    _event(audit, actor, "state", audit.state, state, reason)
+    audit_event_record(audit, actor, "state", audit.state, state, reason)
     audit.state = state
 
 
@@ -386,15 +394,15 @@ def audit_create(
         auditor=auditor,
         kind=kind,
         theme=theme,
-        period_start=six_months_before(period_end),
+        period_start=audit_period_start(period_end),
         period_end=period_end,
         tool_version=tool_version,
         due_on=due_on,
-        # The rest of the cycle follows from the day the audit is due (audits/cycle.py).
+        # The rest of the cycle follows from the day the audit is due (audits/cycle/dates.py).
         oversight_due_on=cycle_for_due_date(due_on).oversight_due if due_on else None,
         record_due_on=cycle_for_due_date(due_on).record_due if due_on else None,
     )
-    _event(audit, actor, "state", "", Audit.State.DRAFT)
+    audit_event_record(audit, actor, "state", "", Audit.State.DRAFT)
     if notify_auditor:  # distributing a month's allocation tells each auditor once, listing their cases
         due = f" It is due by {due_on:%-d %B %Y}." if due_on else ""
         notify(
@@ -445,7 +453,7 @@ def participant_add(*, actor, audit: Audit, person: Person) -> AuditParticipant:
     if not _holds_role(person, roles_granting(Action.EDIT_AUDIT)):
         raise ValidationError({"person": PARTICIPANT_NOT_ELIGIBLE})
     participant = AuditParticipant.objects.create(audit=audit, person=person, invited_by=actor)
-    _event(audit, actor, PARTICIPANT, "", person.full_name[:64])
+    audit_event_record(audit, actor, PARTICIPANT, "", person.full_name[:64])
     notify(
         users=[person.user],
         subject=f"Audit shared with you: case {audit.case_reference}",
@@ -463,7 +471,7 @@ def participant_remove(*, actor, participant: AuditParticipant, reason: str) -> 
         raise ValidationError({"reason": REASON_REQUIRED})
     audit, person = participant.audit, participant.person
     participant.delete()
-    _event(audit, actor, PARTICIPANT, person.full_name[:64], "", reason.strip())
+    audit_event_record(audit, actor, PARTICIPANT, person.full_name[:64], "", reason.strip())
     notify(
         users=[person.user],
         subject=f"Audit no longer shared with you: case {audit.case_reference}",
@@ -534,11 +542,11 @@ def _record_grades(audit: Audit, actor, area_grades: dict[str, str], overall: st
     for area in set(current) | set(area_grades):
         old, new = current.get(area, ""), area_grades.get(area, "")
         if old != new:
-            _event(audit, actor, f"{GRADE_PREFIX}{area}", old, new, reason)
+            audit_event_record(audit, actor, f"{GRADE_PREFIX}{area}", old, new, reason)
     audit.area_grades.all().delete()
     AreaGrade.objects.bulk_create(AreaGrade(audit=audit, area=a, grade=g) for a, g in area_grades.items())
     if (overall or "") != audit.overall_grade:
-        _event(audit, actor, "overall_grade", audit.overall_grade, overall or "", reason)
+        audit_event_record(audit, actor, "overall_grade", audit.overall_grade, overall or "", reason)
         audit.overall_grade = overall or ""
 
 
@@ -570,7 +578,7 @@ def audit_raise_concern(*, actor, audit: Audit, details: str) -> Audit:
     audit.safeguarding_raised_at = timezone.now()
     audit.revision += 1
     audit.save()
-    _event(audit, actor, "safeguarding_concern", "", "raised", details.strip())
+    audit_event_record(audit, actor, "safeguarding_concern", "", "raised", details.strip())
     notify(
         users=[audit.auditor.user]
         + users_holding(Role.SERVICE_LEAD, area=audit.service_area)
@@ -618,7 +626,9 @@ def audit_submit(*, actor, audit: Audit) -> Audit:
     audit.submitted_at = timezone.now()
     audit.revision += 1
     audit.save()
-    from .escalations import escalation_on_submit  # an Inadequate grade opens its chain (audits/escalations.py)
+    from .cycle.escalations import (
+        escalation_on_submit,  # an Inadequate grade opens its chain (audits/cycle/escalations.py)
+    )
 
     escalation_on_submit(actor=actor, audit=audit)
     team_managers = (
@@ -646,7 +656,7 @@ def audit_confirm_oversight(*, actor, audit: Audit, comment: str) -> Audit:
     audit.oversight_by, audit.oversight_at, audit.oversight_comment = actor.person, timezone.now(), comment
     audit.revision += 1
     audit.save()
-    from .escalations import escalation_on_oversight  # Requires Improvement: the remedial deadline starts
+    from .cycle.escalations import escalation_on_oversight  # Requires Improvement: the remedial deadline starts
 
     escalation_on_oversight(actor=actor, audit=audit)
     return audit
@@ -693,12 +703,12 @@ def dispute_resolve(*, actor, dispute: Dispute, outcome: str, resolution: str, g
     dispute.resolved_by, dispute.resolved_at = actor.person, timezone.now()
     dispute.save()
     if outcome == Dispute.Outcome.CHANGED and grade != audit.overall_grade:
-        _event(audit, actor, "overall_grade", audit.overall_grade, grade, resolution.strip())
+        audit_event_record(audit, actor, "overall_grade", audit.overall_grade, grade, resolution.strip())
         audit.overall_grade = grade
     _set_state(audit, actor, Audit.State.SUBMITTED, f"Dispute resolved: {dispute.get_outcome_display()}")
     audit.revision += 1
     audit.save()
-    from .escalations import escalation_after_dispute  # a grade moved to or from Inadequate
+    from .cycle.escalations import escalation_after_dispute  # a grade moved to or from Inadequate
 
     escalation_after_dispute(actor=actor, audit=audit, dispute=dispute)
     notify(

@@ -16,16 +16,13 @@ MAX_RETRIES = built_files.MAX_RETRIES
 RETRY_DELAY_SECONDS = built_files.RETRY_DELAY_SECONDS
 
 
-@shared_task(bind=True, max_retries=MAX_RETRIES, default_retry_delay=RETRY_DELAY_SECONDS)
+@shared_task(**built_files.BUILD_TASK_OPTIONS)
 def audit_document_build(self, document_id: int) -> None:
     """Make the PDF of one queued AuditDocument; try again up to MAX_RETRIES times, then mark it failed."""
     built_files.run_build(self, AuditDocument, document_id, lambda pk: documents.document_generate(document_id=pk))
 
 
-@shared_task
-def build_stranded_documents() -> int:
-    """Build the PDFs whose own task never ran (queued while Redis was down)."""
-    return built_files.sweep(AuditDocument, lambda pk: documents.document_generate(document_id=pk))
+built_files.sweep_with(AuditDocument, lambda pk: documents.document_generate(document_id=pk, skip_locked=True))
 
 
 @shared_task
@@ -45,8 +42,10 @@ def propose_monthly_allocation(month: str | None = None, actor_id: int | None = 
     month (YYYY-MM-DD) and who asked. Idempotent: returns the allocation's id, or None if nothing to do."""
     from django.contrib.auth import get_user_model
 
-    from . import allocation
-    from .cycle import ALLOCATION_DAY, month_start
+    from quality.months import month_start
+
+    from .cycle import allocation
+    from .cycle.dates import ALLOCATION_DAY
     from .models import Allocation
 
     if month is None:
@@ -70,9 +69,9 @@ def propose_monthly_allocation(month: str | None = None, actor_id: int | None = 
 @shared_task(autoretry_for=(DatabaseError,), max_retries=MAX_RETRIES, default_retry_delay=RETRY_DELAY_SECONDS)
 def run_escalation_deadlines(today: str | None = None) -> dict:
     """Daily from beat (06:30): allocate the re-audits that have fallen due and send the escalation
-    reminders and late notices (audits.escalations). `today` (YYYY-MM-DD) is for a catch-up by hand or
+    reminders and late notices (audits.cycle.escalations). `today` (YYYY-MM-DD) is for a catch-up by hand or
     a test. Idempotent: each re-audit is taken under a row lock and each notice under a unique key."""
-    from . import escalations
+    from .cycle import escalations
 
     run = escalations.escalation_deadlines_run(today=date.fromisoformat(today) if today else None)
     logger.info("escalation deadlines: %s re-audits allocated, %s notices sent", run.reaudits, run.notices)
@@ -81,10 +80,10 @@ def run_escalation_deadlines(today: str | None = None) -> dict:
 
 @shared_task(autoretry_for=(DatabaseError,), max_retries=MAX_RETRIES, default_retry_delay=RETRY_DELAY_SECONDS)
 def send_cycle_reminders(today: str | None = None) -> int:
-    """Daily from beat: reminders before, on and after each audit deadline (audits.deadlines). `today`
+    """Daily from beat: reminders before, on and after each audit deadline (audits.cycle.deadlines). `today`
     (YYYY-MM-DD) is for a catch-up by hand or a test; by default the portal's local date. Idempotent:
     each reminder sent is recorded, in the same transaction, so a retry after an error sends nothing twice."""
-    from . import deadlines
+    from .cycle import deadlines
 
     sent = deadlines.cycle_reminders_send(today=date.fromisoformat(today) if today else None)
     logger.info("cycle reminders: %s sent", sent)

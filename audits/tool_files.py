@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from quality.org.lookup import service_area_named
 from quality.org.models import ServiceArea
 
 from . import messages
@@ -26,6 +27,8 @@ from .models import AnalysisArea, AuditTool, Question, ToolVersion
 
 FORMAT = "case-quality-tool/1"
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
+AREA_UNKNOWN = "no active service area has the code '{value}'"
+AREA_RETIRED = "{code} is retired: a tool belongs to an active service area"
 
 
 def version_sections(version: ToolVersion) -> list[dict]:
@@ -145,11 +148,14 @@ def _check_tool(tool, result: ToolFile) -> None:
         result.errors.append("tool.name: a name is needed.")
     if tool.get("purpose") not in AuditTool.Purpose.values:
         result.errors.append(f"tool.purpose: one of {', '.join(AuditTool.Purpose.values)}.")
-    code = tool.get("service_area")
+    code = str(tool.get("service_area") or "")
     if code:
-        result.service_area = ServiceArea.objects.filter(code__iexact=str(code), is_active=True).first()
-        if result.service_area is None:
-            result.errors.append(f"tool.service_area: no active service area has the code '{code}'.")
+        match = service_area_named(code, include_retired=False)
+        if match.problem:
+            reason = match.refusal(code, unknown=AREA_UNKNOWN, retired=AREA_RETIRED)
+            result.errors.append(f"tool.service_area: {reason}.")
+        else:
+            result.service_area = match.area
 
 
 def _check_version(version, result: ToolFile) -> None:

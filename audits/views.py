@@ -17,7 +17,8 @@ from quality.org.forms import ReasonForm
 from quality.security.access import Kind as AccessKind
 from quality.security.access import record_access, seen
 
-from . import documents, escalation_views, selectors, services, tasks, tool_files
+from . import documents, selectors, services, tasks, tool_files
+from .cycle import escalation_views
 from .forms import (
     ActionForm,
     AuditFieldsForm,

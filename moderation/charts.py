@@ -7,6 +7,7 @@
   class `heat-0` (none) to `heat-5` (the largest count) that static/css/moderation-outcomes.css
   shades, and `heat-agree` on the diagonal (grade unchanged).
 Colours are set with SVG presentation attributes (fill=...), which a CSP does not count as style.
+The frame (size, gridlines, the image's title and description) is the one every chart uses (quality/charts.py).
 """
 
 from __future__ import annotations
@@ -14,20 +15,20 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
+
+from quality.charts import TEXT_FILL, Frame, text
 
 from .statistics import GRADE_LABELS, GRADES, Matrix
 
 # WCAG 2.2 non-text contrast (3:1): each bar against the white page, and the two bars against each other.
 AUDITOR_FILL = "#5694ca"  # light blue: 3.2:1 on white
 MODERATED_FILL = "#003078"  # dark blue: 12:1 on white, 3.8:1 against the light blue
-TEXT_FILL = "#0b0c0c"
-GRID_STROKE = "#b1b4b6"
 HEAT_LEVELS = 5
 
-WIDTH, HEIGHT = 640, 320
-LEFT, RIGHT, TOP, BOTTOM = 48, 16, 40, 56  # margins: axis labels left, legend top, grade names below
+# Margins: the axis labels left, the legend above, the grade names below.
+FRAME = Frame(width=640, height=320, left=48, right=16, top=40, bottom=56)
 
 
 def _nice_ceiling(value: int) -> int:
@@ -44,103 +45,67 @@ def _nice_ceiling(value: int) -> int:
 def grade_bars(original: dict[str, int], moderated: dict[str, int], *, chart_id: str) -> SafeString:
     """Grouped bars: for each grade the auditors' count and the moderated count, with the numbers on the bars."""
     top = _nice_ceiling(max([*original.values(), *moderated.values(), 0]))
-    plot_width, plot_height = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    group = plot_width / len(GRADES)
+    group = FRAME.plot_width / len(GRADES)
     bar = group * 0.32
 
     def y(count: int) -> float:
-        return TOP + plot_height * (1 - count / top)
+        return FRAME.top + FRAME.plot_height * (1 - count / top)
 
     ticks = sorted({0, top // 2, top}) if top > 1 else [0, 1]
-    grid = format_html_join(
-        "",
-        '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="1"/>'
-        '<text x="{}" y="{}" text-anchor="end" font-size="12" fill="{}">{}</text>',
-        (
-            (
-                LEFT,
-                WIDTH - RIGHT,
-                f"{y(tick):.1f}",
-                f"{y(tick):.1f}",
-                GRID_STROKE,
-                LEFT - 6,
-                f"{y(tick) + 4:.1f}",
-                TEXT_FILL,
-                tick,
-            )
-            for tick in ticks
-        ),
-    )
     bars = []
     for index, grade in enumerate(GRADES):
-        centre = LEFT + group * index + group / 2
+        centre = FRAME.left + group * index + group / 2
         for count, fill, x in (
             (original[grade], AUDITOR_FILL, centre - bar - 2),
             (moderated[grade], MODERATED_FILL, centre + 2),
         ):
             bars.append(
                 format_html(
-                    '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>'
-                    '<text x="{}" y="{}" text-anchor="middle" font-size="12" fill="{}">{}</text>',
+                    '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>',
                     f"{x:.1f}",
                     f"{y(count):.1f}",
                     f"{bar:.1f}",
                     f"{y(0) - y(count):.1f}",
                     fill,
-                    f"{x + bar / 2:.1f}",
-                    f"{y(count) - 4:.1f}",
-                    TEXT_FILL,
-                    count,
                 )
             )
-        bars.append(
-            format_html(
-                '<text x="{}" y="{}" text-anchor="middle" font-size="13" fill="{}">{}</text>',
-                f"{centre:.1f}",
-                HEIGHT - BOTTOM + 20,
-                TEXT_FILL,
-                GRADE_LABELS[grade],
-            )
-        )
+            bars.append(text(f"{x + bar / 2:.1f}", f"{y(count) - 4:.1f}", count, font_size=12))
+        bars.append(text(f"{centre:.1f}", FRAME.height - FRAME.bottom + 20, GRADE_LABELS[grade], font_size=13))
     legend = format_html(
         '<rect x="{}" y="10" width="14" height="14" fill="{}"/>'
         '<text x="{}" y="22" font-size="13" fill="{}">Auditor\'s grade</text>'
         '<rect x="{}" y="10" width="14" height="14" fill="{}"/>'
         '<text x="{}" y="22" font-size="13" fill="{}">Moderated grade</text>',
-        LEFT,
+        FRAME.left,
         AUDITOR_FILL,
-        LEFT + 20,
+        FRAME.left + 20,
         TEXT_FILL,
-        LEFT + 160,
+        FRAME.left + 160,
         MODERATED_FILL,
-        LEFT + 180,
+        FRAME.left + 180,
+        TEXT_FILL,
+    )
+    baseline = format_html(
+        '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="1.5"/>',
+        FRAME.left,
+        FRAME.width - FRAME.right,
+        f"{y(0):.1f}",
+        f"{y(0):.1f}",
         TEXT_FILL,
     )
     description = "; ".join(
         f"{GRADE_LABELS[grade]}: {original[grade]} by the auditors, {moderated[grade]} after moderation"
         for grade in GRADES
     )
-    return format_html(
-        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {} {}" class="outcome-chart" role="img" '
-        'aria-labelledby="{}-title {}-desc" focusable="false">'
-        '<title id="{}-title">Audits by grade: the auditor\'s grade beside the moderated grade</title>'
-        '<desc id="{}-desc">{}.</desc>{}{}{}'
-        '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="1.5"/></svg>',
-        WIDTH,
-        HEIGHT,
-        chart_id,
-        chart_id,
-        chart_id,
-        chart_id,
-        description,
+    return FRAME.svg(
         legend,
-        grid,
-        SafeString("".join(bars)),
-        LEFT,
-        WIDTH - RIGHT,
-        f"{y(0):.1f}",
-        f"{y(0):.1f}",
-        TEXT_FILL,
+        FRAME.gridlines(((y(tick), tick) for tick in ticks), font_size=12),
+        *bars,
+        baseline,
+        css_class="outcome-chart",
+        chart_id=chart_id,
+        title="Audits by grade: the auditor's grade beside the moderated grade",
+        description=f"{description}.",
     )
 
 

@@ -1,5 +1,7 @@
-"""Demo moderation panels for `load_demo` (runs after audits/demo.py): two concluded monthly panels
-with their decisions, in the last two months, and next month's panel planned with its sample drawn.
+"""Demo moderation for `load_demo` (runs after audits/demo.py): first the monthly cycle's part
+(moderation/cycle_demo.py: the audit history, QA's reviews of Inadequate grades), then two
+concluded monthly panels with their decisions, in the last two months, and next month's panel
+planned with its sample drawn.
 
 Idempotent: a panel already on one of those dates is left alone. The panels grade the way the
 seeds' 2022 moderation did: most grades stand, some move a step towards Requires Improvement.
@@ -10,11 +12,11 @@ from datetime import date, timedelta
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from audits.cycle import add_months
 from audits.models import Grade, ScheduleEntry
+from quality.months import add_months, month_start
 from quality.org.models import Person
 
-from . import panels
+from . import cycle_demo, panels
 from .models import Panel
 
 SEEDS = (20260101, 20260202, 20260303)  # fixed, so the demo's draws are the same on every machine
@@ -27,7 +29,7 @@ FEEDBACK = "Grade on the difference made for the child, not on the tasks done; q
 
 
 def _third_thursday(month: date) -> date:
-    first = month.replace(day=1)
+    first = month_start(month)
     return first + timedelta(days=(3 - first.weekday()) % 7 + 14)
 
 
@@ -66,6 +68,7 @@ def _decide(panel: Panel, qa_user, members: list[Person]) -> None:
 
 
 def load() -> None:
+    cycle_demo.load()
     qa = Person.objects.filter(user__email="qa.lead@council.example").select_related("user").first()
     if qa is None:
         return

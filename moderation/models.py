@@ -304,7 +304,8 @@ class PanelItem(models.Model):
 
 @receiver(post_save, sender=Dispute, dispatch_uid="moderation.disputed_audit_joins_panel")
 def _dispute_raised(sender, instance: Dispute, created: bool, raw: bool = False, **kwargs) -> None:
-    """A disputed grade joins the next panel's sample (audits must not import moderation, hence a signal)."""
+    """A disputed grade joins the next panel's sample. audits raises the dispute and never imports
+    moderation (docs/architecture.md, "Dependency direction"): moderation listens instead."""
     if created and not raw:
         from .panels import disputed_audit_join
 

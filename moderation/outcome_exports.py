@@ -21,10 +21,11 @@ import io
 import json
 from collections.abc import Iterable
 
-from quality.spreadsheets import FORMULA_STARTS
+from quality.spreadsheets import spreadsheet_text
 
 from .selectors import CalibrationRow
 from .statistics import GRADES
+from .tables import FIGURES
 
 SUMMARY_METRICS = (
     "date_from",
@@ -32,13 +33,7 @@ SUMMARY_METRICS = (
     "service_area",
     "auditor",
     "panel",
-    "moderated",
-    "ungraded",
-    "exact_agreement_pct",
-    "within_one_pct",
-    "upgraded",
-    "downgraded",
-    "weighted_kappa",
+    *(figure.key for figure in FIGURES),  # the figures the pages label (moderation/tables.py), by key
     "weighted_kappa_ci95_low",
     "weighted_kappa_ci95_high",
     "kappa_reading",
@@ -65,7 +60,7 @@ def _cell(value) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+        return spreadsheet_text(value)
     return str(value)
 
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from django import forms
 from django.utils import timezone
 
-from audits.cycle import add_months
 from quality.access import Action, can, visible
 from quality.forms import written
+from quality.months import month_end, quarter_end, quarter_of
 from quality.org.models import Person, ServiceArea
 
 from .models import ModerationDecision, Panel
@@ -44,12 +44,12 @@ class Period:
 
 def month_period(year: int, month: int) -> Period:
     start = date(year, month, 1)
-    return Period(start, add_months(start, 1) - timedelta(days=1), f"{start:%B %Y}")
+    return Period(start, month_end(start), f"{start:%B %Y}")
 
 
 def quarter_period(year: int, quarter: int) -> Period:
     start = date(year, 3 * quarter - 2, 1)
-    end = add_months(start, 3) - timedelta(days=1)
+    end = quarter_end(start)
     return Period(start, end, f"Quarter {quarter} of {year} ({start:%B} to {end:%B %Y})")
 
 
@@ -78,7 +78,7 @@ def parse_period(text: str) -> Period:
 
 def current_quarter(today: date | None = None) -> Period:
     today = today or timezone.localdate()
-    return quarter_period(today.year, (today.month - 1) // 3 + 1)
+    return quarter_period(today.year, quarter_of(today))
 
 
 class DateInput(forms.DateInput):

@@ -18,10 +18,10 @@ from quality.access import Action, can, get_for, require
 from quality.org.models import Person
 from quality.security.access import record_export
 
-from . import charts, outcome_exports
+from . import outcome_exports
 from .outcome_forms import FILTERS_INVALID, OutcomeFilterForm
 from .selectors import calibration, decision_list, decisions_in, summary
-from .statistics import GRADE_LABELS, GRADES
+from .tables import figures_context
 
 
 def _query(request) -> str:
@@ -36,26 +36,6 @@ def _decisions(form: OutcomeFilterForm, user, **fixed):
     period = form.chosen
     choices = {name: form.cleaned_data.get(name) for name in ("service_area", "auditor", "panel")}
     return decisions_in(period.start, period.end, **{**choices, **fixed}, user=user)
-
-
-def _figures_context(figures: dict, chart_id: str) -> dict:
-    """What the shared figures partial shows: counts side by side, the chart, the shaded matrix."""
-    return {
-        "figures": figures,
-        "grade_rows": [
-            {
-                "label": GRADE_LABELS[grade],
-                "original": figures["original"][grade],
-                "moderated": figures["moderated_grades"][grade],
-                "difference": figures["moderated_grades"][grade] - figures["original"][grade],
-            }
-            for grade in GRADES
-        ],
-        "grade_labels": [GRADE_LABELS[grade] for grade in GRADES],
-        "chart": charts.grade_bars(figures["original"], figures["moderated_grades"], chart_id=chart_id),
-        "heat_rows": charts.heat_rows(figures["matrix"]),
-        "column_totals": [figures["moderated_grades"][grade] for grade in GRADES],
-    }
 
 
 def _stem(figures: dict) -> str:
@@ -76,7 +56,7 @@ def outcomes(request):
             "csv_url": _with_query(reverse("moderation:outcomes_csv"), query),
             "json_url": _with_query(reverse("moderation:outcomes_json"), query),
             "calibration_url": _with_query(reverse("moderation:calibration_list"), query),
-            **_figures_context(figures, "outcome-chart"),
+            **figures_context(figures, "outcome-chart"),
         }
     return render(request, "moderation/outcomes/outcomes.html", context)
 
@@ -155,6 +135,6 @@ def calibration_detail(request, pk):
             "period": form.chosen,
             "decisions": decision_list(decisions),
             "calibration_list_url": _with_query(reverse("moderation:calibration_list"), _query(request)),
-            **_figures_context(figures, "calibration-chart"),
+            **figures_context(figures, "calibration-chart"),
         }
     return render(request, "moderation/outcomes/calibration_detail.html", context)

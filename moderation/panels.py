@@ -16,7 +16,7 @@ import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, time
 from fractions import Fraction
 from math import ceil, floor
 
@@ -25,15 +25,16 @@ from django.db import transaction
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from audits import escalations
-from audits import services as audit_services
+from audits.cycle import escalations
 from audits.models import AnalysisArea, Audit, Dispute, Escalation, Grade, ScheduleEntry
 from quality.access import Action, can, visible
+from quality.months import month_start, start_of_day
 from quality.org.models import Membership, Person, Role, ServiceArea
 from quality.org.notify import notify
 from quality.org.selectors import users_holding_by_area
 from quality.org.services import change_record
 
+from .decisions import moderation_decision_record
 from .models import ModerationAreaGrade, ModerationDecision, Panel, PanelItem
 
 # Messages people see when their input is refused. Tests assert on these.
@@ -67,7 +68,6 @@ RATIONALE_REQUIRED = "Give the panel's rationale: the auditor and the service le
 UNDECIDED_ITEMS = "{count} audit(s) in the sample have no decision yet: record them, or take them out with a reason."
 BLIND_AFTER_DECISION = "The decision is recorded: the auditor's grades are no longer hidden."
 
-MODERATED_GRADE = "moderated_grade"  # AuditEvent.what, as audits.escalations writes it
 MEMBER_ROLES = frozenset({Role.MODERATOR, Role.QA_OFFICER, Role.QA_LEAD})
 QA_UNIT = frozenset({Role.QA_OFFICER, Role.QA_LEAD})
 GRADE_ORDER = {grade: index for index, grade in enumerate(Grade.values)}  # Outstanding first
@@ -95,7 +95,7 @@ def eligible_members() -> QuerySet[Person]:
 
 def panel_entries(*, keep: ScheduleEntry | None = None) -> QuerySet[ScheduleEntry]:
     """The schedule's moderation panel dates from a month ago on, not yet taken by a panel."""
-    since = timezone.localdate().replace(day=1)
+    since = month_start(timezone.localdate())
     free = Q(kind=ScheduleEntry.Kind.PANEL, starts_on__gte=since, moderation_panels__isnull=True)
     if keep is not None:
         free |= Q(pk=keep.pk)
@@ -234,10 +234,6 @@ def awaiting_moderation() -> QuerySet[Audit]:
     )
 
 
-def _start_of(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
-
-
 Stratum = tuple[int, str]  # (service area id, grade)
 PoolEntry = tuple[int, int, str]  # (audit id, service area id, grade)
 
@@ -343,7 +339,7 @@ def sample_draw(
         raise ValidationError({"sample_from": FROM_DATE_REQUIRED})
     seed = secrets.randbits(31) if seed is None else seed
     now = timezone.now()
-    in_window = awaiting_moderation().filter(submitted_at__gte=_start_of(sample_from), submitted_at__lte=now)
+    in_window = awaiting_moderation().filter(submitted_at__gte=start_of_day(sample_from), submitted_at__lte=now)
     window = list(in_window.order_by("pk").values_list("pk", "service_area_id", "overall_grade"))
     disputed = set(awaiting_moderation().filter(pk__in=Dispute.objects.values("audit_id")).values_list("pk", flat=True))
     inadequate = {pk for pk, _, grade in window if grade == Grade.INADEQUATE}
@@ -637,18 +633,17 @@ def decision_record(
     first = item.decision is None
     if not first and _says_the_same(item.decision, moderated_grade, area_grades, rationale, feedback):
         return item.decision  # saved again unchanged (a second click): nothing to supersede
-    decision = ModerationDecision.objects.create(
+    decision = moderation_decision_record(
+        actor=actor,
         audit=audit,
         source=ModerationDecision.Source.PANEL,
         panel=panel,
         supersedes=item.decision,
-        original_grade=audit.overall_grade,
         moderated_grade=moderated_grade,
         decided_on=panel.held_on,
-        decided_by=_person(actor),
         rationale=rationale,
         feedback=feedback,
-        recorded_by=actor,
+        even_if_unchanged=first,  # the panel's first decision is on the audit's history even if it agrees
     )
     ModerationAreaGrade.objects.bulk_create(
         ModerationAreaGrade(
@@ -659,17 +654,12 @@ def decision_record(
     )
     item.decision = decision
     item.save(update_fields=["decision"])
-    if first or audit.moderated_grade != moderated_grade:
-        audit_services._event(audit, actor, MODERATED_GRADE, audit.moderated_grade, moderated_grade, rationale)
-    audit.moderated_grade = moderated_grade
-    audit.revision += 1
-    audit.save(update_fields=["moderated_grade", "revision", "updated_at"])
     return decision
 
 
 def feed_escalation(*, actor, decision: ModerationDecision) -> Escalation | None:
     """Feed the panel's decision into the audit's Inadequate escalation chain: the panel stands for
-    QA's review of the grade (audits.escalations.escalation_after_moderation says what follows)."""
+    QA's review of the grade (audits.cycle.escalations.escalation_after_moderation says what follows)."""
     return escalations.escalation_after_moderation(
         actor=actor,
         audit=decision.audit,

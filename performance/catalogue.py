@@ -26,7 +26,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from quality import locks
-from quality.org.models import ChangeRecord, Person, ServiceArea
+from quality.org.lookup import ServiceAreaLookup
+from quality.org.models import ChangeRecord, Person
 from quality.org.services import change_record
 from quality.tabular import ImportRefused, RowError, parse_yes_no, read_sheet
 
@@ -217,12 +218,7 @@ class _Directory:
     """Service areas and people, each read once, for checking every row."""
 
     def __init__(self, names: set[str]):
-        self.areas: dict[str, tuple[int, str, bool]] = {}
-        areas = list(ServiceArea.objects.values_list("pk", "code", "name", "is_active"))
-        for pk, code, name, is_active in areas:
-            self.areas.setdefault(name.lower(), (pk, code, is_active))
-        for pk, code, _, is_active in areas:
-            self.areas[code.lower()] = (pk, code, is_active)  # a short code wins over another area's name
+        self.areas = ServiceAreaLookup(include_retired=False)  # an indicator is owned by an area today
         self.people: dict[str, int | None] = {}
         for name_key, email_key, pk in _people_named(names).values_list("name_key", "email_key", "pk"):
             for key in {name_key, email_key} & names:
@@ -314,13 +310,14 @@ def _check_rows(sheet) -> tuple[list[_Row], list[RowError]]:
         if "service_area" in columns:
             indicator["service_area_id"] = None
             if cells["service_area"]:
-                area = directory.areas.get(cells["service_area"].lower())
-                if area is None:
-                    refuse("service_area", AREA_UNKNOWN.format(value=cells["service_area"]))
-                elif not area[2]:
-                    refuse("service_area", AREA_RETIRED.format(code=area[1]))
+                match = directory.areas.find(cells["service_area"])
+                if match.problem:
+                    refuse(
+                        "service_area",
+                        match.refusal(cells["service_area"], unknown=AREA_UNKNOWN, retired=AREA_RETIRED),
+                    )
                 else:
-                    indicator["service_area_id"] = area[0]
+                    indicator["service_area_id"] = match.area.pk
 
         year: dict = {}
         if unit is not None:  # numbers are read in the indicator's unit ('90%' fits only a percentage)

@@ -11,6 +11,7 @@ chart a title and a description naming the figures. The pages show the same numb
 the chart is never the only way to read them. Colours are SVG presentation attributes (stroke=...),
 which a CSP does not count as style; every line keeps 3:1 contrast against white (WCAG 2.2 non-text
 contrast) and the lines differ by dash pattern as well as colour, so colour is never the only cue.
+The frame (size, gridlines, the image's name and description) is the one every chart uses (quality/charts.py).
 """
 
 from __future__ import annotations
@@ -21,15 +22,15 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
+
+from quality.charts import TEXT_FILL, Frame, labelled_svg, text
 
 from . import calculations
 
 VALUE_STROKE = "#1d70b8"  # blue, 5.2:1 on white
 TARGET_STROKE = "#00703c"  # green, 5.9:1 on white
-TEXT_FILL = "#0b0c0c"
-GRID_STROKE = "#b1b4b6"
 # (colour, dash pattern) of the comparators, in the order of COMPARATOR_FIELDS in performance/scorecard.py.
 COMPARATOR_STYLES = (
     ("#505a5f", "2 3"),  # previous year: dark grey, dotted, 7:1
@@ -162,20 +163,11 @@ def sparkline(
         label += "; comparators (thin lines): " + ", ".join(
             f"{reference.label} {calculations.stated(unit, reference.value)}" for reference in references
         )
-    return format_html(
-        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {} {}" width="{}" height="{}" class="sparkline" '
-        'role="img" aria-label="{}" focusable="false">{}</svg>',
-        width,
-        height,
-        width,
-        height,
-        label,
-        SafeString("".join(lines)),
-    )
+    return labelled_svg(*lines, width=width, height=height, css_class="sparkline", label=label)
 
 
-WIDTH, HEIGHT = 720, 300
-LEFT, RIGHT, TOP, BOTTOM = 64, 32, 16, 76  # room for the y labels, the month labels and the legend
+# Margins: room for the y labels, the month labels and the legend.
+FRAME = Frame(width=720, height=300, left=64, right=32, top=16, bottom=76)
 
 
 def line_chart(
@@ -197,52 +189,29 @@ def line_chart(
     if unit == calculations.PERCENTAGE:
         low = max(low, 0.0)  # no percentage below zero: the padding must not draw one
     low, high, ticks = _nice_axis(low, high)
-    plot_width, plot_height = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    step = plot_width / max(len(months) - 1, 1)
+    left, top, plot_height = FRAME.left, FRAME.top, FRAME.plot_height
+    step = FRAME.plot_width / max(len(months) - 1, 1)
 
     def x(index: int) -> float:
-        return LEFT + index * step
+        return left + index * step
 
     def y(value) -> float:
-        return TOP + plot_height * (1 - (float(value) - low) / (high - low))
+        return top + plot_height * (1 - (float(value) - low) / (high - low))
 
-    grid = format_html_join(
-        "",
-        '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="1"/>'
-        '<text x="{}" y="{}" text-anchor="end" font-size="11" fill="{}">{}</text>',
-        (
-            (
-                LEFT,
-                WIDTH - RIGHT,
-                f"{y(tick):.1f}",
-                f"{y(tick):.1f}",
-                GRID_STROKE,
-                LEFT - 6,
-                f"{y(tick) + 4:.1f}",
-                TEXT_FILL,
-                _axis_label(unit, tick),
-            )
-            for tick in ticks
-        ),
-    )
     every = max(1, -(-len(months) // 12))  # at most about 12 month labels
-    month_labels = format_html_join(
-        "",
-        '<text x="{}" y="{}" text-anchor="middle" font-size="11" fill="{}">{}</text>',
-        (
-            (f"{x(i):.1f}", HEIGHT - BOTTOM + 16, TEXT_FILL, f"{month:%b %y}")
-            for i, month in enumerate(months)
-            if (len(months) - 1 - i) % every == 0
-        ),
-    )
+    month_labels = [
+        text(f"{x(i):.1f}", FRAME.height - FRAME.bottom + 16, f"{month:%b %y}", font_size=11)
+        for i, month in enumerate(months)
+        if (len(months) - 1 - i) % every == 0
+    ]
     drawn = []
     drawn += [_polyline(run, TARGET_STROKE, 1.5, TARGET_DASH) for run in _segments(_steps(targets, x, y))]
     for reference, (colour, dash) in zip(references, COMPARATOR_STYLES, strict=False):
         drawn.append(
             format_html(
                 '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="1.5" stroke-dasharray="{}"/>',
-                LEFT,
-                WIDTH - RIGHT,
+                left,
+                FRAME.width - FRAME.right,
                 f"{y(reference.value):.1f}",
                 f"{y(reference.value):.1f}",
                 colour,
@@ -257,20 +226,20 @@ def line_chart(
     legend_items += [(r.label, c, d) for r, (c, d) in zip(references, COMPARATOR_STYLES, strict=False)]
     legend = []
     for index, (label, colour, dash) in enumerate(legend_items):
-        left = LEFT + (index % 3) * 210
-        top = HEIGHT - BOTTOM + 34 + (index // 3) * 18
+        item_left = left + (index % 3) * 210
+        item_top = FRAME.height - FRAME.bottom + 34 + (index // 3) * 18
         legend.append(
             format_html(
                 '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="2.5"{}/>'
                 '<text x="{}" y="{}" font-size="12" fill="{}">{}</text>',
-                left,
-                left + 28,
-                top,
-                top,
+                item_left,
+                item_left + 28,
+                item_top,
+                item_top,
                 colour,
                 format_html(' stroke-dasharray="{}"', dash) if dash else "",
-                left + 34,
-                top + 4,
+                item_left + 34,
+                item_top + 4,
                 TEXT_FILL,
                 label,
             )
@@ -286,28 +255,24 @@ def line_chart(
         description += " Target: " + ", ".join(calculations.stated(unit, t) for t in shown_targets) + "."
     if references:
         description += " " + "; ".join(f"{r.label}: {calculations.stated(unit, r.value)}" for r in references) + "."
-    return format_html(
-        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {} {}" class="history-chart" role="img" '
-        'aria-labelledby="{}-title {}-desc" focusable="false">'
-        '<title id="{}-title">{}</title><desc id="{}-desc">{}</desc>{}{}{}{}'
-        '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="1"/></svg>',
-        WIDTH,
-        HEIGHT,
-        chart_id,
-        chart_id,
-        chart_id,
-        title,
-        chart_id,
-        description,
-        grid,
-        month_labels,
-        SafeString("".join(drawn)),
-        SafeString("".join(legend)),
-        LEFT,
-        LEFT,
-        TOP,
-        TOP + plot_height,
+    y_axis = format_html(
+        '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="1"/>',
+        left,
+        left,
+        top,
+        top + plot_height,
         TEXT_FILL,
+    )
+    return FRAME.svg(
+        FRAME.gridlines(((y(tick), _axis_label(unit, tick)) for tick in ticks), font_size=11),
+        *month_labels,
+        *drawn,
+        *legend,
+        y_axis,
+        css_class="history-chart",
+        chart_id=chart_id,
+        title=title,
+        description=description,
     )
 
 

@@ -24,6 +24,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
 
+from quality.months import add_months, month_start
 from quality.org.models import Person, Role
 
 from . import calculations
@@ -544,12 +545,8 @@ def load() -> None:
 
 def _months(today: date) -> list[date]:
     """The last MONTHS full months, oldest first."""
-    latest = date(today.year, today.month, 1)
-    months = []
-    for back in range(MONTHS, 0, -1):
-        total = latest.year * 12 + latest.month - 1 - back
-        months.append(date(total // 12, total % 12 + 1, 1))
-    return months
+    this_month = month_start(today)
+    return [add_months(this_month, -back) for back in range(MONTHS, 0, -1)]
 
 
 def _locked() -> set[date]:

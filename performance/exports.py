@@ -14,16 +14,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from datetime import date
 from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
-from quality.spreadsheets import FORMULA_STARTS
+from quality.spreadsheets import XLSX_TYPE, spreadsheet_text
 
 from .scorecard import Row, Scorecard
 
@@ -52,7 +50,6 @@ COLUMNS = (
 )
 TEXT_COLUMNS = frozenset({"code", "title", "priority_area", "unit", "period", "display", "rag", "data_quality"})
 COMPUTED_PLACES = Decimal("0.0001")
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _number(value: Decimal | None, *, computed: bool = False) -> Decimal | None:
@@ -102,23 +99,12 @@ def _plain(value: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-_SHOWN_NUMBER = re.compile(r"^-[\d,.]+%?( \([\d,./-]+\))?$")  # a negative figure as displayed: "-5", "-1,343"
-
-
-def _text(value: str) -> str:
-    """Free text a spreadsheet would run as a formula gets a leading apostrophe (a negative figure
-    as the scorecard shows it is left alone)."""
-    if value.startswith(FORMULA_STARTS) and not _SHOWN_NUMBER.match(value):
-        return f"'{value}"
-    return value
-
-
 def _csv_value(key: str, value) -> str:
     if value is None:
         return ""
     if isinstance(value, Decimal):
         return _plain(value)
-    return _text(value) if key in TEXT_COLUMNS else str(value)
+    return spreadsheet_text(value) if key in TEXT_COLUMNS else str(value)
 
 
 def scorecard_csv(card: Scorecard) -> str:
@@ -135,7 +121,7 @@ def _xlsx_value(key: str, value):
         return float(value)
     if value is None:
         return None
-    return ILLEGAL_CHARACTERS_RE.sub("", _text(value) if key in TEXT_COLUMNS else value)
+    return spreadsheet_text(value) if key in TEXT_COLUMNS else value
 
 
 def scorecard_xlsx(card: Scorecard) -> bytes:

@@ -34,7 +34,9 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from quality import locks
-from quality.org.models import ServiceArea, Team
+from quality.months import month_start
+from quality.org.lookup import ServiceAreaLookup
+from quality.org.models import Team
 from quality.tabular import ImportRefused, RowError, parse_month, read_sheet
 
 from . import calculations
@@ -125,18 +127,14 @@ class _Row:
 
 
 class _Directory:
-    """The catalogue, areas, teams and locked months, each read with one query."""
+    """The catalogue, areas, teams and locked months, each read once."""
 
     def __init__(self):
         rows = Indicator.objects.values_list("pk", "code", "code_key", "unit")
         self.indicators: dict[str, tuple[int, str, str]] = {key: (pk, code, unit) for pk, code, key, unit in rows}
-        self.areas: dict[str, tuple[int, str]] = {}
-        areas = list(ServiceArea.objects.values_list("pk", "code", "name"))
-        for pk, code, name in areas:
-            self.areas.setdefault(name.lower(), (pk, code))
-        for pk, code, _ in areas:
-            self.areas[code.lower()] = (pk, code)  # a short code wins over another area's name
-        self.area_codes = {pk: code for pk, code in self.areas.values()}
+        # A month's figures may break down by an area retired since: history, so retired areas count.
+        self.areas = ServiceAreaLookup(include_retired=True)
+        self.area_codes = {area.pk: area.code for area in self.areas.all_areas}
         self.teams: dict[str, list[tuple[int, int, str]]] = {}
         for pk, area_id, name in Team.objects.values_list("pk", "service_area_id", "name"):
             self.teams.setdefault(name.lower(), []).append((pk, area_id, name))
@@ -166,21 +164,22 @@ def _breakdown(cells: dict, directory: _Directory, refuse) -> tuple[dict, str] |
     area_text, team_text = cells.get("service_area", ""), cells.get("team", "")
     area = None
     if area_text:
-        area = directory.areas.get(area_text.lower())
-        if area is None:
-            refuse("service_area", AREA_UNKNOWN.format(value=area_text))
+        match = directory.areas.find(area_text)
+        if match.problem:
+            refuse("service_area", match.refusal(area_text, unknown=AREA_UNKNOWN))
             return None
+        area = match.area
     if not team_text:
         if area is None:
             return {"service_area_id": None, "team_id": None, "breakdown": ""}, "council-wide"
-        return {"service_area_id": area[0], "team_id": None, "breakdown": f"area:{area[0]}"}, area[1]
+        return {"service_area_id": area.pk, "team_id": None, "breakdown": f"area:{area.pk}"}, area.code
     teams = directory.teams.get(team_text.lower(), [])
     if area is not None:
-        teams_here = [team for team in teams if team[1] == area[0]]
+        teams_here = [team for team in teams if team[1] == area.pk]
         if not teams_here:
             refuse(
                 "team",
-                TEAM_OUTSIDE_AREA.format(value=team_text, code=area[1])
+                TEAM_OUTSIDE_AREA.format(value=team_text, code=area.code)
                 if teams
                 else TEAM_UNKNOWN.format(value=team_text),
             )
@@ -311,7 +310,7 @@ def _figures(cells: dict, unit: str, note: str, refuse) -> dict | None:
 
 def kpi_values_import(*, actor, content: bytes, file_name: str, dry_run: bool = False) -> LoadSummary:
     """Check a values file and, unless `dry_run`, load it. Refuses the whole file (ImportRefused) on any bad row."""
-    this_month = timezone.localdate().replace(day=1)
+    this_month = month_start(timezone.localdate())
     sheet = read_sheet(content, file_name, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS)
     with transaction.atomic():
         if not dry_run:

@@ -11,6 +11,7 @@ from django.db import models
 from django.urls import reverse
 
 from quality import append_only
+from quality.built_files import BuiltFile
 from quality.org.models import ServiceArea, Team
 
 from .codes import CODE_MAX_LENGTH, KEY_MAX_LENGTH, code_key
@@ -220,26 +221,14 @@ class MonthLock(models.Model):
         return f"{self.period:%Y-%m} locked"
 
 
-class PerformancePack(models.Model):
+class PerformancePack(BuiltFile):
     """The month's PDF pack for the scrutiny papers, built by a worker (never in a web request)."""
-
-    class State(models.TextChoices):
-        QUEUED = "queued", "Being made"
-        READY = "ready", "Ready"
-        FAILED = "failed", "Failed"
 
     period = models.DateField()
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    requested_at = models.DateTimeField(auto_now_add=True)
-    state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
     file = models.FileField(upload_to="performance-packs/", blank=True)
-    generated_at = models.DateTimeField(null=True, blank=True)
-    sha256 = models.CharField("SHA-256", max_length=64, blank=True)
 
     ACCESS_SHARED = True
-
-    class Meta:
-        ordering = ["-requested_at", "-pk"]
 
     def __str__(self) -> str:
         return f"Performance pack {self.period:%Y-%m} ({self.get_state_display()})"

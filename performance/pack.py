@@ -103,9 +103,11 @@ def pack_request(*, actor, period: date) -> PerformancePack:
 
 
 @transaction.atomic
-def pack_generate(*, pack_id: int) -> PerformancePack | None:
-    """Build the PDF of a queued pack (quality/built_files.py: once, under the row's lock)."""
-    pack = built_files.lock_queued(PerformancePack.objects.select_related("requested_by__person"), pack_id)
+def pack_generate(*, pack_id: int, skip_locked: bool = False) -> PerformancePack | None:
+    """Build the PDF of a queued pack (quality/built_files.py: once, under the row's lock; with
+    `skip_locked`, the sweep's, not if a worker is building it now)."""
+    rows = PerformancePack.objects.select_related("requested_by__person")
+    pack = built_files.lock_queued(rows, pack_id, skip_locked=skip_locked)
     if pack is None:
         return None
     made_at = timezone.now()

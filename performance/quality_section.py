@@ -1,11 +1,11 @@
 """The scorecard's "Rigorous quality assurance" section: computed from the audits themselves, never loaded.
 
-For each month: the cases audited (distinct case references of the audits submitted that month:
-`submitted_at`, or `completed_on` for audits imported from the QA spreadsheet), and of the graded
-ones (ungraded case reviews and audits without an overall grade left out) the share graded Good or
-Outstanding, Requires Improvement and Inadequate, twice: on the auditors' grades (`overall_grade`,
-before moderation) and on the grades the service stands by (`Audit.final_grade`: the moderated grade
-where moderation gave one). One aggregate query for any number of months.
+For each month: the cases audited (distinct case references of the audits completed that month, as
+the reports count them: `audits.models.completed_in`), and of the graded ones (`graded()`: ungraded
+case reviews and audits without an overall grade left out) the share graded Good or Outstanding,
+Requires Improvement and Inadequate, twice: on the auditors' grades (`overall_grade`, before
+moderation) and on the grades the service stands by (`final_grade()`: the moderated grade where
+moderation gave one). One aggregate query for any number of months.
 
 The figures are council-wide counts: no case reference, no child and no person reaches the page, so
 every role that reads the scorecard sees the same figures.
@@ -17,11 +17,20 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, DateField, F, Q, Value
-from django.db.models.functions import Coalesce, NullIf, TruncDate, TruncMonth
+from django.db.models import Count, DateField
+from django.db.models.functions import TruncMonth
 
-from audits.cycle import add_months
-from audits.models import Audit, Grade
+from audits.models import (
+    GOOD_OR_BETTER,
+    Audit,
+    Grade,
+    auditor_grade_is,
+    completion_day,
+    final_grade_is,
+    graded,
+    moderated,
+)
+from quality.months import add_months, month_end
 
 from . import calculations
 
@@ -31,7 +40,6 @@ QA_AREA_NOTE = (
     "'after moderation' uses the moderated grade where moderation gave one."
 )
 
-GOOD_OR_BETTER = (Grade.OUTSTANDING, Grade.GOOD)
 # (key, label) of the shares shown; the key names the aggregate columns below.
 SHARES = (
     ("good_or_outstanding", "Graded Good or Outstanding"),
@@ -81,25 +89,18 @@ def _empty(period: date) -> QualityMonth:
 
 def quality_months(first: date, last: date) -> dict[date, QualityMonth]:
     """Every month from `first` to `last` (first days of months), in one query; months without audits are zeros."""
-    day = Coalesce(TruncDate("submitted_at"), F("completed_on"), output_field=DateField())
-    graded = ~Q(kind=Audit.Kind.REVIEW) & ~Q(overall_grade="")
     aggregates = {
         "audited": Count("case_reference", distinct=True),
         "audits": Count("pk"),
-        "moderated": Count("pk", filter=graded & ~Q(moderated_grade="")),
-        "graded": Count("pk", filter=graded),
+        "moderated": Count("pk", filter=moderated()),
+        "graded": Count("pk", filter=graded()),
     }
     for key, grades in _GRADES_OF.items():
-        aggregates[f"before_{key}"] = Count("pk", filter=graded & Q(overall_grade__in=grades))
-        aggregates[f"after_{key}"] = Count("pk", filter=graded & Q(final__in=grades))
+        aggregates[f"before_{key}"] = Count("pk", filter=auditor_grade_is(*grades))
+        aggregates[f"after_{key}"] = Count("pk", filter=final_grade_is(*grades))
     rows = (
-        Audit.objects.exclude(state=Audit.State.DRAFT)
-        .annotate(day=day)
-        .filter(day__gte=first, day__lt=add_months(last, 1))
-        .annotate(
-            month=TruncMonth("day", output_field=DateField()),
-            final=Coalesce(NullIf("moderated_grade", Value("")), "overall_grade"),
-        )
+        Audit.objects.completed_in(first, month_end(last))
+        .annotate(month=TruncMonth(completion_day(), output_field=DateField()))
         .order_by()
         .values("month")
         .annotate(**aggregates)

@@ -20,8 +20,8 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from audits.cycle import add_months, month_start
 from quality.access import grant_for
+from quality.months import add_months, month_start
 from quality.org.models import Role
 
 from . import calculations, charts

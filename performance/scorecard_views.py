@@ -19,9 +19,9 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from audits.cycle import add_months
 from quality.access import Action, can, get_for, require
 from quality.forms import call_service
+from quality.months import add_months
 from quality.security.access import Kind as AccessKind
 from quality.security.access import record_access, record_export
 

@@ -10,8 +10,10 @@ workbook. One way for all of them (never a PDF inside a web request):
 - a periodic sweep (`sweep`) builds the rows still queued after STRANDED_AFTER: their task never
   reached a worker (Redis was down) or was lost with one.
 
-The models share the fields this needs: state (queued / ready / failed), file, sha256,
-generated_at and requested_at.
+The models inherit the fields this needs from `BuiltFile`: state (queued / ready / failed), file,
+sha256, generated_at and requested_at, with the rule the database holds that a ready row has its
+file. The build tasks share one set of limits (BUILD_TASK_OPTIONS), and one periodic task
+(`build_stranded_files`) sweeps every model an app has registered with `sweep_with`.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from celery import shared_task
 from django.core.files.base import ContentFile
+from django.db import models
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 
@@ -32,6 +36,45 @@ MAX_RETRIES = 3
 RETRY_DELAY_SECONDS = 20
 STRANDED_AFTER = timedelta(minutes=5)
 STRANDED_BATCH = 20  # a sweep's share: the next one takes the rest
+# A 30-page PDF takes seconds; these limits only stop a build that has gone wrong.
+SOFT_TIME_LIMIT_SECONDS = 4 * 60
+TIME_LIMIT_SECONDS = 5 * 60
+# The options of every build task: `@shared_task(**BUILD_TASK_OPTIONS)`, its body `run_build`.
+BUILD_TASK_OPTIONS = {
+    "bind": True,
+    "max_retries": MAX_RETRIES,
+    "default_retry_delay": RETRY_DELAY_SECONDS,
+    "soft_time_limit": SOFT_TIME_LIMIT_SECONDS,
+    "time_limit": TIME_LIMIT_SECONDS,
+}
+
+
+class BuiltFile(models.Model):
+    """A file a worker builds from this queued row. Each model declares its own `file` field, to name
+    the folder its files go in (upload_to), and keeps the ordering and the constraint it inherits."""
+
+    class State(models.TextChoices):
+        QUEUED = QUEUED, "Being made"
+        READY = READY, "Ready"
+        FAILED = FAILED, "Failed"
+
+    requested_at = models.DateTimeField(auto_now_add=True)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
+    file = models.FileField(blank=True)
+    generated_at = models.DateTimeField(null=True, blank=True)
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True)  # of the file: the page shows it, to check a copy
+
+    class Meta:
+        abstract = True
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            # `store` writes the file and the time it was made as it marks the row ready: a ready row
+            # without them would offer a download that is not there.
+            models.CheckConstraint(
+                condition=~models.Q(state=READY) | (~models.Q(file="") & models.Q(generated_at__isnull=False)),
+                name="%(app_label)s_%(class)s_ready_has_file",
+            ),
+        ]
 
 
 def lock_queued(rows: QuerySet, pk: int, *, skip_locked: bool = False) -> Model | None:
@@ -85,3 +128,21 @@ def sweep(model: type[Model], build: Callable[[int], object | None]) -> int:
             logger.exception("%s %s: the sweep could not build it", model._meta.verbose_name, pk)
             fail(model, pk)
     return built
+
+
+# Filled by `sweep_with`: each built-file model and how the sweep builds one of its rows.
+SWEPT: dict[type[Model], Callable[[int], object | None]] = {}
+
+
+def sweep_with(model: type[BuiltFile], build: Callable[[int], object | None]) -> None:
+    """Have `build_stranded_files` build the stranded rows of `model` with `build(pk)`, which skips a row
+    a worker is building (`lock_queued(..., skip_locked=True)`). Each app's tasks module registers its
+    model: the worker imports them all as it starts."""
+    SWEPT[model] = build
+
+
+@shared_task(soft_time_limit=SOFT_TIME_LIMIT_SECONDS * 2, time_limit=TIME_LIMIT_SECONDS * 2)
+def build_stranded_files() -> int:
+    """Every 10 minutes (beat): build the files whose own task never ran (queued while Redis was down,
+    or lost with a worker), of every model registered with `sweep_with`. How many were built."""
+    return sum(sweep(model, build) for model, build in SWEPT.items())

@@ -36,19 +36,10 @@ app.conf.beat_schedule = {
         "task": "quality.security.tasks.purge_old_security_events",
         "schedule": crontab(hour=3, minute=40),
     },
-    # Every 10 minutes: PDFs asked for while Redis was down (their task never queued) are built now.
-    "build-stranded-audit-documents": {
-        "task": "audits.tasks.build_stranded_documents",
-        "schedule": crontab(minute="*/10"),
-    },
-    # Every 10 minutes: scorecard PDF packs asked for while Redis was down (their task never queued).
-    "build-stranded-performance-packs": {
-        "task": "performance.tasks.build_stranded_packs",
-        "schedule": crontab(minute="*/10"),
-    },
-    # Every 10 minutes: report PDFs and workbooks asked for while Redis was down (or lost with a worker).
-    "build-stranded-report-documents": {
-        "task": "quality.reports.output_tasks.build_stranded_report_documents",
+    # Every 10 minutes: the files asked for while Redis was down (their task never queued) or lost with
+    # a worker are built now: audit PDFs, scorecard PDF packs, report PDFs and workbooks.
+    "build-stranded-files": {
+        "task": "quality.built_files.build_stranded_files",
         "schedule": crontab(minute="*/10"),
     },
     # Every 10 minutes: notification e-mails still unsent a minute after their notification was made

@@ -1,14 +1,15 @@
 """Spreadsheet files people download: CSV (streamed a line at a time) and XLSX (written row by row).
 
-Every export in the portal goes through these writers, so every one neutralises formulas the same
-way: a cell of free text starting with =, +, -, @ or a control character is written with a leading
-apostrophe, so a spreadsheet shows it and never runs it. Builders elsewhere turn a queryset into rows
+Every cell of text the portal writes to a spreadsheet, here or in another export's own writer
+(the scorecard, the moderation summary, a report's workbook), goes through `spreadsheet_text`, so
+every file neutralises formulas by the same rule. Builders elsewhere turn a queryset into rows
 (the header first, then a list of values per row); views choose the rows and the file name.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import date
@@ -24,13 +25,24 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # A spreadsheet runs a cell starting with one of these as a formula; free text (a theme, what a
 # child said) must never do that, so such a value is written with a leading apostrophe.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A negative figure as a page shows it: "-5", "-1,343", "-2.5%", "-5.0% (3/60)". With no letter in
+# it, it can name no function, cell or program, so it cannot run anything: it is left as shown.
+SHOWN_NEGATIVE_FIGURE = re.compile(r"-[0-9,.]+%?( \([0-9,./-]+\))?")
 
 
 Row = list[str | date | None]
 
 
-def _text(value: str) -> str:
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+def spreadsheet_text(value: str) -> str:
+    """`value` as a cell of text that a spreadsheet shows and never runs: free text starting with
+    =, +, -, @, a tab or a carriage return gets a leading apostrophe, except a negative figure as
+    shown (SHOWN_NEGATIVE_FIGURE). Control characters a workbook cannot hold are dropped first, so
+    the rule sees the text as the cell will hold it. Numbers and dates are written as themselves
+    (never as text), so they never come here."""
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if value.startswith(FORMULA_STARTS) and not SHOWN_NEGATIVE_FIGURE.fullmatch(value):
+        return f"'{value}"
+    return value
 
 
 class _Echo:
@@ -45,7 +57,7 @@ def csv_lines(rows: Iterable[Row]) -> Iterator[str]:
     yield "\ufeff"  # the byte-order mark tells Excel the file is UTF-8
     for row in rows:
         yield writer.writerow(
-            [value.strftime("%d/%m/%Y") if isinstance(value, date) else _text(value or "") for value in row]
+            [value.strftime("%d/%m/%Y") if isinstance(value, date) else spreadsheet_text(value or "") for value in row]
         )
 
 
@@ -61,7 +73,7 @@ def xlsx_file(rows: Iterable[Row], title: str):
             written = WriteOnlyCell(sheet, value=value)
             written.number_format = "DD/MM/YYYY"
             return written
-        written = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", _text(value or "")))
+        written = WriteOnlyCell(sheet, value=spreadsheet_text(value or ""))
         if font:
             written.font = font
         return written

@@ -11,7 +11,7 @@ from quality.org.models import Role
 
 from . import second_factor
 from .clock import SUITE_NOW
-from .factories import ServiceAreaFactory, TeamFactory, person_with_role
+from .factories import ServiceAreaFactory, TeamFactory, person_with_role, published_tool_version
 
 CHROMIUM = "/usr/bin/chromium"
 # The loopback OpenID Connect provider and the portal set up against it: for tests/sso/ and the browser journeys.
@@ -69,9 +69,95 @@ def make_person(db):
     return person_with_role
 
 
+# The cast: one person in each role, named once for the whole suite. Each is a fixture of its own,
+# so a test has exactly the people it asks for (who is notified, who is in an allocation pool and
+# who is counted depends on who exists). Someone the cast lacks: make_person(Role.X, area, ...).
+
+
+@pytest.fixture
+def qa_lead(db):
+    return person_with_role(Role.QA_LEAD, None, full_name="Quinn Lead")
+
+
+@pytest.fixture
+def qa_officer(db):
+    return person_with_role(Role.QA_OFFICER, None, full_name="Otto Officer")
+
+
+@pytest.fixture
+def practice_manager(own_area):
+    return person_with_role(Role.PRACTICE_MANAGER, own_area, full_name="Priya Manager")
+
+
+@pytest.fixture
+def other_manager(other_area):
+    return person_with_role(Role.PRACTICE_MANAGER, other_area, full_name="Pat Othermanager")
+
+
+@pytest.fixture
+def service_lead(own_area):
+    return person_with_role(Role.SERVICE_LEAD, own_area, full_name="Sam Lead")
+
+
+@pytest.fixture
+def other_lead(other_area):
+    return person_with_role(Role.SERVICE_LEAD, other_area, full_name="Olga Lead")
+
+
+@pytest.fixture
+def practitioner(own_area):
+    return person_with_role(Role.PRACTITIONER, own_area, full_name="Wendy Worker")
+
+
+@pytest.fixture
+def other_practitioner(other_area):
+    return person_with_role(Role.PRACTITIONER, other_area, full_name="Omar Otherworker")
+
+
+@pytest.fixture
+def head_of_service(db):
+    return person_with_role(Role.HEAD_OF_SERVICE, None, full_name="Hana Head")
+
+
+@pytest.fixture
+def moderator(own_area):
+    return person_with_role(Role.MODERATOR, own_area, full_name="Moira Moderator")
+
+
+@pytest.fixture
+def other_moderator(other_area):
+    return person_with_role(Role.MODERATOR, other_area, full_name="Oona Moderator")
+
+
+@pytest.fixture
+def performance_officer(own_area):
+    return person_with_role(Role.PERFORMANCE_OFFICER, own_area, full_name="Pia Performance")
+
+
+@pytest.fixture
+def senior_leader(db):
+    return person_with_role(Role.SENIOR_LEADER, None, full_name="Sol Senior")
+
+
+@pytest.fixture
+def reader(db):
+    return person_with_role(Role.READ_ONLY, None, full_name="Rae Reader")
+
+
+@pytest.fixture
+def partner_auditor(db):
+    return person_with_role(Role.PARTNER_AUDITOR, None, full_name="Pat Partner", organisation="Health")
+
+
 @pytest.fixture
 def admin_person(db):
     return person_with_role(Role.ADMINISTRATOR, None, full_name="Ada Admin")
+
+
+@pytest.fixture
+def tool_version(own_area):
+    """The own area's published case-audit tool ("SWF case audit"): the seven areas of analysis."""
+    return published_tool_version(area=own_area)
 
 
 @pytest.fixture(params=["sign-in page", "home page signed in"])

@@ -199,8 +199,6 @@ escalations:board              -       302  403  403  200  403  403  200  200  2
 escalations:board_closed       -       302  403  403  200  403  403  200  200  200  200  200  403  403
 escalations:escalation_detail  own     302  403  403  200  403  403  200  200  200  200  200  403  403
 escalations:escalation_detail  other   302  403  403  404  403  403  200  200  200  200  200  403  403
-escalations:escalation_review  own     302  403  403  403  403  403  403  405  405  403  403  403  403
-escalations:escalation_review  other   302  403  403  403  403  403  403  405  405  403  403  403  403
 escalations:escalation_update  own     302  403  403  405  403  403  403  403  403  403  403  403  403
 escalations:escalation_update  other   302  403  403  405  403  403  403  403  403  403  403  403  403
 escalations:escalation_close   own     302  403  403  403  403  403  403  405  405  403  403  403  403
@@ -244,6 +242,9 @@ moderation:calibration_list    -       302  403  403  403  403  403  403  200  2
 moderation:calibration_csv     -       302  403  403  403  403  403  403  200  200  403  403  403  403
 moderation:calibration_detail  own     302  403  403  200  403  403  403  200  200  403  403  403  403
 moderation:calibration_detail  other   302  403  403  404  403  403  403  200  200  403  403  403  403
+# -- moderation: QA's review of an Inadequate grade (its form is on the escalation's page) --
+moderation:escalation_review   own     302  403  403  403  403  403  403  405  405  403  403  403  403
+moderation:escalation_review   other   302  403  403  403  403  403  403  405  405  403  403  403  403
 
 # -- performance: catalogue and loads --
 performance:catalogue                   -       302  403  403  403  403  200  403  403  403  403  200  403  403
@@ -492,7 +493,7 @@ class World:
         """A moderation panel for that service area (shared: every internal role but the reader reads both)."""
         from datetime import date, time
 
-        from audits.schedule import schedule_entry_create
+        from audits.cycle.schedule import schedule_entry_create
 
         return self._once(
             "schedule_entry",
@@ -822,7 +823,7 @@ URL_KWARGS = {
     # -- deadlines, overdue lists, escalations, exemplars --
     **{
         f"escalations:{name}": _pk("escalation")
-        for name in ("escalation_detail", "escalation_review", "escalation_update", "escalation_close")
+        for name in ("escalation_detail", "escalation_update", "escalation_close")
     },
     "escalations:exemplar_mark": _pk("audit"),
     "escalations:exemplar_unmark": _pk("audit"),
@@ -832,6 +833,7 @@ URL_KWARGS = {
     **{f"moderation:{name}": _pk("panel_item") for name in ("panel_item", "panel_item_remove", "panel_item_blind")},
     # -- moderation: outcomes and calibration --
     "moderation:calibration_detail": _pk("calibrated_auditor"),
+    "moderation:escalation_review": _pk("escalation"),
     # -- performance: catalogue and loads --
     "performance:catalogue_indicator": _pk("indicator"),
     "performance:catalogue_indicator_edit": _pk("indicator"),

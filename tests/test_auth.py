@@ -4,7 +4,6 @@ import hashlib
 import re
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
@@ -29,11 +28,6 @@ LOGIN = reverse("login")
 WRONG_PASSWORD = "not-the-password-at-all"
 NEW_PASSWORD = "amber-lantern-orchard-47"
 START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def practitioner(make_person, own_area):
-    return make_person(Role.PRACTITIONER, own_area)
 
 
 def sign_in(client, email, password):

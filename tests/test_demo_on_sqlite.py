@@ -15,8 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # (SQLite keeps dates as text: a naive subtraction or MIN() over NULLs silently goes wrong).
 CHECK_DATES = """
 from django.utils import timezone
-from audits.deadlines import Deadline, with_days_left
-from audits.escalations import with_deadlines
+from audits.cycle.deadlines import Deadline, with_days_left
+from audits.cycle.escalations import with_deadlines
 from audits.models import Audit, Escalation
 today = timezone.localdate()
 drafts = with_days_left(Audit.objects.filter(state="draft", due_on__isnull=False), Deadline.COMPLETION, today=today)

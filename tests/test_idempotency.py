@@ -24,26 +24,15 @@ DECEMBER = reverse("schedule:month", args=[2026, 12])
 
 
 @pytest.fixture
-def people(make_person, own_area):
-    return {
-        "qa_lead": make_person(Role.QA_LEAD),
-        "auditor": make_person(Role.PRACTICE_MANAGER, own_area),
-        "worker": make_person(Role.PRACTITIONER, own_area),
-        "lead": make_person(Role.SERVICE_LEAD, own_area),
-        "head": make_person(Role.HEAD_OF_SERVICE),
-    }
-
-
-@pytest.fixture
-def audit(people, own_area):
-    actor = people["qa_lead"].user
+def audit(qa_lead, practitioner, practice_manager, own_area):
+    actor = qa_lead.user
     tool = services.tool_create(actor=actor, name="SWF case audit", service_area=own_area, purpose="case_audit")
     return services.audit_create(
         actor=actor,
         case_reference="C-104233",
         service_area=own_area,
-        case_holder=people["worker"],
-        auditor=people["auditor"],
+        case_holder=practitioner,
+        auditor=practice_manager,
         tool_version=services.version_publish(actor=actor, version=tool.versions.get()),
     )
 
@@ -64,20 +53,20 @@ def edit_url(audit) -> str:
     return reverse("audits:audit_edit", args=[audit.pk])
 
 
-def post_action(client, audit, people, **extra):
-    data = ACTION | {"owner": people["worker"].pk} | extra
+def post_action(client, audit, practitioner, **extra):
+    data = ACTION | {"owner": practitioner.pk} | extra
     return client.post(reverse("audits:audit_action_add", args=[audit.pk]), data)
 
 
 # --- a learning action ------------------------------------------------------------------------
 
 
-def test_an_action_posted_twice_from_one_render_is_added_once(client, people, audit):
-    client.force_login(people["auditor"].user)
+def test_an_action_posted_twice_from_one_render_is_added_once(client, practice_manager, practitioner, audit):
+    client.force_login(practice_manager.user)
     token = rendered_token(client, edit_url(audit), "action_form")
 
-    first = post_action(client, audit, people, **{TOKEN_FIELD: token})
-    second = post_action(client, audit, people, **{TOKEN_FIELD: token})
+    first = post_action(client, audit, practitioner, **{TOKEN_FIELD: token})
+    second = post_action(client, audit, practitioner, **{TOKEN_FIELD: token})
 
     assert LearningAction.objects.filter(audit=audit).count() == 1
     assert first.status_code == second.status_code == 302
@@ -85,54 +74,58 @@ def test_an_action_posted_twice_from_one_render_is_added_once(client, people, au
     assert said(second) == ALREADY_SAVED
 
 
-def test_two_renders_of_the_action_form_add_two_actions(client, people, audit):
-    client.force_login(people["auditor"].user)
+def test_two_renders_of_the_action_form_add_two_actions(client, practice_manager, practitioner, audit):
+    client.force_login(practice_manager.user)
     first, second = (rendered_token(client, edit_url(audit), "action_form") for _ in range(2))
     assert first != second
 
-    post_action(client, audit, people, **{TOKEN_FIELD: first})
-    post_action(client, audit, people, **{TOKEN_FIELD: second})
+    post_action(client, audit, practitioner, **{TOKEN_FIELD: first})
+    post_action(client, audit, practitioner, **{TOKEN_FIELD: second})
 
     assert LearningAction.objects.filter(audit=audit).count() == 2
 
 
-def test_a_refused_action_does_not_use_up_its_render(client, people, audit):
-    client.force_login(people["auditor"].user)
+def test_a_refused_action_does_not_use_up_its_render(client, practice_manager, practitioner, audit):
+    client.force_login(practice_manager.user)
     token = rendered_token(client, edit_url(audit), "action_form")
 
-    post_action(client, audit, people, description="", **{TOKEN_FIELD: token})
-    corrected = post_action(client, audit, people, **{TOKEN_FIELD: token})
+    post_action(client, audit, practitioner, description="", **{TOKEN_FIELD: token})
+    corrected = post_action(client, audit, practitioner, **{TOKEN_FIELD: token})
 
     assert LearningAction.objects.filter(audit=audit).count() == 1
     assert said(corrected) == "Action added."
 
 
-def test_a_post_without_a_token_is_taken_as_a_fresh_render(client, people, audit):
+def test_a_post_without_a_token_is_taken_as_a_fresh_render(client, practice_manager, practitioner, audit):
     # Scripts and pages opened before the token existed still work; only a token repeats nothing.
-    client.force_login(people["auditor"].user)
-    post_action(client, audit, people)
-    post_action(client, audit, people)
+    client.force_login(practice_manager.user)
+    post_action(client, audit, practitioner)
+    post_action(client, audit, practitioner)
     assert LearningAction.objects.filter(audit=audit).count() == 2
     assert not SubmittedForm.objects.exists()
 
 
 @pytest.mark.parametrize("forged", ["short", "<script>alert(1)</script>", "x" * 65, "a b c d e f g h i j k l m"])
-def test_a_token_the_portal_never_makes_is_refused_and_adds_nothing(forged, client, people, audit):
-    client.force_login(people["auditor"].user)
-    response = post_action(client, audit, people, **{TOKEN_FIELD: forged})
+def test_a_token_the_portal_never_makes_is_refused_and_adds_nothing(
+    forged, client, practice_manager, practitioner, audit
+):
+    client.force_login(practice_manager.user)
+    response = post_action(client, audit, practitioner, **{TOKEN_FIELD: forged})
     assert not LearningAction.objects.exists() and not SubmittedForm.objects.exists()
     assert said(response) == f"The action was not added: {TOKEN_INVALID}"
 
 
-def test_one_persons_token_does_not_stop_anothers_post(client, people, audit, make_person, own_area):
-    client.force_login(people["auditor"].user)
+def test_one_persons_token_does_not_stop_anothers_post(
+    client, practice_manager, practitioner, audit, make_person, own_area
+):
+    client.force_login(practice_manager.user)
     token = rendered_token(client, edit_url(audit), "action_form")
-    post_action(client, audit, people, **{TOKEN_FIELD: token})
+    post_action(client, audit, practitioner, **{TOKEN_FIELD: token})
     audit.auditor = colleague = make_person(Role.PRACTICE_MANAGER, own_area)
     audit.save()
 
     client.force_login(colleague.user)
-    post_action(client, audit, people, **{TOKEN_FIELD: token})
+    post_action(client, audit, practitioner, **{TOKEN_FIELD: token})
 
     assert LearningAction.objects.filter(audit=audit).count() == 2
 
@@ -140,8 +133,8 @@ def test_one_persons_token_does_not_stop_anothers_post(client, people, audit, ma
 # --- a schedule entry ---------------------------------------------------------------------------
 
 
-def test_a_schedule_entry_posted_twice_from_one_render_is_added_once(client, people):
-    client.force_login(people["qa_lead"].user)
+def test_a_schedule_entry_posted_twice_from_one_render_is_added_once(client, qa_lead):
+    client.force_login(qa_lead.user)
     url = reverse("schedule:entry_create")
     token = rendered_token(client, url, "form")
 
@@ -154,8 +147,8 @@ def test_a_schedule_entry_posted_twice_from_one_render_is_added_once(client, peo
     assert said(second) == ALREADY_SAVED
 
 
-def test_two_renders_of_the_schedule_form_add_two_entries(client, people):
-    client.force_login(people["qa_lead"].user)
+def test_two_renders_of_the_schedule_form_add_two_entries(client, qa_lead):
+    client.force_login(qa_lead.user)
     url = reverse("schedule:entry_create")
     for token in [rendered_token(client, url, "form"), rendered_token(client, url, "form")]:
         client.post(url, PANEL | {TOKEN_FIELD: token})
@@ -176,9 +169,11 @@ def org_forms(area, person):
 
 
 @pytest.mark.parametrize("kind", ["area", "team", "person", "role"])
-def test_an_organisation_form_posted_twice_from_one_render_creates_once(kind, client, admin_person, own_area, people):
-    page, form_name, data, model = org_forms(own_area, people["worker"])[kind]
-    post_to = reverse("org:membership_add", args=[people["worker"].pk]) if kind == "role" else page
+def test_an_organisation_form_posted_twice_from_one_render_creates_once(
+    kind, client, admin_person, own_area, practitioner
+):
+    page, form_name, data, model = org_forms(own_area, practitioner)[kind]
+    post_to = reverse("org:membership_add", args=[practitioner.pk]) if kind == "role" else page
     client.force_login(admin_person.user)
     token = rendered_token(client, page, form_name)
     before = model.objects.count()
@@ -199,8 +194,8 @@ def concern_url(audit) -> str:
     return reverse("audits:audit_concern", args=[audit.pk])
 
 
-def test_a_concern_posted_twice_from_one_render_is_raised_and_told_once(client, people, audit):
-    client.force_login(people["auditor"].user)
+def test_a_concern_posted_twice_from_one_render_is_raised_and_told_once(client, practice_manager, audit):
+    client.force_login(practice_manager.user)
     token = rendered_token(client, audit.get_absolute_url(), "concern_form")
     details = {"safeguarding_details": "Unexplained bruising", TOKEN_FIELD: token}
 
@@ -214,13 +209,15 @@ def test_a_concern_posted_twice_from_one_render_is_raised_and_told_once(client, 
     assert said(second) == ALREADY_SAVED
 
 
-def test_a_concern_raised_again_from_another_page_is_refused_and_overwrites_nothing(client, people, audit):
-    client.force_login(people["auditor"].user)
+def test_a_concern_raised_again_from_another_page_is_refused_and_overwrites_nothing(
+    client, practice_manager, service_lead, audit
+):
+    client.force_login(practice_manager.user)
     client.post(concern_url(audit), {"safeguarding_details": "Unexplained bruising"})
     raised = Audit.objects.get(pk=audit.pk)
     notices = Notification.objects.count()
 
-    client.force_login(people["lead"].user)
+    client.force_login(service_lead.user)
     again = client.post(concern_url(audit), {"safeguarding_details": "Something else"})
 
     audit = Audit.objects.get(pk=audit.pk)
@@ -235,16 +232,18 @@ def test_a_concern_raised_again_from_another_page_is_refused_and_overwrites_noth
 # --- starting an audit --------------------------------------------------------------------------
 
 
-def test_an_audit_started_twice_from_one_render_is_started_once(client, people, audit, own_area):
-    client.force_login(people["qa_lead"].user)
+def test_an_audit_started_twice_from_one_render_is_started_once(
+    client, qa_lead, practitioner, practice_manager, audit, own_area
+):
+    client.force_login(qa_lead.user)
     url = reverse("audits:audit_start")
     token = rendered_token(client, url, "form")
     data = {
         "case_reference": "C-200001",
         "service_area": own_area.pk,
-        "case_holder": people["worker"].pk,
+        "case_holder": practitioner.pk,
         "kind": Audit.Kind.MONTHLY,
-        "auditor": people["auditor"].pk,
+        "auditor": practice_manager.pk,
         "tool_version": audit.tool_version.pk,
         "period_end": "2026-10-31",
         "due_on": "2026-11-30",
@@ -262,8 +261,8 @@ def test_an_audit_started_twice_from_one_render_is_started_once(client, people, 
 # --- old tokens ---------------------------------------------------------------------------------
 
 
-def test_the_nightly_purge_forgets_tokens_over_a_day_old_only(people):
-    user = people["auditor"].user
+def test_the_nightly_purge_forgets_tokens_over_a_day_old_only(practice_manager):
+    user = practice_manager.user
     with freeze_time(timezone.now() - timedelta(days=1, minutes=1)):
         SubmittedForm.objects.create(user=user, token="old-token-aaaaaaaaaaaa")
     SubmittedForm.objects.create(user=user, token="new-token-aaaaaaaaaaaa")

@@ -44,7 +44,8 @@ from django.utils.html import escape
 from freezegun import freeze_time
 
 from audits import documents as audit_documents
-from audits import escalations, services, tool_files
+from audits import services, tool_files
+from audits.cycle import escalations
 from audits.models import Answer, Audit, Dispute, Escalation, EscalationUpdate, Question, ToolVersion
 from moderation import panels
 from moderation.models import ModerationDecision, Panel

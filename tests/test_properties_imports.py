@@ -27,8 +27,10 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from audits import case_import, history_import, tool_files
+from audits import tool_files
+from audits.cycle import case_import
 from audits.models import AnalysisArea, AuditTool, Question
+from moderation import history_import
 from performance import catalogue, loads
 from performance.catalogue import indicator_create
 from quality.org.models import Role

@@ -8,7 +8,7 @@ import zipfile
 
 from openpyxl import Workbook
 
-from audits.case_import import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
+from audits.cycle.case_import import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 
 CASE_COLUMNS = [*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS]
 

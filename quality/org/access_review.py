@@ -18,6 +18,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from quality.months import quarter_of
 from quality.security.models import Kind, SecurityEvent
 
 from . import selectors, services
@@ -43,7 +44,7 @@ HEADER = [
 def quarter_label(moment: datetime) -> str:
     """The quarter a decision belongs to, as the review names it: 2026-Q4."""
     local = timezone.localtime(moment)
-    return f"{local.year}-Q{(local.month - 1) // 3 + 1}"
+    return f"{local.year}-Q{quarter_of(local)}"
 
 
 def unused_since() -> datetime:

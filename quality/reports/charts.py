@@ -11,7 +11,8 @@ Every chart is an image with a title and a description naming every number (role
 aria-labelledby); the page and the PDF show the same numbers in a table beside it. Colours are SVG
 presentation attributes (fill=...), which a CSP does not count as style; each grade's colour has at
 least 3:1 contrast with the white page and the white gaps between the parts (WCAG 2.2 non-text
-contrast), and the white count written on it at least 4.5:1.
+contrast), and the white count written on it at least 4.5:1. The frame (size, gridlines, the image's
+title and description) is the one every chart uses (quality/charts.py).
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from __future__ import annotations
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from moderation.charts import TEXT_FILL, grade_bars
+from moderation.charts import grade_bars
 from moderation.statistics import GRADE_LABELS, GRADES
+from quality.charts import TEXT_FILL, Frame, text
 
 GRADE_FILLS = {
     "outstanding": "#00703c",  # green, 6.2:1 on white
@@ -30,8 +32,8 @@ GRADE_FILLS = {
 }
 GAP_STROKE = "#ffffff"  # a white line between the parts of a bar, so neighbouring colours need not contrast
 
-WIDTH, HEIGHT = 640, 300
-LEFT, RIGHT, TOP, BOTTOM = 48, 16, 44, 44  # margins: the % axis left, the legend top, the labels below
+# Margins: the % axis left, the legend above, the period labels below.
+FRAME = Frame(width=640, height=300, left=48, right=16, top=44, bottom=44)
 LEGEND_CHAR_WIDTH = 7  # a generous average width of a 12px character, so names never run into the next swatch
 MIN_LABEL_HEIGHT = 14  # a part shorter than this carries no count inside it (the description and table do)
 
@@ -43,7 +45,7 @@ def grades_before_after(before: dict[str, int], after: dict[str, int], *, chart_
 
 def _legend() -> SafeString:
     """The four grades left to right, each swatch followed by its name (spaced by the name's length)."""
-    items, x = [], LEFT
+    items, x = [], FRAME.left
     for grade in GRADES:
         items.append((f"{x:.1f}", GRADE_FILLS[grade], f"{x + 16:.1f}", TEXT_FILL, GRADE_LABELS[grade]))
         x += 16 + LEGEND_CHAR_WIDTH * len(GRADE_LABELS[grade]) + 18
@@ -55,24 +57,9 @@ def _legend() -> SafeString:
 
 
 def _axis() -> SafeString:
-    plot_height = HEIGHT - TOP - BOTTOM
-    return format_html_join(
-        "",
-        '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="#b1b4b6" stroke-width="1"/>'
-        '<text x="{}" y="{}" text-anchor="end" font-size="12" fill="{}">{}%</text>',
-        (
-            (
-                LEFT,
-                WIDTH - RIGHT,
-                f"{TOP + plot_height * (1 - share / 100):.1f}",
-                f"{TOP + plot_height * (1 - share / 100):.1f}",
-                LEFT - 6,
-                f"{TOP + plot_height * (1 - share / 100) + 4:.1f}",
-                TEXT_FILL,
-                share,
-            )
-            for share in (0, 50, 100)
-        ),
+    """Gridlines at 0, 50 and 100% of the bar's height."""
+    return FRAME.gridlines(
+        ((FRAME.top + FRAME.plot_height * (1 - share / 100), f"{share}%") for share in (0, 50, 100)), font_size=12
     )
 
 
@@ -82,28 +69,26 @@ def stacked_grades(bars: list[tuple[str, dict[str, int]]], *, chart_id: str, tit
     A bar with no graded audits is drawn as an empty outline labelled "none", so a gap in a trend
     is visible rather than missing.
     """
-    plot_width, plot_height = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    slot = plot_width / max(len(bars), 1)
+    top, plot_height = FRAME.top, FRAME.plot_height
+    slot = FRAME.plot_width / max(len(bars), 1)
     bar_width = min(slot * 0.6, 90)
     parts = []
     for index, (label, counts) in enumerate(bars):
-        x = LEFT + slot * index + (slot - bar_width) / 2
+        x = FRAME.left + slot * index + (slot - bar_width) / 2
+        centre = f"{x + bar_width / 2:.1f}"
         total = sum(counts.get(grade, 0) for grade in GRADES)
-        bottom = TOP + plot_height
+        bottom = top + plot_height
         if total == 0:
             parts.append(
                 format_html(
-                    '<rect x="{}" y="{}" width="{}" height="{}" fill="none" stroke="#6f777b" stroke-dasharray="4 3"/>'
-                    '<text x="{}" y="{}" text-anchor="middle" font-size="12" fill="{}">none</text>',
+                    '<rect x="{}" y="{}" width="{}" height="{}" fill="none" stroke="#6f777b" stroke-dasharray="4 3"/>',
                     f"{x:.1f}",
-                    TOP,
+                    top,
                     f"{bar_width:.1f}",
                     plot_height,
-                    f"{x + bar_width / 2:.1f}",
-                    f"{TOP + plot_height / 2:.1f}",
-                    TEXT_FILL,
                 )
             )
+            parts.append(text(centre, f"{top + plot_height / 2:.1f}", "none", font_size=12))
         # Worst grade at the bottom, so "Good or better" is the top of the bar in every period.
         for grade in reversed(GRADES) if total else ():
             count = counts.get(grade, 0)
@@ -123,23 +108,8 @@ def stacked_grades(bars: list[tuple[str, dict[str, int]]], *, chart_id: str, tit
                 )
             )
             if height >= MIN_LABEL_HEIGHT:
-                parts.append(
-                    format_html(
-                        '<text x="{}" y="{}" text-anchor="middle" font-size="12" fill="#ffffff">{}</text>',
-                        f"{x + bar_width / 2:.1f}",
-                        f"{bottom + height / 2 + 4:.1f}",
-                        count,
-                    )
-                )
-        parts.append(
-            format_html(
-                '<text x="{}" y="{}" text-anchor="middle" font-size="12" fill="{}">{}</text>',
-                f"{x + bar_width / 2:.1f}",
-                HEIGHT - BOTTOM + 18,
-                TEXT_FILL,
-                label,
-            )
-        )
+                parts.append(text(centre, f"{bottom + height / 2 + 4:.1f}", count, font_size=12, fill="#ffffff"))
+        parts.append(text(centre, FRAME.height - FRAME.bottom + 18, label, font_size=12))
     description = "; ".join(
         f"{label}: "
         + (
@@ -149,21 +119,14 @@ def stacked_grades(bars: list[tuple[str, dict[str, int]]], *, chart_id: str, tit
         )
         for label, counts in bars
     )
-    return format_html(
-        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {} {}" class="report-chart" role="img" '
-        'aria-labelledby="{}-title {}-desc" focusable="false">'
-        '<title id="{}-title">{}</title><desc id="{}-desc">{}.</desc>{}{}{}</svg>',
-        WIDTH,
-        HEIGHT,
-        chart_id,
-        chart_id,
-        chart_id,
-        title,
-        chart_id,
-        description,
+    return FRAME.svg(
         _legend(),
         _axis(),
-        SafeString("".join(parts)),
+        *parts,
+        css_class="report-chart",
+        chart_id=chart_id,
+        title=title,
+        description=f"{description}.",
     )
 
 

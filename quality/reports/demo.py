@@ -9,18 +9,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Q
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from audits.cycle import month_start
-from audits.models import Audit
+from audits.models import Audit, completion_day, submitted
+from quality.months import month_start, quarter_start
 from quality.org.models import Membership, Role
 
 from . import services
 from .figures import parse_period
 from .models import Report
-from .selectors import earlier_points, period_code, quarter_of
+from .selectors import earlier_points, period_code
 from .services import PointChange
 from .themes import ensure_default_themes
 
@@ -34,13 +32,8 @@ IMPROVEMENT_POINTS = {
 
 def _months_with_audits(before: date) -> list[date]:
     """The months before `before` in which audits were completed (submitted, or imported with a date)."""
-    done = Audit.objects.exclude(state=Audit.State.DRAFT)
-    imported = done.filter(completed_on__lt=before).annotate(month=TruncMonth("completed_on"))
-    submitted = done.filter(Q(completed_on__isnull=True), submitted_at__date__lt=before).annotate(
-        month=TruncMonth("submitted_at")
-    )
-    months = set(imported.values_list("month", flat=True)) | set(submitted.values_list("month", flat=True))
-    return sorted({month_start(m.date() if hasattr(m, "date") else m) for m in months if m is not None})
+    days = Audit.objects.filter(submitted()).annotate(day=completion_day()).filter(day__lt=before)
+    return sorted({month_start(day) for day in days.order_by().values_list("day", flat=True).distinct()})
 
 
 def _narrative(figures: dict) -> dict:
@@ -98,7 +91,7 @@ def load() -> None:
     months = _months_with_audits(this_month)[-2:]
     for month in months:
         _publish(Report.Kind.MONTHLY, period_code(Report.Kind.MONTHLY, month), actor)
-    this_quarter = date(this_month.year, 3 * (quarter_of(this_month) - 1) + 1, 1)
+    this_quarter = quarter_start(this_month)
     earlier = _months_with_audits(this_quarter)
     if earlier:
         _publish(Report.Kind.QUARTERLY, period_code(Report.Kind.QUARTERLY, earlier[-1]), actor)

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When, Window
-from django.db.models.functions import Coalesce, Lower, RowNumber, TruncDate
+from django.db.models.functions import Lower, RowNumber
 from django.utils import timezone
 
-from audits.cycle import add_months
 from audits.models import (
     Allocation,
     AllocationItem,
@@ -28,8 +27,16 @@ from audits.models import (
     Escalation,
     Grade,
     LearningAction,
+    auditor_grade_is,
+    completion_day,
+    final_grade_is,
+    moderated,
+    submitted,
+    ungraded,
 )
+from audits.models import completed_in as audits_completed_in
 from moderation.selectors import decisions_in, summary
+from quality.months import add_months, month_end, quarter_end, quarter_of, start_of_day
 from quality.org.models import ServiceAreaName
 
 from .models import PracticeTheme, Report
@@ -59,7 +66,6 @@ _PATTERNS = {
     Kind.QUARTERLY: re.compile(r"(\d{4})-[Qq]([1-4])"),
     Kind.ANNUAL: re.compile(r"(\d{4})"),
 }
-_SUBMITTED_STATES = [state for state in Audit.State.values if state != Audit.State.DRAFT]
 
 
 # ---------------------------------------------------------------------------------------
@@ -82,10 +88,10 @@ def parse_period(kind: str, text: str) -> tuple[date, date]:
         if not 1 <= month <= 12:
             raise ValueError(MONTH_INVALID.format(month=match.group(2), text=text))
         start = date(year, month, 1)
-        return start, add_months(start, 1) - timedelta(days=1)
+        return start, month_end(start)
     if kind == Kind.QUARTERLY:
         start = date(year, 3 * int(match.group(2)) - 2, 1)
-        return start, add_months(start, 3) - timedelta(days=1)
+        return start, quarter_end(start)
     return date(year, 1, 1), date(year, 12, 31)
 
 
@@ -94,13 +100,8 @@ def period_code(kind: str, start: date) -> str:
     if kind == Kind.MONTHLY:
         return f"{start:%Y-%m}"
     if kind == Kind.QUARTERLY:
-        return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+        return f"{start.year}-Q{quarter_of(start)}"
     return f"{start.year}"
-
-
-def _midnight(day: date) -> datetime:
-    """The start of `day` in London (the portal's time zone)."""
-    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
 
 
 @dataclass(frozen=True)
@@ -115,21 +116,21 @@ class Span:
 
     @property
     def begins(self) -> datetime:
-        return _midnight(self.start)
+        return start_of_day(self.start)
 
     @property
     def ends(self) -> datetime:
         """Midnight after the last day (excluded)."""
-        return _midnight(self.end + timedelta(days=1))
+        return start_of_day(self.end + timedelta(days=1))
 
     def earlier(self, count: int) -> Span:
         """The period `count` periods before this one (a year to date: the same span of an earlier year)."""
         if self.kind == Kind.MONTHLY:
             start = add_months(self.start, -count)
-            return Span(self.kind, period_code(self.kind, start), start, add_months(start, 1) - timedelta(days=1))
+            return Span(self.kind, period_code(self.kind, start), start, month_end(start))
         if self.kind == Kind.QUARTERLY:
             start = add_months(self.start, -3 * count)
-            return Span(self.kind, period_code(self.kind, start), start, add_months(start, 3) - timedelta(days=1))
+            return Span(self.kind, period_code(self.kind, start), start, quarter_end(start))
         start = date(self.start.year - count, 1, 1)
         end = add_months(self.end, -12 * count) if self.year_to_date else date(start.year, 12, 31)
         return Span(self.kind, period_code(self.kind, start), start, end, self.year_to_date)
@@ -141,7 +142,7 @@ class Span:
             start = date(self.start.year, first_month, 1)
             if start > self.end:
                 break
-            end = min(add_months(start, 3) - timedelta(days=1), self.end)
+            end = min(quarter_end(start), self.end)
             spans.append(Span(Kind.QUARTERLY, period_code(Kind.QUARTERLY, start), start, end))
         return spans
 
@@ -167,21 +168,8 @@ def report_span(kind: str, period: str, *, year_to_date: bool = False, today: da
 
 
 def completed_in(span: Span, prefix: str = "") -> Q:
-    """Audits completed in `span`: no longer drafts, completed (imported: `completed_on`) or submitted in it."""
-    imported = Q(**{f"{prefix}completed_on__gte": span.start, f"{prefix}completed_on__lte": span.end})
-    submitted = Q(
-        **{
-            f"{prefix}completed_on__isnull": True,
-            f"{prefix}submitted_at__gte": span.begins,
-            f"{prefix}submitted_at__lt": span.ends,
-        }
-    )
-    return Q(**{f"{prefix}state__in": _SUBMITTED_STATES}) & (imported | submitted)
-
-
-def _final_grade_is(grade: str) -> Q:
-    """The audit's final grade (moderated where moderation recorded one, else the auditor's) is `grade`."""
-    return Q(moderated_grade=grade) | Q(moderated_grade="", overall_grade=grade)
+    """Audits completed in `span` (audits.models.completed_in: the one rule for every figure)."""
+    return audits_completed_in(span.start, span.end, prefix)
 
 
 def _pct(part: int | None, whole: int | None) -> float | None:
@@ -197,8 +185,8 @@ def _points(now: float | None, before: float | None) -> float | None:
 def _grade_counts() -> dict:
     """Per group: audits by auditor's grade (before moderation), ungraded and in all, as aggregates."""
     return {
-        **{grade: Count("pk", filter=Q(overall_grade=grade)) for grade in GRADES},
-        "ungraded": Count("pk", filter=Q(overall_grade="")),
+        **{grade: Count("pk", filter=auditor_grade_is(grade)) for grade in GRADES},
+        "ungraded": Count("pk", filter=ungraded()),
         "total": Count("pk"),
     }
 
@@ -220,11 +208,11 @@ def _headlines(this: Span, previous: Span) -> dict[str, dict]:
                 for field in ("discussion_held", "child_contacted", "family_contacted")
                 for answer, lookup, value in (("yes", "exact", True), ("answered", "isnull", False))
             },
-            **{f"{name}_{grade}": Count("pk", filter=done & Q(overall_grade=grade)) for grade in GRADES},
+            **{f"{name}_{grade}": Count("pk", filter=done & auditor_grade_is(grade)) for grade in GRADES},
         }
     done = completed_in(this)
-    aggregates |= {f"final_{grade}": Count("pk", filter=done & _final_grade_is(grade)) for grade in GRADES}
-    aggregates["moderated_count"] = Count("pk", filter=done & ~Q(moderated_grade=""))
+    aggregates |= {f"final_{grade}": Count("pk", filter=done & final_grade_is(grade)) for grade in GRADES}
+    aggregates["moderated_count"] = Count("pk", filter=done & moderated())
     counts = Audit.objects.filter(completed_in(this) | completed_in(previous)).aggregate(**aggregates)
 
     allocated = {}
@@ -232,7 +220,7 @@ def _headlines(this: Span, previous: Span) -> dict[str, dict]:
         in_span = Q(allocation__month__gte=span.start, allocation__month__lte=span.end)
         allocated |= {
             f"{name}_allocated": Count("pk", filter=in_span),
-            f"{name}_allocated_completed": Count("pk", filter=in_span & Q(audit__state__in=_SUBMITTED_STATES)),
+            f"{name}_allocated_completed": Count("pk", filter=in_span & submitted("audit__")),
         }
     allocation_counts = AllocationItem.objects.filter(
         removed_at__isnull=True,
@@ -446,7 +434,7 @@ def _latest_per(queryset, partition: list, limit: int):
     """The latest-completed `limit` audits of `queryset` per `partition`, ranked by the database."""
     latest_first = [F("completion_day").desc(), F("submitted_at").desc(nulls_last=True), F("pk").desc()]
     return (
-        queryset.annotate(completion_day=Coalesce("completed_on", TruncDate("submitted_at")))
+        queryset.annotate(completion_day=completion_day())
         .annotate(rank=Window(RowNumber(), partition_by=partition, order_by=latest_first))
         .filter(rank__lte=limit)
         .order_by(Lower("service_area__code"), "service_area_id", *latest_first)
@@ -455,14 +443,16 @@ def _latest_per(queryset, partition: list, limit: int):
 
 def _exemplars(this: Span) -> list[dict]:
     rows = _latest_per(
-        Audit.objects.filter(completed_in(this), is_exemplar=True), [F("service_area_id")], EXEMPLARS_PER_AREA
-    ).values("pk", "case_reference", "service_area__code", "overall_grade", "moderated_grade")
+        Audit.objects.with_final_grade().filter(completed_in(this), is_exemplar=True),
+        [F("service_area_id")],
+        EXEMPLARS_PER_AREA,
+    ).values("pk", "case_reference", "service_area__code", "final_grade")
     return [
         {
             "audit_id": row["pk"],
             "case_reference": row["case_reference"],
             "service_area": row["service_area__code"],
-            "grade": row["moderated_grade"] or row["overall_grade"],
+            "grade": row["final_grade"],
         }
         for row in rows
     ]
@@ -500,7 +490,7 @@ def compute(kind: str, period: str, *, year_to_date: bool = False, today: date |
     previous = this.earlier(1)
     trend = [this.earlier(count) for count in range(TREND_PERIODS, 0, -1)] + [this]
     # "At the end of the period" for what is open, late or overdue; never later than the start of today.
-    as_of = min(this.ends, _midnight(today))
+    as_of = min(this.ends, start_of_day(today))
 
     headlines = _headlines(this, previous)
     audits, before = headlines["this"], headlines["previous"]

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from quality.built_files import BuiltFile
 from quality.org.models import ServiceArea
 
 
@@ -168,31 +169,19 @@ class PracticeTheme(models.Model):
         return self.name
 
 
-class ReportDocument(models.Model):
+class ReportDocument(BuiltFile):
     """A PDF or XLSX of a report, built by a worker (never in a web request)."""
 
     class Format(models.TextChoices):
         PDF = "pdf", "PDF"
         XLSX = "xlsx", "Excel workbook"
 
-    class State(models.TextChoices):
-        QUEUED = "queued", "Being made"
-        READY = "ready", "Ready"
-        FAILED = "failed", "Failed"
-
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="documents")
     format = models.CharField(max_length=4, choices=Format.choices)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    requested_at = models.DateTimeField(auto_now_add=True)
-    state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
     file = models.FileField(upload_to="reports/", blank=True)
-    generated_at = models.DateTimeField(null=True, blank=True)
-    sha256 = models.CharField("SHA-256", max_length=64, blank=True)
-
-    class Meta:
-        ordering = ["-requested_at", "-pk"]
 
     def __str__(self) -> str:
         return f"{self.get_format_display()} of report {self.report_id}"

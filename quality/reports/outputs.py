@@ -27,20 +27,23 @@ from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import timezone
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from moderation import tables as moderation_tables
 from moderation.charts import heat_rows
-from moderation.statistics import GRADE_LABELS, GRADES
-from quality.spreadsheets import FORMULA_STARTS, XLSX_TYPE
+from moderation.statistics import GRADE_LABELS
+from quality.spreadsheets import XLSX_TYPE, spreadsheet_text
 
-from . import charts, selectors
+from . import charts, selectors, tables
 from .models import Report
 from .selectors import period_label
 
 # Bumped when a template or builder changes what a file shows: documents made before are then remade.
-OUTPUT_VERSION = 2  # 2: the grade columns of the count tables widened (headings ran over)
+# 2: the grade columns of the count tables widened (headings ran over)
+# 3: the tables' labels shared with the report page (quality/reports/tables.py)
+# 4: the moderation figures labelled as on the moderation outcomes page (moderation/tables.py)
+OUTPUT_VERSION = 4
 PRINT_STYLESHEET = "css/report-print.css"
 PDF_TEMPLATE = "reports/pdf/report.html"
 PDF_TYPE = "application/pdf"
@@ -60,22 +63,6 @@ DRAFT_FROM_COMMAND = (
 NO_HIGHLIGHTS = "No highlights have been picked for this report."
 NOT_RECORDED = "Not recorded yet"
 SCOPE_NOTE = "The sections by service area show only {areas}: the service areas this copy was made for."
-
-GRADE_COLUMNS = [(grade, GRADE_LABELS[grade]) for grade in GRADES]
-
-# The headline measures: (key in `audits`, label, a percentage?). Their changes come from `changes`
-# where the figures give one, else this period's count minus the previous one's.
-HEADLINE = (
-    ("allocated", "Audits allocated", False),
-    ("completed", "Audits completed", False),
-    ("completed_of_allocated_pct", "Allocated audits completed", True),
-    ("service_areas", "Service areas with a completed audit", False),
-    ("practitioner_discussion_pct", "Auditor discussed the case with the practitioner", True),
-    ("child_contact_pct", "Child contacted", True),
-    ("family_contact_pct", "Family contacted", True),
-    ("graded", "Graded audits", False),
-    ("ungraded", "Ungraded reviews", False),
-)
 
 
 # -- the content -------------------------------------------------------------------------------
@@ -177,11 +164,9 @@ def json_text(content: dict) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-# -- rows shared by the PDF and the workbook -----------------------------------------------------
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+# -- PDF -----------------------------------------------------------------------------------------
+# The tables come from quality/reports/tables.py; the PDF writes a missing figure as "–" and a change
+# with its sign and unit.
 
 
 def show_pct(value) -> str:
@@ -197,112 +182,38 @@ def show_change(change, percentage: bool) -> str:
     return f"{sign}{abs(change):.1f} points" if percentage else f"{sign}{abs(change)}"
 
 
-def _base(audits: dict, key: str) -> int | None:
-    return (audits.get("bases") or {}).get(key)
-
-
-def headline_rows(figures: dict) -> list[dict]:
-    """The headline measures with the previous period's figure and the change, and small-sample flags."""
-    audits, previous = figures["audits"], figures.get("previous") or {}
-    changes, threshold = figures.get("changes") or {}, figures["small_sample_threshold"]
+def _headline_rows(table: tables.Table) -> list[dict]:
+    """The headline measures as the PDF prints them: each figure and the change written out."""
     rows = []
-    for key, label, percentage in HEADLINE:
-        value, before = audits.get(key), previous.get(key)
-        if key in changes:
-            change = changes[key]
-        elif _is_number(value) and _is_number(before):
-            change = value - before
-        else:
-            change = None
-        base, previous_base = _base(audits, key), _base(previous, key)
+    for row in table.rows:
+        this, before = row.cells
         rows.append(
             {
-                "key": key,
-                "label": label,
-                "percentage": percentage,
-                "value": value,
-                "previous": before,
-                "change": change,
-                "shown": show_pct(value) if percentage else str(value if value is not None else NOT_COMPUTABLE),
-                "previous_shown": show_pct(before) if percentage else str(before if before is not None else "–"),
-                "change_shown": show_change(change, percentage),
-                "small": percentage and value is not None and base is not None and base < threshold,
-                "previous_small": percentage
-                and before is not None
-                and previous_base is not None
-                and previous_base < threshold,
+                "label": row.label,
+                "shown": _shown(this),
+                "previous_shown": _shown(before),
+                "change_shown": show_change(row.change, this.percentage),
+                "small": this.small,
+                "previous_small": before.small,
             }
         )
     return rows
 
 
-def grade_rows(figures: dict) -> list[dict]:
-    """Each grade before moderation (auditors' grades) and after it (final grades), count and %."""
-    moderated = figures.get("moderated") or {}
-    return [
-        {
-            "grade": grade,
-            "label": label,
-            "before": figures["audits"]["grades"][grade],
-            "before_pct": figures["grades_pct"][grade],
-            "after": (moderated.get("grades") or {}).get(grade, 0),
-            "after_pct": (moderated.get("grades_pct") or {}).get(grade),
-        }
-        for grade, label in GRADE_COLUMNS
-    ]
-
-
-def grade_count_rows(rows: list[dict], label_key: str) -> list[dict]:
-    """Rows of a by-area / by-kind / by-theme table: the label, the four grades, ungraded, total."""
-    return [
-        {
-            "label": row[label_key],
-            "code": row.get("code"),
-            "counts": [row.get(grade, 0) for grade in GRADES],
-            "ungraded": row.get("ungraded", 0),
-            "total": row.get("total", 0),
-        }
-        for row in rows
-    ]
-
-
-def column_totals(rows: list[dict]) -> dict:
-    return {
-        "counts": [sum(row["counts"][i] for row in rows) for i in range(len(GRADES))],
-        "ungraded": sum(row["ungraded"] for row in rows),
-        "total": sum(row["total"] for row in rows),
-    }
-
-
-def _small(figures: dict, base: int | None) -> bool:
-    return base is not None and base < figures["small_sample_threshold"]
-
-
-# -- PDF -----------------------------------------------------------------------------------------
+def _shown(cell: tables.Cell) -> str:
+    if cell.percentage:
+        return show_pct(cell.value)
+    return NOT_COMPUTABLE if cell.value is None else str(cell.value)
 
 
 def pdf_context(content: dict, *, made_at: datetime) -> dict:
     figures, report = content["figures"], content["report"]
     kind_label, label = _title_and_label(figures)
+    report_tables = tables.report_tables(figures)
     areas = [
-        {
-            **area,
-            "counts": [area["grades"][grade] for grade in GRADES],
-            "trend_rows": [
-                {"period": point["period"], "counts": [point["grades"][g] for g in GRADES], "total": point["total"]}
-                for point in area.get("trend") or []
-            ],
-            "quarter_rows": [
-                {"period": point["period"], "counts": [point["grades"][g] for g in GRADES], "total": point["total"]}
-                for point in area.get("quarters") or []
-            ],
-            "chart": charts.area_trend(area, chart_id=f"area-{area['area']}"),
-        }
-        for area in figures.get("areas_of_analysis", [])
+        {"table": trend, "chart": charts.area_trend(area, chart_id=f"area-{area['area']}")}
+        for area, trend in zip(figures.get("areas_of_analysis", []), report_tables["area_trends"], strict=True)
     ]
-    by_area = grade_count_rows(figures.get("by_service_area", []), "name")
-    by_kind = grade_count_rows(figures.get("by_kind", []), "label")
-    by_theme = grade_count_rows(figures.get("by_theme", []), "theme")
     highlights: dict[str, dict] = {}
     for highlight in (report or {}).get("highlights", []):
         group = highlights.setdefault(
@@ -311,8 +222,7 @@ def pdf_context(content: dict, *, made_at: datetime) -> dict:
         )
         group["good" if highlight["kind"] == "good_practice" else "improve"].append(highlight["text"])
     moderation = figures.get("moderation") or {}
-    moderated = figures.get("moderated") or {}
-    grades = grade_rows(figures)
+    grades = report_tables["grades"]
     return {
         "content": content,
         "figures": figures,
@@ -334,20 +244,14 @@ def pdf_context(content: dict, *, made_at: datetime) -> dict:
         ),
         "small_mark": SMALL_SAMPLE_MARK,
         "small_note": SMALL_SAMPLE_NOTE.format(threshold=figures["small_sample_threshold"]),
-        "headline": headline_rows(figures),
-        "grade_columns": [label for _, label in GRADE_COLUMNS],
-        "grades": grades,
-        "grades_small": _small(figures, _base(figures["audits"], "grades_pct")),
-        "moderated_small": _small(figures, moderated.get("graded")),
+        "tables": report_tables,
+        "grade_headings": tables.GRADE_HEADINGS,
+        "headline": _headline_rows(report_tables["headline"]),
         "grades_chart": charts.grades_before_after(
-            {row["grade"]: row["before"] for row in grades},
-            {row["grade"]: row["after"] for row in grades},
+            {row.key: row.cells[0].value for row in grades.rows},
+            {row.key: row.cells[2].value for row in grades.rows},
             chart_id="grades-before-after",
         ),
-        "by_area": by_area,
-        "by_area_totals": column_totals(by_area),
-        "by_kind": by_kind,
-        "by_theme": by_theme,
         "areas": areas,
         "themes": figures.get("themes", []),
         "exemplars": [
@@ -355,6 +259,7 @@ def pdf_context(content: dict, *, made_at: datetime) -> dict:
         ],
         "moderation": moderation,
         "moderation_rows": heat_rows(moderation["matrix"]) if moderation.get("matrix") else [],
+        "moderation_labels": moderation_tables.LABELS,
         "highlights": sorted(highlights.values(), key=lambda group: group["code"]),
         "no_highlights": NO_HIGHLIGHTS,
     }
@@ -386,12 +291,15 @@ def pdf_bytes(content: dict, *, made_at: datetime) -> bytes:
 # -- XLSX ----------------------------------------------------------------------------------------
 
 
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def _cell(value):
     """Numbers stay numbers; text a spreadsheet would run as a formula gets a leading apostrophe."""
     if value is None or _is_number(value) or isinstance(value, date):
         return value
-    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+    return spreadsheet_text(str(value))
 
 
 def _sheet(workbook: Workbook, title: str, header: list[str], rows: Iterable[list]) -> None:
@@ -412,8 +320,88 @@ def _sheet(workbook: Workbook, title: str, header: list[str], rows: Iterable[lis
                 cell.number_format = "0.0"
 
 
-def _grade_headers(prefix: str = "") -> list[str]:
-    return [f"{prefix}{label}" for _, label in GRADE_COLUMNS]
+def _values(row: tables.Row) -> list:
+    return [cell.value for cell in row.cells]
+
+
+def _table_sheets(workbook: Workbook, report_tables: dict) -> None:
+    """The sheets of the report's tables (quality/reports/tables.py), in the order the report shows them."""
+    headline = report_tables["headline"]
+    _sheet(
+        workbook,
+        headline.title,
+        [headline.label_heading, *headline.columns, "Change", "Percentage?", "Small sample (this period)?"],
+        (
+            [row.label, *_values(row), row.change, _yes_no(row.cells[0].percentage), _yes_no(row.cells[0].small)]
+            for row in headline.rows
+        ),
+    )
+    grades, completed = report_tables["grades"], {row.key: row for row in report_tables["completed"].rows}
+    ungraded, moderated_count = completed["ungraded"], completed["moderated_count"]
+    _sheet(
+        workbook,
+        grades.title,
+        [grades.label_heading, *grades.columns],
+        [
+            *([row.label, *_values(row)] for row in (*grades.rows, grades.totals)),
+            [ungraded.label, ungraded.cells[0].value, None, None, None],
+            [moderated_count.label, None, None, moderated_count.cells[0].value, None],
+        ],
+    )
+    by_area = report_tables["by_service_area"]
+    _sheet(
+        workbook,
+        by_area.title,
+        ["Code", by_area.label_heading, *by_area.columns],
+        ([row.code, row.label, *_values(row)] for row in by_area.rows),
+    )
+    for table in (report_tables["by_kind"], report_tables["by_theme"]):
+        _sheet(
+            workbook,
+            table.title,
+            [table.label_heading, *table.columns],
+            ([row.label, *_values(row)] for row in table.rows),
+        )
+    areas = report_tables["areas_of_analysis"]
+    _sheet(
+        workbook,
+        areas.title,
+        ["Series", areas.label_heading, "Period", *areas.columns],
+        (
+            [row.key, trend.title, row.code, *_values(row)]
+            for trend in report_tables["area_trends"]
+            for row in trend.rows
+        ),
+    )
+
+
+def _moderation_sheets(workbook: Workbook, table: tables.Table, moderation: dict) -> None:
+    interval = moderation.get("weighted_kappa_ci95") or [None, None]
+    _sheet(
+        workbook,
+        table.title,
+        [table.label_heading, *table.columns],
+        [
+            ["Decisions from", moderation.get("date_from")],
+            ["Decisions to", moderation.get("date_to")],
+            *([f"{row.label} (%)" if row.cells[0].percentage else row.label, *_values(row)] for row in table.rows),
+            [f"{moderation_tables.WEIGHTED_KAPPA.label}, {moderation_tables.KAPPA_INTERVAL} low", interval[0]],
+            [f"{moderation_tables.WEIGHTED_KAPPA.label}, {moderation_tables.KAPPA_INTERVAL} high", interval[1]],
+            [moderation_tables.KAPPA_READING, moderation.get("kappa_reading")],
+            [moderation_tables.SMALL_SAMPLE_WARNING, moderation.get("small_sample_warning")],
+        ],
+    )
+    matrix = moderation.get("matrix")
+    _sheet(
+        workbook,
+        "Moderation matrix",
+        [moderation_tables.MATRIX_CORNER, *tables.GRADE_HEADINGS, "Total"],
+        ([row.label, *(cell.count for cell in row.cells), row.total] for row in (heat_rows(matrix) if matrix else [])),
+    )
+
+
+def _yes_no(flag: bool) -> str:
+    return "Yes" if flag else "No"
 
 
 def xlsx_bytes(content: dict, *, made_at: datetime) -> bytes:
@@ -439,84 +427,8 @@ def xlsx_bytes(content: dict, *, made_at: datetime) -> bytes:
     if report and report["shown_for"] is not None:
         about.append(["Service area sections shown for", ", ".join(report["shown_for"])])
     _sheet(workbook, "About", ["Item", "Value"], about)
-
-    _sheet(
-        workbook,
-        "Headline",
-        ["Measure", "This period", "Previous period", "Change", "Percentage?", "Small sample (this period)?"],
-        (
-            [
-                row["label"],
-                row["value"],
-                row["previous"],
-                row["change"],
-                "Yes" if row["percentage"] else "No",
-                "Yes" if row["small"] else "No",
-            ]
-            for row in headline_rows(figures)
-        ),
-    )
-    moderated = figures.get("moderated") or {}
-    _sheet(
-        workbook,
-        "Grades",
-        [
-            "Grade",
-            "Before moderation: audits",
-            "Before moderation (%)",
-            "After moderation: audits",
-            "After moderation (%)",
-        ],
-        [
-            *(
-                [row["label"], row["before"], row["before_pct"], row["after"], row["after_pct"]]
-                for row in grade_rows(figures)
-            ),
-            ["Graded audits", figures["audits"]["graded"], None, moderated.get("graded"), None],
-            ["Ungraded reviews", figures["audits"]["ungraded"], None, None, None],
-            ["Audits with a moderated grade", None, None, moderated.get("moderated_count"), None],
-        ],
-    )
-    count_header = [*_grade_headers(), "Ungraded", "Total"]
-    _sheet(
-        workbook,
-        "By service area",
-        ["Code", "Service area", *count_header],
-        (
-            [row["code"], row["name"], *(row[g] for g in GRADES), row["ungraded"], row["total"]]
-            for row in figures.get("by_service_area", [])
-        ),
-    )
-    _sheet(
-        workbook,
-        "By kind",
-        ["Kind", *count_header],
-        (
-            [row["label"], *(row[g] for g in GRADES), row["ungraded"], row["total"]]
-            for row in figures.get("by_kind", [])
-        ),
-    )
-    _sheet(
-        workbook,
-        "By theme",
-        ["Theme", *count_header],
-        (
-            [row["theme"], *(row[g] for g in GRADES), row["ungraded"], row["total"]]
-            for row in figures.get("by_theme", [])
-        ),
-    )
-    seven = []
-    for area in figures.get("areas_of_analysis", []):
-        points = area.get("trend") or [{"period": figures["period"], "grades": area["grades"], "total": area["total"]}]
-        for point in points:
-            seven.append(
-                ["trend", area["label"], point["period"], *(point["grades"][g] for g in GRADES), point["total"]]
-            )
-        for point in area.get("quarters") or []:
-            seven.append(
-                ["quarter", area["label"], point["period"], *(point["grades"][g] for g in GRADES), point["total"]]
-            )
-    _sheet(workbook, "Seven areas", ["Series", "Area of analysis", "Period", *_grade_headers(), "Total"], seven)
+    report_tables = tables.report_tables(figures)
+    _table_sheets(workbook, report_tables)
     _sheet(
         workbook,
         "Practice themes",
@@ -550,39 +462,7 @@ def xlsx_bytes(content: dict, *, made_at: datetime) -> bytes:
             for row in figures.get("exemplars", [])
         ),
     )
-    moderation = figures.get("moderation") or {}
-    interval = moderation.get("weighted_kappa_ci95") or [None, None]
-    matrix = moderation.get("matrix") or {}
-    _sheet(
-        workbook,
-        "Moderation",
-        ["Measure", "Value"],
-        [
-            ["Decisions from", moderation.get("date_from")],
-            ["Decisions to", moderation.get("date_to")],
-            ["Audits moderated (compared)", moderation.get("moderated")],
-            ["Ungraded (not compared)", moderation.get("ungraded")],
-            ["Exact agreement (%)", moderation.get("exact_agreement_pct")],
-            ["Within one grade (%)", moderation.get("within_one_pct")],
-            ["Upgraded", moderation.get("upgraded")],
-            ["Downgraded", moderation.get("downgraded")],
-            ["Weighted kappa", moderation.get("weighted_kappa")],
-            ["Weighted kappa, 95% interval low", interval[0]],
-            ["Weighted kappa, 95% interval high", interval[1]],
-            ["Reading", moderation.get("kappa_reading")],
-            ["Warning", moderation.get("small_sample_warning")],
-        ],
-    )
-    _sheet(
-        workbook,
-        "Moderation matrix",
-        ["Auditor's grade \\ moderated grade", *_grade_headers(), "Total"],
-        (
-            [GRADE_LABELS[original], *(matrix[original][g] for g in GRADES), sum(matrix[original].values())]
-            for original in GRADES
-            if original in matrix
-        ),
-    )
+    _moderation_sheets(workbook, report_tables["moderation"], figures.get("moderation") or {})
     if report is not None:
         _sheet(
             workbook,

@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from quality.access import Action, can, grant_for, visible
+from quality.months import quarter_of
 from quality.org.models import ServiceArea
 
 from .models import Highlight, ImprovementPoint, Report
@@ -28,10 +29,6 @@ from .models import Highlight, ImprovementPoint, Report
 STRANDED_AFTER = timedelta(minutes=15)
 
 QUARTER_MONTHS = {1: "January to March", 2: "April to June", 3: "July to September", 4: "October to December"}
-
-
-def quarter_of(day: date) -> int:
-    return (day.month - 1) // 3 + 1
 
 
 def period_code(kind: str, start: date) -> str:

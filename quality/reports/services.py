@@ -29,8 +29,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from audits.cycle import add_months, month_start
 from quality.access import Action, roles_granting
+from quality.months import add_months, month_start
 from quality.org.models import ServiceArea
 from quality.org.notify import notify
 from quality.org.selectors import users_holding

@@ -11,7 +11,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.db import DatabaseError
 
 from . import services
-from .output_tasks import build_report_document, build_stranded_report_documents  # noqa: F401 (registered here)
+from .output_tasks import build_report_document  # noqa: F401 (registered here)
 
 logger = logging.getLogger(__name__)
 

@@ -20,11 +20,12 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from moderation import charts
-from moderation.statistics import GRADE_LABELS, GRADES
+from moderation import tables as moderation_tables
+from moderation.statistics import GRADE_LABELS
 from quality.access import Action, can, get_for, require
 from quality.forms import call_service
 
-from . import selectors, services
+from . import selectors, services, tables
 from .forms import CorrectionForm, DraftForms, GenerateForm, SubscriptionForm
 from .models import Report, ReportSubscription
 
@@ -42,7 +43,6 @@ CORRECTION_STARTED = (
 SUBSCRIPTION_SAVED = "Your report e-mails are saved."
 NOT_DRAFT_PAGE = "{title} is {state}: only a draft can be edited."
 
-GOOD_OR_BETTER = ("outstanding", "good")
 TREND_UNITS = {Report.Kind.MONTHLY: "months", Report.Kind.QUARTERLY: "quarters", Report.Kind.ANNUAL: "years"}
 
 
@@ -91,138 +91,11 @@ def _output_url(name: str, report: Report) -> str:
         return ""
 
 
-def _pct_cell(value, base, threshold) -> dict:
-    return {"value": value, "base": base, "small": base is not None and base < threshold}
-
-
-def _headline_rows(figures: dict) -> list[dict]:
-    """Headline figures beside the previous period's, with the change and any small-sample warning."""
-    audits, previous, changes = figures["audits"], figures.get("previous") or {}, figures.get("changes") or {}
-    threshold = figures.get("small_sample_threshold", 20)
-    bases, previous_bases = audits.get("bases", {}), previous.get("bases", {})
-
-    def pct(key, label):
-        return {
-            "key": key,
-            "label": label,
-            "pct": True,
-            "this": _pct_cell(audits.get(key), bases.get(key, audits.get("completed")), threshold),
-            "previous": _pct_cell(previous.get(key), previous_bases.get(key, previous.get("completed")), threshold),
-            "change": changes.get(key),
-        }
-
-    def count(key, label, change=None):
-        return {
-            "key": key,
-            "label": label,
-            "pct": False,
-            "this": {"value": audits.get(key)},
-            "previous": {"value": previous.get(key)},
-            "change": change,
-        }
-
-    allocated_pct = pct("completed_of_allocated_pct", "Allocated audits completed")
-    allocated_pct["note"] = (
-        f"{audits.get('allocated_completed', audits.get('completed'))} of {audits.get('allocated')} allocated"
-    )
-    return [
-        count("allocated", "Audits allocated"),
-        count("completed", "Audits completed", changes.get("completed")),
-        allocated_pct,
-        count("service_areas", "Service areas with a completed audit"),
-        pct("practitioner_discussion_pct", "Auditor discussed the case with the practitioner"),
-        pct("child_contact_pct", "Child contacted"),
-        pct("family_contact_pct", "Family contacted"),
-        count("graded", "Graded audits"),
-        count("ungraded", "Ungraded reviews and themed analyses"),
-    ]
-
-
-def _grade_rows(figures: dict) -> list[dict]:
-    """Each grade before moderation (the auditor's) and after (the final grade), count and %."""
-    audits, moderated = figures["audits"], figures.get("moderated") or {}
-    before, before_pct = audits.get("grades", {}), figures.get("grades_pct", {})
-    after, after_pct = moderated.get("grades", {}), moderated.get("grades_pct", {})
-    return [
-        {
-            "label": GRADE_LABELS[grade],
-            "before": before.get(grade, 0),
-            "before_pct": before_pct.get(grade),
-            "after": after.get(grade, 0),
-            "after_pct": after_pct.get(grade),
-        }
-        for grade in GRADES
-    ]
-
-
-def _good_or_better(grades: dict, total: int) -> float | None:
-    if not total:
-        return None
-    return round(100 * sum(grades.get(grade, 0) for grade in GOOD_OR_BETTER) / total, 1)
-
-
-def _area_rows(figures: dict) -> tuple[list[dict], list[dict]]:
-    """The seven areas of analysis: this period's grades, and the trend of the share graded good or better."""
-    threshold = figures.get("small_sample_threshold", 20)
-    rows, periods = [], []
-    for area in figures.get("areas_of_analysis", []):
-        trend = area.get("trend", [])
-        if not periods:
-            periods = [
-                selectors.period_label(figures["kind"], point["period"])
-                if figures["kind"] != "annual"
-                else point["period"]
-                for point in trend
-            ]
-        rows.append(
-            {
-                "label": area["label"],
-                "grades": [area["grades"].get(grade, 0) for grade in GRADES],
-                "total": area["total"],
-                "good_pct": _good_or_better(area["grades"], area["total"]),
-                "small": area["total"] < threshold,
-                "trend": [
-                    {
-                        "pct": _good_or_better(point["grades"], point["total"]),
-                        "total": point["total"],
-                        "small": point["total"] < threshold,
-                    }
-                    for point in trend
-                ],
-                "quarters": [
-                    {
-                        "pct": _good_or_better(point["grades"], point["total"]),
-                        "total": point["total"],
-                        "small": point["total"] < threshold,
-                        "period": point.get("period", ""),
-                    }
-                    for point in area.get("quarters", [])
-                ],
-            }
-        )
-    return rows, periods
-
-
 def _moderation_context(summary: dict | None) -> dict:
     """What the moderation outcomes partial shows (templates/moderation/outcomes/_figures.html)."""
     if not summary or "original" not in summary:
         return {}
-    return {
-        "figures": summary,
-        "grade_rows": [
-            {
-                "label": GRADE_LABELS[grade],
-                "original": summary["original"][grade],
-                "moderated": summary["moderated_grades"][grade],
-                "difference": summary["moderated_grades"][grade] - summary["original"][grade],
-            }
-            for grade in GRADES
-        ],
-        "grade_labels": [GRADE_LABELS[grade] for grade in GRADES],
-        "chart": charts.grade_bars(summary["original"], summary["moderated_grades"], chart_id="report-moderation"),
-        "heat_rows": charts.heat_rows(summary["matrix"]),
-        "column_totals": [summary["moderated_grades"][grade] for grade in GRADES],
-    }
+    return moderation_tables.figures_context(summary, chart_id="report-moderation")
 
 
 def _highlight_groups(highlights) -> list[dict]:
@@ -242,34 +115,28 @@ def _figures_context(request, report: Report) -> dict:
         return {"figures": None}
     threshold = figures.get("small_sample_threshold", 20)
     audits = figures["audits"]
-    area_rows, trend_periods = _area_rows(figures)
     links = selectors.theme_audit_links(request.user, figures)
     themes = [{**theme, "links": links.get(theme["name"], [])} for theme in figures.get("themes", [])]
-    grade_totals = {
-        "before": audits.get("graded", 0),
-        "after": (figures.get("moderated") or {}).get("graded", audits.get("graded", 0)),
-    }
+    report_tables = tables.report_tables(figures)
+    trends = report_tables["area_trends"]
     return {
         "figures": figures,
         "threshold": threshold,
         "scoped": "scoped_to_areas" in figures,
         "may_open_audits": can(request.user, Action.VIEW_AUDITS),
         "small_graded": audits.get("graded", 0) < threshold,
-        "headline": _headline_rows(figures),
+        "tables": report_tables,
         "previous_label": selectors.period_label(report.kind, figures["previous"]["period"])
         if figures.get("previous", {}).get("period") and report.kind != Report.Kind.ANNUAL
         else (figures.get("previous") or {}).get("period", ""),
-        "grade_rows": _grade_rows(figures),
-        "grade_totals": grade_totals,
         "grade_chart": charts.grade_bars(
             audits.get("grades", {}), (figures.get("moderated") or {}).get("grades", {}), chart_id="report-grades"
         )
         if figures.get("moderated")
         else "",
-        "area_rows": area_rows,
-        "trend_periods": trend_periods,
+        "trend_periods": [row.label for row in trends[0].rows if row.key == "trend"] if trends else [],
         "trend_unit": TREND_UNITS[report.kind],
-        "quarter_periods": [row["period"] for row in area_rows[0]["quarters"]] if area_rows else [],
+        "quarter_periods": [row.label for row in trends[0].rows if row.key == "quarter"] if trends else [],
         "themes": themes,
         "exemplars": [
             {**row, "grade_label": GRADE_LABELS.get(row.get("grade"), "Not graded")}
@@ -279,8 +146,6 @@ def _figures_context(request, report: Report) -> dict:
             report.kind, report.period, year_to_date=report.year_to_date, period_end=report.period_end
         ),
         "moderation": _moderation_context(figures.get("moderation")),
-        "grade_labels": [GRADE_LABELS[grade] for grade in GRADES],
-        "grades": GRADES,
     }
 
 

@@ -1,12 +1,12 @@
 """The events page's filters (its CSV export reads the same query string), and the access records' search."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import timedelta
 
 import django_filters
 from django import forms
 from django.db.models import Q
-from django.utils import timezone
 
+from quality.months import start_of_day
 from quality.org.models import Person
 
 from .access import AUDIT
@@ -15,10 +15,6 @@ from .models import AccessRecord, Kind, SecurityEvent
 
 ANY = "Any"
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def _start_of(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 class AddressFilter(django_filters.CharFilter):
@@ -42,10 +38,10 @@ class SecurityEventFilter(django_filters.FilterSet):
         fields = ["kind", "date_from", "date_to", "person", "name_typed", "address"]
 
     def filter_from(self, queryset, name, value):
-        return queryset.filter(at__gte=_start_of(value))
+        return queryset.filter(at__gte=start_of_day(value))
 
     def filter_to(self, queryset, name, value):
-        return queryset.filter(at__lt=_start_of(value + timedelta(days=1)))
+        return queryset.filter(at__lt=start_of_day(value + timedelta(days=1)))
 
     def filter_person(self, queryset, name, value):
         return queryset.filter(Q(user_id=value.user_id) | Q(actor_id=value.user_id))

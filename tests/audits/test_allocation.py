@@ -22,8 +22,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from audits import allocation, services
-from audits.allocation import (
+from audits import services
+from audits.cycle import allocation
+from audits.cycle.allocation import (
     ALREADY_DISTRIBUTED,
     AUDITOR_NOT_MANAGER,
     CASE_ALREADY_ALLOCATED,
@@ -43,10 +44,11 @@ from audits.allocation import (
     allocation_propose,
     proposal_compute,
 )
-from audits.allocation_forms import CONFIRM_REQUIRED
-from audits.allocation_views import PROPOSAL_ASKED, PROPOSAL_EXISTS
-from audits.cycle import cycle_dates
+from audits.cycle.allocation_forms import CONFIRM_REQUIRED
+from audits.cycle.allocation_views import PROPOSAL_ASKED, PROPOSAL_EXISTS
+from audits.cycle.dates import cycle_dates
 from audits.models import Allocation, AllocationItem, Audit, AuditEvent, Case, ScheduleEntry
+from quality.months import add_months, month_start
 from quality.org.messages import REASON_REQUIRED
 from quality.org.models import ChangeRecord, Notification, Role
 from tests.factories import ServiceAreaFactory, TeamFactory
@@ -616,7 +618,7 @@ def test_two_concurrent_proposals_for_a_month_make_one_allocation(people, own_ar
         finally:
             connection.close()
 
-    with patch("audits.allocation.proposal_compute", side_effect=slow_compute) as compute:
+    with patch("audits.cycle.allocation.proposal_compute", side_effect=slow_compute) as compute:
         threads = [threading.Thread(target=run) for _ in range(2)]
         for thread in threads:
             thread.start()
@@ -819,7 +821,7 @@ def test_the_list_shows_each_month_with_its_counts_and_offers_to_propose_missing
 ):
     allocation_item_remove(actor=people["qa_lead"].user, item=proposed.items.first(), reason="Not this one")
     allocation_distribute(actor=people["qa_lead"].user, allocation=proposed)
-    this_month = timezone.localdate().replace(day=1)
+    this_month = month_start(timezone.localdate())
 
     html = text(qa_client.get(reverse("allocation:allocation_list")))
 
@@ -835,7 +837,7 @@ def test_the_list_shows_each_month_with_its_counts_and_offers_to_propose_missing
 def grow(people, own_area, start, count):
     """`count` more months, each with a case per manager."""
     for index in range(count):
-        month = date(2020 + (start + index) // 12, (start + index) % 12 + 1, 1)
+        month = add_months(date(2020, 1, 1), start + index)
         made = Allocation.objects.create(month=month)
         for manager in ("alex", "blake"):
             case = make_case(f"C-{month:%Y%m}-{manager}", own_area)

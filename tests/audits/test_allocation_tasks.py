@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from freezegun import freeze_time
 
-from audits.allocation_views import PROPOSAL_QUEUE_DOWN, SCHEDULER_NEXT_RUN
+from audits.cycle.allocation_views import PROPOSAL_QUEUE_DOWN, SCHEDULER_NEXT_RUN
 from audits.models import Allocation, AllocationItem, Case
 from audits.tasks import propose_monthly_allocation
 from quality.celery import app

@@ -22,35 +22,15 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_today")]
 
 
 @pytest.fixture
-def people(make_person, own_area, own_team):
-    return {
-        "qa_lead": make_person(Role.QA_LEAD),
-        "auditor": make_person(Role.PRACTICE_MANAGER, own_area),
-        "worker": make_person(Role.PRACTITIONER, own_area),
-        "lead": make_person(Role.SERVICE_LEAD, own_area),
-        "head": make_person(Role.HEAD_OF_SERVICE),
-        "senior": make_person(Role.SENIOR_LEADER),
-    }
-
-
-@pytest.fixture
-def version(people, own_area):
-    tool = services.tool_create(
-        actor=people["qa_lead"].user, name="SWF case audit", service_area=own_area, purpose="case_audit"
-    )
-    return services.version_publish(actor=people["qa_lead"].user, version=tool.versions.get())
-
-
-@pytest.fixture
-def audit(people, own_area, own_team, version):
+def audit(practitioner, practice_manager, qa_lead, own_area, own_team, tool_version):
     return services.audit_create(
-        actor=people["qa_lead"].user,
+        actor=qa_lead.user,
         case_reference="c-104233",
         service_area=own_area,
         team=own_team,
-        case_holder=people["worker"],
-        auditor=people["auditor"],
-        tool_version=version,
+        case_holder=practitioner,
+        auditor=practice_manager,
+        tool_version=tool_version,
         period_end=date(2026, 10, 31),
     )
 
@@ -73,31 +53,39 @@ def test_a_new_audit_covers_the_six_months_before_and_is_a_draft(audit):
 
 
 @pytest.mark.parametrize("reference", ["Jane Smith", "", "x", "C 1042"])
-def test_a_case_reference_that_could_be_a_name_is_refused(reference, people, own_area, version):
+def test_a_case_reference_that_could_be_a_name_is_refused(reference, practice_manager, own_area, tool_version):
     with pytest.raises(ValidationError) as refused:
         services.audit_create(
-            actor=None, case_reference=reference, service_area=own_area, auditor=people["auditor"], tool_version=version
+            actor=None,
+            case_reference=reference,
+            service_area=own_area,
+            auditor=practice_manager,
+            tool_version=tool_version,
         )
     assert refused.value.message_dict["case_reference"] == [CASE_REFERENCE_INVALID]
     assert not Audit.objects.exists()
 
 
-def test_audits_start_only_on_a_published_tool_of_their_area(people, own_area, other_area, version):
-    draft = services.version_start_draft(actor=None, tool=version.tool)
+def test_audits_start_only_on_a_published_tool_of_their_area(practice_manager, own_area, other_area, tool_version):
+    draft = services.version_start_draft(actor=None, tool=tool_version.tool)
     with pytest.raises(ValidationError) as refused:
         services.audit_create(
-            actor=None, case_reference="C1", service_area=own_area, auditor=people["auditor"], tool_version=draft
+            actor=None, case_reference="C1", service_area=own_area, auditor=practice_manager, tool_version=draft
         )
     assert refused.value.message_dict["tool_version"] == [TOOL_NOT_PUBLISHED]
     with pytest.raises(ValidationError) as refused:
         services.audit_create(
-            actor=None, case_reference="C1", service_area=other_area, auditor=people["auditor"], tool_version=version
+            actor=None,
+            case_reference="C1",
+            service_area=other_area,
+            auditor=practice_manager,
+            tool_version=tool_version,
         )
     assert refused.value.message_dict["tool_version"] == [TOOL_WRONG_AREA]
 
 
-def test_saving_a_draft_keeps_answers_and_derives_the_area_grades(audit, people):
-    user = people["auditor"].user
+def test_saving_a_draft_keeps_answers_and_derives_the_area_grades(audit, practice_manager):
+    user = practice_manager.user
     audit = save(audit, user, {"planning-grade": "requires_improvement", "planning-evidence": "No SMART plan"})
     audit = save(audit, user, {"planning-evidence": "The plan is not SMART"}, strengths="Warm relationship")
     assert dict(audit.answers.values_list("question__key", "value")) == {
@@ -112,8 +100,8 @@ def test_saving_a_draft_keeps_answers_and_derives_the_area_grades(audit, people)
     assert (event.old_value, event.new_value, event.actor) == ("", "requires_improvement", user)
 
 
-def test_a_save_from_an_older_revision_is_a_conflict_naming_what_differs(audit, people):
-    user = people["auditor"].user
+def test_a_save_from_an_older_revision_is_a_conflict_naming_what_differs(audit, practice_manager):
+    user = practice_manager.user
     opened = audit.revision
     save(audit, user, {"planning-evidence": "First person's words"})
     with pytest.raises(services.AuditConflict) as conflict:
@@ -124,9 +112,9 @@ def test_a_save_from_an_older_revision_is_a_conflict_naming_what_differs(audit, 
     assert audit.answers.get(question__key="planning-evidence").value == "First person's words"
 
 
-def test_submitting_an_incomplete_audit_lists_what_is_missing_and_changes_nothing(audit, people):
+def test_submitting_an_incomplete_audit_lists_what_is_missing_and_changes_nothing(audit, practice_manager):
     with pytest.raises(ValidationError) as refused:
-        services.audit_submit(actor=people["auditor"].user, audit=audit)
+        services.audit_submit(actor=practice_manager.user, audit=audit)
     problems = refused.value.message_dict
     assert problems["q-planning-grade"] == [ANSWER_REQUIRED]
     assert problems["overall_grade"] == [OVERALL_GRADE_REQUIRED]
@@ -135,8 +123,8 @@ def test_submitting_an_incomplete_audit_lists_what_is_missing_and_changes_nothin
     assert audit.state == Audit.State.DRAFT
 
 
-def submitted(audit, people, grade="good"):
-    user = people["auditor"].user
+def submitted(audit, grade="good"):
+    user = audit.auditor.user
     audit = save(
         audit, user, complete_answers(), overall_grade=grade, discussion_held=True, discussion_on=date(2026, 11, 2)
     )
@@ -144,41 +132,45 @@ def submitted(audit, people, grade="good"):
 
 
 def test_submitting_tells_the_case_holder_team_manager_and_service_lead(
-    audit, people, django_capture_on_commit_callbacks, email_worker
+    audit, practitioner, service_lead, django_capture_on_commit_callbacks, email_worker
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        audit = submitted(audit, people)
+        audit = submitted(audit)
     assert audit.state == Audit.State.SUBMITTED and audit.submitted_at
     submission = Notification.objects.filter(subject__startswith="Audit submitted")
     told = set(submission.values_list("recipient", flat=True))
-    assert told == {people["worker"].user_id, people["lead"].user_id}
-    assert sorted(m.to[0] for m in mail.outbox) == sorted([people["worker"].user.email, people["lead"].user.email])
+    assert told == {practitioner.user_id, service_lead.user_id}
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([practitioner.user.email, service_lead.user.email])
     assert all("C-104233" in n.subject for n in submission)
 
 
-def test_submitting_also_tells_the_team_practice_manager(audit, people, make_person, own_area, own_team):
+def test_submitting_also_tells_the_team_practice_manager(audit, make_person, own_area, own_team):
     manager = make_person(Role.PRACTICE_MANAGER, own_area)
     manager.memberships.update(team=own_team)
-    submitted(audit, people)
+    submitted(audit)
     assert Notification.objects.filter(recipient=manager.user).exists()
 
 
-def test_a_safeguarding_concern_tells_managers_heads_and_senior_leaders_at_once(audit, people):
-    services.audit_raise_concern(actor=people["auditor"].user, audit=audit, details="Unexplained bruising")
+def test_a_safeguarding_concern_tells_managers_heads_and_senior_leaders_at_once(
+    audit, practice_manager, service_lead, head_of_service, senior_leader
+):
+    services.audit_raise_concern(actor=practice_manager.user, audit=audit, details="Unexplained bruising")
     told = set(Notification.objects.filter(urgent=True).values_list("recipient", flat=True))
-    expected = {people[k].user_id for k in ("auditor", "lead", "head", "senior")}
+    expected = {person.user_id for person in (practice_manager, service_lead, head_of_service, senior_leader)}
     assert told == expected
     audit.refresh_from_db()
     assert audit.safeguarding_concern and audit.safeguarding_raised_at
 
 
-def test_a_safeguarding_concern_is_raised_once_and_a_second_raise_changes_nothing_and_tells_nobody(audit, people):
-    services.audit_raise_concern(actor=people["auditor"].user, audit=audit, details="Unexplained bruising")
+def test_a_safeguarding_concern_is_raised_once_and_a_second_raise_changes_nothing_and_tells_nobody(
+    audit, practice_manager, service_lead
+):
+    services.audit_raise_concern(actor=practice_manager.user, audit=audit, details="Unexplained bruising")
     raised = Audit.objects.get(pk=audit.pk)
     notices, emails = Notification.objects.count(), len(mail.outbox)
 
     with pytest.raises(ValidationError) as refused:
-        services.audit_raise_concern(actor=people["lead"].user, audit=audit, details="Something else")
+        services.audit_raise_concern(actor=service_lead.user, audit=audit, details="Something else")
 
     assert refused.value.messages == [CONCERN_ALREADY_RAISED]
     again = Audit.objects.get(pk=audit.pk)
@@ -191,23 +183,23 @@ def test_a_safeguarding_concern_is_raised_once_and_a_second_raise_changes_nothin
     assert audit.events.filter(what="safeguarding_concern").count() == 1
 
 
-def test_oversight_then_on_the_record_closes_the_audit(audit, people):
-    audit = submitted(audit, people)
-    services.audit_confirm_oversight(actor=people["lead"].user, audit=audit, comment="Agree with the grade")
-    closed = services.audit_mark_on_record(actor=people["lead"].user, audit=audit)
-    assert closed.state == Audit.State.CLOSED and closed.on_record_by == people["lead"]
+def test_oversight_then_on_the_record_closes_the_audit(audit, service_lead):
+    audit = submitted(audit)
+    services.audit_confirm_oversight(actor=service_lead.user, audit=audit, comment="Agree with the grade")
+    closed = services.audit_mark_on_record(actor=service_lead.user, audit=audit)
+    assert closed.state == Audit.State.CLOSED and closed.on_record_by == service_lead
     states = list(AuditEvent.objects.filter(audit=audit, what="state").values_list("new_value", flat=True))
     assert states == ["draft", "submitted", "overseen", "closed"]
 
 
-def test_a_dispute_resolved_by_changing_the_grade_keeps_the_original_grade(audit, people):
-    audit = submitted(audit, people, grade="good")
+def test_a_dispute_resolved_by_changing_the_grade_keeps_the_original_grade(audit, service_lead, qa_lead):
+    audit = submitted(audit, grade="good")
     dispute = services.audit_dispute(
-        actor=people["lead"].user, audit=audit, reason="Plan is not SMART", proposed_grade="requires_improvement"
+        actor=service_lead.user, audit=audit, reason="Plan is not SMART", proposed_grade="requires_improvement"
     )
-    assert Notification.objects.filter(recipient=people["qa_lead"].user, subject__startswith="Grade disputed").exists()
+    assert Notification.objects.filter(recipient=qa_lead.user, subject__startswith="Grade disputed").exists()
     services.dispute_resolve(
-        actor=people["qa_lead"].user,
+        actor=qa_lead.user,
         dispute=dispute,
         outcome=Dispute.Outcome.CHANGED,
         grade="requires_improvement",
@@ -221,30 +213,32 @@ def test_a_dispute_resolved_by_changing_the_grade_keeps_the_original_grade(audit
     assert (change.old_value, change.new_value, change.actor) == (
         "good",
         "requires_improvement",
-        people["qa_lead"].user,
+        qa_lead.user,
     )
     assert change.reason == "Outcomes are not yet evidenced"
 
 
-def test_closing_an_action_needs_the_evidence(audit, people):
+def test_closing_an_action_needs_the_evidence(audit, practitioner):
     action = services.action_add(
-        audit=audit, description="Update the chronology", owner=people["worker"], due_on=date(2026, 12, 1)
+        audit=audit, description="Update the chronology", owner=practitioner, due_on=date(2026, 12, 1)
     )
     with pytest.raises(ValidationError):
-        services.action_close(actor=people["worker"].user, action=action, status="done", outcome=" ")
-    services.action_close(actor=people["worker"].user, action=action, status="done", outcome="Chronology updated")
+        services.action_close(actor=practitioner.user, action=action, status="done", outcome=" ")
+    services.action_close(actor=practitioner.user, action=action, status="done", outcome="Chronology updated")
     action.refresh_from_db()
     assert action.status == LearningAction.Status.DONE and action.closed_at
 
 
-def test_a_practitioner_sees_audits_of_their_own_cases_only(audit, people, make_person, own_area, version):
+def test_a_practitioner_sees_audits_of_their_own_cases_only(
+    audit, practice_manager, practitioner, service_lead, make_person, own_area, tool_version
+):
     other_case = services.audit_create(
-        actor=None, case_reference="C-2", service_area=own_area, auditor=people["auditor"], tool_version=version
+        actor=None, case_reference="C-2", service_area=own_area, auditor=practice_manager, tool_version=tool_version
     )
     colleague = make_person(Role.PRACTITIONER, own_area)
-    assert list(visible(people["worker"].user, Audit.objects.all())) == [audit]
+    assert list(visible(practitioner.user, Audit.objects.all())) == [audit]
     assert list(visible(colleague.user, Audit.objects.all())) == []
-    assert set(visible(people["lead"].user, Audit.objects.all())) == {audit, other_case}
+    assert set(visible(service_lead.user, Audit.objects.all())) == {audit, other_case}
 
 
 def test_a_service_lead_of_another_area_cannot_see_or_oversee(audit, make_person, other_area):
@@ -253,23 +247,23 @@ def test_a_service_lead_of_another_area_cannot_see_or_oversee(audit, make_person
     assert not can(other_lead.user, Action.OVERSEE_AUDIT, audit)
 
 
-def test_only_the_auditor_may_edit_the_audit(audit, people, make_person, own_area):
+def test_only_the_auditor_may_edit_the_audit(audit, practice_manager, service_lead, make_person, own_area):
     colleague = make_person(Role.PRACTICE_MANAGER, own_area)
-    assert can(people["auditor"].user, Action.EDIT_AUDIT, audit)
+    assert can(practice_manager.user, Action.EDIT_AUDIT, audit)
     assert not can(colleague.user, Action.EDIT_AUDIT, audit)
     assert can(colleague.user, Action.VIEW_AUDITS, audit)
-    assert not can(people["lead"].user, Action.EDIT_AUDIT, audit)
-    assert can(people["lead"].user, Action.OVERSEE_AUDIT, audit)
+    assert not can(service_lead.user, Action.EDIT_AUDIT, audit)
+    assert can(service_lead.user, Action.OVERSEE_AUDIT, audit)
 
 
-def test_a_partner_auditor_sees_only_the_audits_they_do(audit, make_person, own_area, version):
+def test_a_partner_auditor_sees_only_the_audits_they_do(audit, make_person, own_area, tool_version):
     partner = make_person(Role.PARTNER_AUDITOR)
     theirs = services.audit_create(
         actor=None,
         case_reference="C-9",
         service_area=own_area,
         auditor=partner,
-        tool_version=version,
+        tool_version=tool_version,
         kind="partnership",
     )
     assert list(visible(partner.user, Audit.objects.all())) == [theirs]

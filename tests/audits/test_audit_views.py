@@ -24,7 +24,7 @@ from audits.models import Audit, AuditEvent, Dispute, LearningAction
 from quality.org.models import Role
 from quality.org.services import service_area_update
 
-from ..factories import PersonFactory
+from ..factories import PersonFactory, published_tool_version
 
 pytestmark = pytest.mark.django_db
 
@@ -33,30 +33,22 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def people(make_person, own_area, other_area):
+def people(qa_lead, practice_manager, practitioner, service_lead, other_manager, other_lead, make_person, own_area):
+    """The shared cast by their part in an audit; the cast has one practice manager in the own area,
+    so the auditor's colleague is made here."""
     return {
-        "qa_lead": make_person(Role.QA_LEAD, full_name="Quinn QA"),
-        "auditor": make_person(Role.PRACTICE_MANAGER, own_area, full_name="Priya Manager"),
+        "qa_lead": qa_lead,
+        "auditor": practice_manager,
         "colleague": make_person(Role.PRACTICE_MANAGER, own_area, full_name="Colin Colleague"),
-        "worker": make_person(Role.PRACTITIONER, own_area, full_name="Wendy Worker"),
-        "lead": make_person(Role.SERVICE_LEAD, own_area, full_name="Sam Lead"),
-        "other_manager": make_person(Role.PRACTICE_MANAGER, other_area, full_name="Otto Manager"),
-        "other_lead": make_person(Role.SERVICE_LEAD, other_area, full_name="Olga Lead"),
+        "worker": practitioner,
+        "lead": service_lead,
+        "other_manager": other_manager,
+        "other_lead": other_lead,
     }
 
 
-def published_tool(actor, name, area):
-    tool = services.tool_create(actor=actor, name=name, service_area=area, purpose="case_audit")
-    return services.version_publish(actor=actor, version=tool.versions.get())
-
-
 @pytest.fixture
-def version(people, own_area):
-    return published_tool(people["qa_lead"].user, "SWF case audit", own_area)
-
-
-@pytest.fixture
-def audit(people, own_area, own_team, version):
+def audit(people, own_area, own_team, tool_version):
     return services.audit_create(
         actor=people["qa_lead"].user,
         case_reference="C-104233",
@@ -64,7 +56,7 @@ def audit(people, own_area, own_team, version):
         team=own_team,
         case_holder=people["worker"],
         auditor=people["auditor"],
-        tool_version=version,
+        tool_version=tool_version,
         period_end=date(2026, 10, 31),
     )
 
@@ -77,7 +69,7 @@ def other_audit(people, other_area):
         case_reference="P-5501",
         service_area=other_area,
         auditor=people["other_manager"],
-        tool_version=published_tool(people["qa_lead"].user, "PTC case audit", other_area),
+        tool_version=published_tool_version(area=other_area),
         period_end=date(2026, 10, 31),
     )
 
@@ -717,7 +709,7 @@ def queries_for(client, path):
 
 
 @pytest.fixture
-def small_and_large(people, own_area, own_team, version, audit, make_person):
+def small_and_large(people, own_area, own_team, tool_version, audit, make_person):
     large = services.audit_create(
         actor=people["qa_lead"].user,
         case_reference="C-2",
@@ -725,7 +717,7 @@ def small_and_large(people, own_area, own_team, version, audit, make_person):
         team=own_team,
         case_holder=people["worker"],
         auditor=people["auditor"],
-        tool_version=version,
+        tool_version=tool_version,
     )
     small = grow(audit, people, make_person, actions=1, events=1, disputes=1)
     large = grow(large, people, make_person, actions=10, events=20, disputes=4)

@@ -18,8 +18,8 @@ from django.test.utils import CaptureQueriesContext
 from freezegun import freeze_time
 from openpyxl import Workbook
 
-from audits import case_import as ci
-from audits.case_import import case_list_import
+from audits.cycle import case_import as ci
+from audits.cycle.case_import import case_list_import
 from audits.models import Case, CaseImport, LegalStatus
 from quality.org.models import Role
 from quality.org.services import service_area_retire
@@ -39,23 +39,13 @@ def worker(make_person, own_area):
 
 
 @pytest.fixture
-def manager(make_person, own_area):
-    return make_person(Role.PRACTICE_MANAGER, own_area, full_name="Mona Manager")
-
-
-@pytest.fixture
-def qa_lead(make_person):
-    return make_person(Role.QA_LEAD, full_name="Quinn Lead")
-
-
-@pytest.fixture
 def today():
     with freeze_time("2026-11-23 10:00:00"):
         yield TODAY
 
 
 @pytest.fixture
-def good(worker, manager, own_team, today):
+def good(worker, practice_manager, own_team, today):
     """good(**cells) -> a good row of the own area; keyword arguments change its cells."""
 
     def make(**cells) -> dict:
@@ -64,7 +54,7 @@ def good(worker, manager, own_team, today):
             "service_area": "SWF",
             "team": own_team.name,
             "worker_email": worker.user.email,
-            "manager_email": manager.user.email,
+            "manager_email": practice_manager.user.email,
             "legal_status": "cp",
             "open_since": "2025-03-14",
             "age_band": "5-9",
@@ -102,11 +92,11 @@ def cases() -> dict[str, Case]:
 # -- a good file --------------------------------------------------------------------------
 
 
-def test_a_good_file_creates_its_cases_with_every_column(good, qa_lead, own_area, own_team, worker, manager):
+def test_a_good_file_creates_its_cases_with_every_column(good, qa_lead, own_area, own_team, worker, practice_manager):
     summary = load([good(child_ref="c-1001"), good(child_ref="C-1002", legal_status="cla")], actor=qa_lead.user)
 
     case = Case.objects.get(child_ref="C-1001")  # references are kept upper case, as audits keep them
-    assert (case.service_area, case.team, case.worker, case.manager) == (own_area, own_team, worker, manager)
+    assert (case.service_area, case.team, case.worker, case.manager) == (own_area, own_team, worker, practice_manager)
     assert (case.legal_status, case.open_since) == (LegalStatus.CP, date(2025, 3, 14))
     assert (case.age_band, case.gender, case.ethnicity, case.disability) == ("5-9", "Female", "White British", "No")
     assert case.is_open and case.closed_on is None
@@ -125,17 +115,17 @@ def test_optional_columns_may_be_left_out_of_the_file(good):
     assert Case.objects.get().age_band == ""
 
 
-def test_areas_teams_and_people_are_matched_whatever_their_case(good, own_area, own_team, worker, manager):
+def test_areas_teams_and_people_are_matched_whatever_their_case(good, own_area, own_team, worker, practice_manager):
     load(
         [
             good(
                 child_ref="C-1", service_area="swf", team=own_team.name.upper(), worker_email=worker.user.email.upper()
             ),
-            good(child_ref="C-2", service_area=own_area.name, manager_email=manager.user.email.title()),
+            good(child_ref="C-2", service_area=own_area.name, manager_email=practice_manager.user.email.title()),
         ]
     )
     assert {(c.service_area, c.team, c.worker, c.manager) for c in cases().values()} == {
-        (own_area, own_team, worker, manager)
+        (own_area, own_team, worker, practice_manager)
     }
 
 
@@ -383,7 +373,7 @@ def test_a_dry_run_of_a_bad_file_lists_its_problems_too(good):
 
 
 def test_the_log_says_what_changed_with_ids_and_counts_never_references_or_file_names(good, caplog):
-    with caplog.at_level(logging.INFO, logger="audits.case_import"):
+    with caplog.at_level(logging.INFO, logger="audits.cycle.case_import"):
         load([good(child_ref="C-7001")], file_name="annex-a-swf.csv")
     text = "\n".join(record.getMessage() for record in caplog.records)
     assert f"case list import {CaseImport.objects.get().pk}" in text

@@ -13,8 +13,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from freezegun import freeze_time
 
-from audits import case_import as ci
 from audits import services
+from audits.cycle import case_import as ci
 from audits.models import Audit, Case, CaseImport, LegalStatus
 from quality import tabular
 from quality.org.models import Role
@@ -40,27 +40,17 @@ def worker(make_person, own_area):
 
 
 @pytest.fixture
-def manager(make_person, own_area):
-    return make_person(Role.PRACTICE_MANAGER, own_area, full_name="Mona Manager")
-
-
-@pytest.fixture
 def other_manager(make_person, other_area):
     return make_person(Role.PRACTICE_MANAGER, other_area, full_name="Pat Othermanager")
 
 
-@pytest.fixture
-def qa_lead(make_person):
-    return make_person(Role.QA_LEAD, full_name="Quinn Lead")
-
-
-def row(manager, **cells) -> dict:
+def row(practice_manager, **cells) -> dict:
     return {
         "child_ref": "C-1001",
         "service_area": "SWF",
         "team": "",
         "worker_email": "",
-        "manager_email": manager.user.email,
+        "manager_email": practice_manager.user.email,
         "legal_status": "cp",
         "open_since": "2025-03-14",
         **cells,
@@ -78,7 +68,7 @@ def upload(rows, name="annex-a.csv") -> SimpleUploadedFile:
 # -- the upload page ------------------------------------------------------------------------
 
 
-def test_qa_lead_sees_the_upload_form_and_the_last_imports(client, qa_lead, manager):
+def test_qa_lead_sees_the_upload_form_and_the_last_imports(client, qa_lead, practice_manager):
     for n in range(7):
         CaseImport.objects.create(imported_by=qa_lead.user, file_name=f"annex-{n}.csv", rows=n)
     client.force_login(qa_lead.user)
@@ -94,10 +84,10 @@ def test_qa_lead_sees_the_upload_form_and_the_last_imports(client, qa_lead, mana
     assert "annex-1.csv" not in page and "Quinn Lead" in page
 
 
-def test_check_only_reports_what_would_change_and_saves_nothing(client, qa_lead, manager):
+def test_check_only_reports_what_would_change_and_saves_nothing(client, qa_lead, practice_manager):
     client.force_login(qa_lead.user)
 
-    response = client.post(IMPORT_URL, {"file": upload([row(manager)]), "mode": "check"})
+    response = client.post(IMPORT_URL, {"file": upload([row(practice_manager)]), "mode": "check"})
 
     assert response.status_code == 200
     assert response.context["summary"].created == 1 and response.context["summary"].dry_run
@@ -105,17 +95,18 @@ def test_check_only_reports_what_would_change_and_saves_nothing(client, qa_lead,
     assert not Case.objects.exists() and not CaseImport.objects.exists()
 
 
-def test_a_post_without_the_import_button_only_checks(client, qa_lead, manager):
+def test_a_post_without_the_import_button_only_checks(client, qa_lead, practice_manager):
     client.force_login(qa_lead.user)
-    response = client.post(IMPORT_URL, {"file": upload([row(manager)])})
+    response = client.post(IMPORT_URL, {"file": upload([row(practice_manager)])})
     assert response.status_code == 200 and not Case.objects.exists()
 
 
-def test_import_loads_the_list_and_goes_to_the_case_list_with_a_summary(client, qa_lead, manager):
+def test_import_loads_the_list_and_goes_to_the_case_list_with_a_summary(client, qa_lead, practice_manager):
     client.force_login(qa_lead.user)
 
     response = client.post(
-        IMPORT_URL, {"file": upload([row(manager), row(manager, child_ref="C-1002")]), "mode": "import"}
+        IMPORT_URL,
+        {"file": upload([row(practice_manager), row(practice_manager, child_ref="C-1002")]), "mode": "import"},
     )
 
     assert response.status_code == 302 and response.url == LIST_URL
@@ -126,18 +117,20 @@ def test_import_loads_the_list_and_goes_to_the_case_list_with_a_summary(client, 
     assert message.startswith("The case list was imported. 2 cases in the file: 2 new")
 
 
-def test_the_scripts_upload_is_told_where_to_go_instead_of_being_redirected(client, qa_lead, manager):
+def test_the_scripts_upload_is_told_where_to_go_instead_of_being_redirected(client, qa_lead, practice_manager):
     client.force_login(qa_lead.user)
 
-    response = client.post(IMPORT_URL, {"file": upload([row(manager)]), "mode": "import"}, HTTP_HX_REQUEST="true")
+    response = client.post(
+        IMPORT_URL, {"file": upload([row(practice_manager)]), "mode": "import"}, HTTP_HX_REQUEST="true"
+    )
 
     assert response.status_code == 200 and response["HX-Redirect"] == LIST_URL
     assert Case.objects.count() == 1
 
 
-def test_a_refused_file_lists_each_problem_by_row_and_column_beside_the_form(client, qa_lead, manager):
+def test_a_refused_file_lists_each_problem_by_row_and_column_beside_the_form(client, qa_lead, practice_manager):
     client.force_login(qa_lead.user)
-    rows = [row(manager), row(manager, child_ref="C-1002", legal_status="s47", service_area="XYZ")]
+    rows = [row(practice_manager), row(practice_manager, child_ref="C-1002", legal_status="s47", service_area="XYZ")]
 
     response = client.post(IMPORT_URL, {"file": upload(rows), "mode": "import"})
 
@@ -150,9 +143,11 @@ def test_a_refused_file_lists_each_problem_by_row_and_column_beside_the_form(cli
     assert not Case.objects.exists() and not CaseImport.objects.exists()
 
 
-def test_a_file_wrong_in_every_row_shows_the_first_problems_and_counts_them_all(client, qa_lead, manager, settings):
+def test_a_file_wrong_in_every_row_shows_the_first_problems_and_counts_them_all(
+    client, qa_lead, practice_manager, settings
+):
     client.force_login(qa_lead.user)
-    rows = [row(manager, child_ref=f"C-{n}", legal_status="nope") for n in range(tabular.ERRORS_SHOWN + 5)]
+    rows = [row(practice_manager, child_ref=f"C-{n}", legal_status="nope") for n in range(tabular.ERRORS_SHOWN + 5)]
 
     response = client.post(IMPORT_URL, {"file": upload(rows), "mode": "check"})
 
@@ -160,9 +155,9 @@ def test_a_file_wrong_in_every_row_shows_the_first_problems_and_counts_them_all(
     assert f"the first {tabular.ERRORS_SHOWN} of {tabular.ERRORS_SHOWN + 5}" in response.content.decode()
 
 
-def test_a_file_of_another_kind_is_refused_next_to_the_file_field(client, qa_lead, manager):
+def test_a_file_of_another_kind_is_refused_next_to_the_file_field(client, qa_lead, practice_manager):
     client.force_login(qa_lead.user)
-    response = client.post(IMPORT_URL, {"file": upload([row(manager)], name="annex-a.pdf"), "mode": "import"})
+    response = client.post(IMPORT_URL, {"file": upload([row(practice_manager)], name="annex-a.pdf"), "mode": "import"})
     assert response.context["form"].errors["file"] == [FILE_TYPE_INVALID]
     assert not Case.objects.exists()
 
@@ -174,22 +169,24 @@ def test_a_post_without_a_file_asks_for_one(client, qa_lead):
 
 
 @pytest.mark.parametrize("role", [Role.PRACTICE_MANAGER, Role.SERVICE_LEAD, Role.HEAD_OF_SERVICE, Role.READ_ONLY])
-def test_only_the_qa_unit_and_administrators_may_upload_a_case_list(client, make_person, own_area, manager, role):
+def test_only_the_qa_unit_and_administrators_may_upload_a_case_list(
+    client, make_person, own_area, practice_manager, role
+):
     client.force_login(make_person(role, own_area if role in (Role.PRACTICE_MANAGER, Role.SERVICE_LEAD) else None).user)
-    response = client.post(IMPORT_URL, {"file": upload([row(manager)]), "mode": "import"})
+    response = client.post(IMPORT_URL, {"file": upload([row(practice_manager)]), "mode": "import"})
     assert response.status_code == 403 and not Case.objects.exists()
 
 
-def test_an_administrator_may_upload_a_case_list(client, admin_person, manager):
+def test_an_administrator_may_upload_a_case_list(client, admin_person, practice_manager):
     client.force_login(admin_person.user)
-    response = client.post(IMPORT_URL, {"file": upload([row(manager)]), "mode": "import"})
+    response = client.post(IMPORT_URL, {"file": upload([row(practice_manager)]), "mode": "import"})
     assert response.status_code == 302 and Case.objects.count() == 1
 
 
-def test_the_upload_needs_the_forms_csrf_token(qa_lead, manager):
+def test_the_upload_needs_the_forms_csrf_token(qa_lead, practice_manager):
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(qa_lead.user)
-    response = browser.post(IMPORT_URL, {"file": upload([row(manager)]), "mode": "import"})
+    response = browser.post(IMPORT_URL, {"file": upload([row(practice_manager)]), "mode": "import"})
     assert response.status_code == 403 and not Case.objects.exists()
 
 
@@ -240,9 +237,11 @@ def audit_of(
 
 
 @pytest.fixture
-def world(own_area, other_area, own_team, other_team, worker, manager, other_manager):
+def world(own_area, other_area, own_team, other_team, worker, practice_manager, other_manager):
     return {
-        "C-1": make_case("C-1", own_area, team=own_team, worker=worker, manager=manager, status=LegalStatus.CP),
+        "C-1": make_case(
+            "C-1", own_area, team=own_team, worker=worker, manager=practice_manager, status=LegalStatus.CP
+        ),
         "C-2": make_case("C-2", own_area, status=LegalStatus.CLA, is_open=False),
         "P-1": make_case("P-1", other_area, team=other_team, manager=other_manager, status=LegalStatus.CARE_LEAVER),
     }
@@ -259,8 +258,8 @@ def test_qa_sees_every_areas_cases(client, world, qa_lead):
     assert listed(client, qa_lead.user) == ["C-1", "C-2", "P-1"]
 
 
-def test_a_practice_manager_sees_their_own_areas_cases_only(client, world, manager):
-    assert listed(client, manager.user) == ["C-1", "C-2"]
+def test_a_practice_manager_sees_their_own_areas_cases_only(client, world, practice_manager):
+    assert listed(client, practice_manager.user) == ["C-1", "C-2"]
 
 
 def test_a_practitioner_may_not_read_the_case_list(client, world, worker):
@@ -285,8 +284,8 @@ def test_each_filter_narrows_the_list(client, world, qa_lead, own_area, other_te
     assert listed(client, qa_lead.user, **{key: named.get(value, value) for key, value in query.items()}) == expected
 
 
-def test_a_filter_cannot_name_an_area_outside_the_persons_own(client, world, manager, other_area):
-    client.force_login(manager.user)
+def test_a_filter_cannot_name_an_area_outside_the_persons_own(client, world, practice_manager, other_area):
+    client.force_login(practice_manager.user)
     response = client.get(LIST_URL, {"service_area": other_area.pk})
     assert response.context["filter"].errors and not response.context["table"].page.object_list.data
 
@@ -300,13 +299,13 @@ def test_the_list_shows_each_cases_columns_by_reference_only(client, world, qa_l
 
 
 def test_last_audited_is_the_latest_completed_audit_of_the_case_by_link_or_reference(
-    client, world, qa_lead, own_area, manager, version
+    client, world, qa_lead, own_area, practice_manager, version
 ):
     at = lambda day: datetime(day.year, day.month, day.day, 23, 30, tzinfo=LONDON)  # noqa: E731
-    audit_of("C-1", own_area, manager, version, submitted=at(date(2026, 3, 4)))
-    audit_of("X-9", own_area, manager, version, submitted=at(date(2026, 5, 20)), case=world["C-1"])
-    audit_of("C-1", own_area, manager, version, state=Audit.State.DRAFT)  # not finished: not counted
-    audit_of("C-2", own_area, manager, version, state=Audit.State.CLOSED, completed=date(2023, 2, 1))
+    audit_of("C-1", own_area, practice_manager, version, submitted=at(date(2026, 3, 4)))
+    audit_of("X-9", own_area, practice_manager, version, submitted=at(date(2026, 5, 20)), case=world["C-1"])
+    audit_of("C-1", own_area, practice_manager, version, state=Audit.State.DRAFT)  # not finished: not counted
+    audit_of("C-2", own_area, practice_manager, version, state=Audit.State.CLOSED, completed=date(2023, 2, 1))
     client.force_login(qa_lead.user)
 
     response = client.get(LIST_URL)
@@ -329,10 +328,10 @@ def test_the_list_only_answers_get(client, world, qa_lead):
     assert client.post(LIST_URL).status_code == 405
 
 
-def test_the_upload_button_is_offered_only_to_those_who_may_upload(client, world, qa_lead, manager):
+def test_the_upload_button_is_offered_only_to_those_who_may_upload(client, world, qa_lead, practice_manager):
     client.force_login(qa_lead.user)
     assert IMPORT_URL in client.get(LIST_URL).content.decode()
-    client.force_login(manager.user)
+    client.force_login(practice_manager.user)
     assert IMPORT_URL not in client.get(LIST_URL).content.decode()
 
 
@@ -357,12 +356,23 @@ def more_cases(world, areas, teams, people, version, auditor, n):
 
 @pytest.mark.parametrize("who", ["qa_lead", "manager"])
 def test_the_list_runs_the_same_queries_for_few_cases_and_many(
-    client, world, who, qa_lead, manager, own_area, other_area, own_team, other_team, worker, other_manager, version
+    client,
+    world,
+    who,
+    qa_lead,
+    practice_manager,
+    own_area,
+    other_area,
+    own_team,
+    other_team,
+    worker,
+    other_manager,
+    version,
 ):
-    user = {"qa_lead": qa_lead, "manager": manager}[who].user
+    user = {"qa_lead": qa_lead, "manager": practice_manager}[who].user
     client.force_login(user)
     grow = lambda n: more_cases(  # noqa: E731
-        world, (own_area, other_area), (own_team, other_team), (worker, other_manager), version, manager, n
+        world, (own_area, other_area), (own_team, other_team), (worker, other_manager), version, practice_manager, n
     )
 
     def measure():

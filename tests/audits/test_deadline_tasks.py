@@ -9,7 +9,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from audits import deadlines, services
+from audits import services
+from audits.cycle import deadlines
 from audits.models import Audit, SentReminder
 from audits.tasks import send_cycle_reminders
 from quality.celery import app

@@ -18,9 +18,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from freezegun import freeze_time
 
-from audits import deadlines, services
-from audits.cycle import cycle_dates
-from audits.deadlines import Deadline, cycle_reminders_send, overdue_audits, overdue_counts
+from audits import services
+from audits.cycle import deadlines
+from audits.cycle.dates import cycle_dates
+from audits.cycle.deadlines import Deadline, cycle_reminders_send, overdue_audits, overdue_counts
 from audits.filters import FILTERS_INVALID
 from audits.models import Audit, Escalation, SentReminder
 from audits.selectors import due_for

@@ -19,7 +19,8 @@ from kombu.exceptions import OperationalError
 
 from audits import documents, services
 from audits.models import Audit, AuditDocument, Dispute
-from audits.tasks import MAX_RETRIES, audit_document_build, build_stranded_documents
+from audits.tasks import MAX_RETRIES, audit_document_build
+from quality.built_files import build_stranded_files
 from quality.org.models import Role, ServiceAreaName
 from tests.org.test_tasks import celery_worker, wait_for  # noqa: F401 (celery_worker is a fixture)
 
@@ -32,26 +33,19 @@ STUB_PDF = b"%PDF-1.7\n% a stand-in for a built document\n"
 
 
 @pytest.fixture
-def people(make_person, own_area):
+def people(qa_lead, service_lead, practitioner, make_person, own_area):
+    """The shared cast, with the auditor and case holder under the names the printable page shows."""
     return {
-        "qa_lead": make_person(Role.QA_LEAD, full_name="Quinn Lead"),
+        "qa_lead": qa_lead,
         "auditor": make_person(Role.PRACTICE_MANAGER, own_area, full_name="Ava Auditor"),
         "worker": make_person(Role.PRACTITIONER, own_area, full_name="Wes Worker"),
-        "lead": make_person(Role.SERVICE_LEAD, own_area, full_name="Sam Lead"),
+        "lead": service_lead,
         # A practitioner in the same area who is not the case holder: sees none of this audit.
-        "stranger": make_person(Role.PRACTITIONER, own_area, full_name="Pat Other"),
+        "stranger": practitioner,
     }
 
 
-@pytest.fixture
-def version(people, own_area):
-    tool = services.tool_create(
-        actor=people["qa_lead"].user, name="SWF case audit", service_area=own_area, purpose="case_audit"
-    )
-    return services.version_publish(actor=people["qa_lead"].user, version=tool.versions.get())
-
-
-def new_audit(people, own_area, own_team, version, reference=CASE):
+def new_audit(people, own_area, own_team, tool_version, reference=CASE):
     return services.audit_create(
         actor=people["qa_lead"].user,
         case_reference=reference,
@@ -59,7 +53,7 @@ def new_audit(people, own_area, own_team, version, reference=CASE):
         team=own_team,
         case_holder=people["worker"],
         auditor=people["auditor"],
-        tool_version=version,
+        tool_version=tool_version,
         theme="Neglect",
         period_end=date(2026, 10, 31),
     )
@@ -96,9 +90,9 @@ def submitted(audit, people):
 
 
 @pytest.fixture
-def audit(people, own_area, own_team, version):
+def audit(people, own_area, own_team, tool_version):
     """Submitted, its grade disputed and changed by the QA lead, then overseen; the area renamed since."""
-    audit = submitted(new_audit(people, own_area, own_team, version), people)
+    audit = submitted(new_audit(people, own_area, own_team, tool_version), people)
     dispute = services.audit_dispute(
         actor=people["lead"].user,
         audit=audit,
@@ -206,9 +200,9 @@ def test_the_printable_page_says_the_overall_grade_shown_is_the_one_a_resolved_d
 
 
 def test_the_printable_page_says_the_grade_is_the_auditors_when_a_dispute_kept_it(
-    client, people, own_area, own_team, version
+    client, people, own_area, own_team, tool_version
 ):
-    audit = submitted(new_audit(people, own_area, own_team, version), people)
+    audit = submitted(new_audit(people, own_area, own_team, tool_version), people)
     dispute = services.audit_dispute(actor=people["lead"].user, audit=audit, reason="Too generous")
     services.dispute_resolve(
         actor=people["qa_lead"].user, dispute=dispute, outcome=Dispute.Outcome.KEPT, resolution="Evidence supports it"
@@ -369,8 +363,8 @@ def test_asking_for_a_pdf_while_redis_is_down_still_answers_and_the_sweep_builds
     AuditDocument.objects.filter(pk=document.pk).update(requested_at=timezone.now() - timedelta(minutes=6))
     assert documents.documents_stranded() == [document.pk]
     with patch("audits.documents.render_pdf", return_value=STUB_PDF):
-        assert build_stranded_documents() == 1
-        assert build_stranded_documents() == 0  # safe to run again
+        assert build_stranded_files() == 1
+        assert build_stranded_files() == 0  # safe to run again
     document.refresh_from_db()
     assert document.state == AuditDocument.State.READY and stored(document) == STUB_PDF
 
@@ -447,8 +441,8 @@ def test_a_pdf_still_being_made_cannot_be_downloaded(client, audit, people):
     assert response.status_code == 404
 
 
-def test_a_document_is_found_only_under_its_own_audit(client, audit, people, own_area, own_team, version):
-    other = new_audit(people, own_area, own_team, version, reference="C-555")
+def test_a_document_is_found_only_under_its_own_audit(client, audit, people, own_area, own_team, tool_version):
+    other = new_audit(people, own_area, own_team, tool_version, reference="C-555")
     document = ready_document(other, people["lead"].user)
     client.force_login(people["lead"].user)
 

@@ -14,38 +14,35 @@ from django.db import connection
 from django.utils import timezone
 from freezegun import freeze_time
 
-from audits import escalations, services
+from audits import services
+from audits.cycle import escalations
 from audits.models import Audit, Escalation, EscalationUpdate, Grade, SentReminder, ToolVersion
 from audits.tasks import run_escalation_deadlines
+from moderation import qa_review
 from quality.celery import app
 from quality.org.models import Membership, Notification, Role
 from tests.org.test_tasks import celery_worker, wait_for  # noqa: F401 (celery_worker is a fixture)
 
-from .test_escalations import cast, confirm, new_audit, published_tool, record, submit
+from .test_escalations import cast, confirm, new_audit, record, submit
 
 Step = EscalationUpdate.Step
 
 
 @pytest.fixture
-def people(make_person, own_area, other_area):
-    return cast(make_person, own_area, other_area)
+def people(request):
+    return cast(request)
 
 
-@pytest.fixture
-def version(people, own_area):
-    return published_tool(people["qa_lead"].user, own_area, "SWF case audit")
-
-
-def escalate_on(day: str, people, version, team=None, reference="C-104233") -> Escalation:
+def escalate_on(day: str, people, tool_version, team=None, reference="C-104233") -> Escalation:
     """Submit an Inadequate audit and have QA confirm it on `day`."""
     with freeze_time(f"{day} 10:00:00"):
-        audit = submit(new_audit(people, version, reference=reference, team=team), Grade.INADEQUATE)
+        audit = submit(new_audit(people, tool_version, reference=reference, team=team), Grade.INADEQUATE)
         return confirm(Escalation.objects.get(audit=audit), people)
 
 
 @pytest.fixture
-def escalated(db, people, version, own_team):
-    return escalate_on("2026-11-23", people, version, team=own_team)
+def escalated(db, people, tool_version, own_team):
+    return escalate_on("2026-11-23", people, tool_version, team=own_team)
 
 
 def run_on(day: str) -> dict:
@@ -107,9 +104,9 @@ def test_an_update_recorded_in_time_brings_no_late_notice_and_the_week_is_then_w
     assert notices(people["qa_officer"], subject="Late: update after a week, case C-104233").exists()
 
 
-def test_a_remedial_deadline_passed_brings_one_late_notice(people, version):
+def test_a_remedial_deadline_passed_brings_one_late_notice(people, tool_version):
     with freeze_time("2026-11-23 10:00:00"):
-        audit = submit(new_audit(people, version), Grade.REQUIRES_IMPROVEMENT)
+        audit = submit(new_audit(people, tool_version), Grade.REQUIRES_IMPROVEMENT)
         services.audit_confirm_oversight(actor=people["lead"].user, audit=audit, comment="Agreed.")
     assert run_on("2026-12-21")["notices"] == 1
     assert notices(people["lead"], subject="Due today: remedial actions, case C-104233").exists()
@@ -118,14 +115,14 @@ def test_a_remedial_deadline_passed_brings_one_late_notice(people, version):
     assert notices(people["qa_lead"], subject="Late: remedial actions, case C-104233", urgent=True).count() == 1
 
 
-def test_closed_and_withdrawn_chains_bring_no_notices(escalated, people, version):
+def test_closed_and_withdrawn_chains_bring_no_notices(escalated, people, tool_version):
     escalations.escalation_close(actor=people["qa_lead"].user, escalation=escalated, note="Case closed.")
     with freeze_time("2026-11-23 11:00:00"):
-        other = submit(new_audit(people, version, reference="C-2"), Grade.INADEQUATE)
-        escalations.escalation_review(
+        other = submit(new_audit(people, tool_version, reference="C-2"), Grade.INADEQUATE)
+        qa_review.escalation_review(
             actor=people["qa_lead"].user,
             escalation=Escalation.objects.get(audit=other),
-            decision=escalations.Decision.CHANGE,
+            decision=qa_review.Decision.CHANGE,
             grade=Grade.GOOD,
             rationale="Outcomes improved.",
         )
@@ -136,7 +133,7 @@ def test_closed_and_withdrawn_chains_bring_no_notices(escalated, people, version
 # --- the re-audit -----------------------------------------------------------------------------------------
 
 
-def test_a_month_after_escalation_the_reaudit_is_allocated_once(escalated, people, version, own_team):
+def test_a_month_after_escalation_the_reaudit_is_allocated_once(escalated, people, tool_version, own_team):
     assert run_on("2026-12-22")["reaudits"] == 0
     assert run_on("2026-12-23")["reaudits"] == 1
     assert run_on("2026-12-23")["reaudits"] == 0
@@ -151,7 +148,7 @@ def test_a_month_after_escalation_the_reaudit_is_allocated_once(escalated, peopl
     )
     assert (reaudit.auditor, reaudit.tool_version, reaudit.reaudit_of, reaudit.state) == (
         people["auditor"],
-        version,
+        tool_version,
         original,
         Audit.State.DRAFT,
     )
@@ -173,14 +170,14 @@ def test_a_run_missed_for_days_catches_the_reaudit_up(escalated):
     assert reaudits().get().due_on == date(2026, 12, 28)
 
 
-def test_a_reaudit_allocated_after_the_28th_is_due_four_weeks_later(people, version):
-    escalate_on("2026-11-29", people, version)
+def test_a_reaudit_allocated_after_the_28th_is_due_four_weeks_later(people, tool_version):
+    escalate_on("2026-11-29", people, tool_version)
     assert run_on("2026-12-29")["reaudits"] == 1
     assert reaudits().get().due_on == date(2026, 12, 29) + timedelta(days=28)
 
 
 def test_the_reaudit_goes_to_another_practice_manager_when_the_auditor_has_left_the_area(
-    escalated, people, make_person, own_area, version
+    escalated, people, make_person, own_area, tool_version
 ):
     Membership.objects.filter(person=people["auditor"]).update(ended_at=timezone.now())
     Membership.objects.filter(person=people["worker"]).update(ended_at=timezone.now())
@@ -190,7 +187,7 @@ def test_the_reaudit_goes_to_another_practice_manager_when_the_auditor_has_left_
         case_reference="C-BUSY",
         service_area=own_area,
         auditor=busy,
-        tool_version=version,
+        tool_version=tool_version,
         period_start=date(2026, 5, 1),
         period_end=date(2026, 10, 31),
     )
@@ -207,16 +204,16 @@ def test_with_no_practice_manager_left_a_qa_officer_reaudits(escalated, people):
 
 
 def test_without_a_published_tool_qa_is_told_once_and_the_job_allocates_when_one_is_published(
-    escalated, people, version
+    escalated, people, tool_version
 ):
-    services.version_retire(actor=people["qa_lead"].user, version=version, reason="Rewritten for 2027")
+    services.version_retire(actor=people["qa_lead"].user, version=tool_version, reason="Rewritten for 2027")
     assert run_on("2026-12-23")["reaudits"] == 0
     assert run_on("2026-12-24")["reaudits"] == 0
     told = notices(people["qa_lead"], subject="Re-audit could not be allocated: case C-104233")
     assert told.count() == 1 and escalations.NO_CASE_AUDIT_TOOL in told.get().body
     assert not reaudits().exists()
 
-    draft = services.version_start_draft(actor=people["qa_lead"].user, tool=version.tool)
+    draft = services.version_start_draft(actor=people["qa_lead"].user, tool=tool_version.tool)
     services.version_publish(actor=people["qa_lead"].user, version=draft)
     assert run_on("2026-12-25")["reaudits"] == 1
     assert reaudits().get().tool_version == ToolVersion.objects.get(pk=draft.pk)
@@ -251,8 +248,10 @@ def test_a_whole_month_from_escalation_to_the_reaudit_closing_the_chain(escalate
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_runs_at_the_same_moment_from_two_connections_allocate_once_and_notify_once(people, version, monkeypatch):
-    escalate_on("2026-11-23", people, version)
+def test_two_runs_at_the_same_moment_from_two_connections_allocate_once_and_notify_once(
+    people, tool_version, monkeypatch
+):
+    escalate_on("2026-11-23", people, tool_version)
     real_create = services.audit_create
 
     def slow_create(**kwargs):
@@ -287,8 +286,8 @@ def test_two_runs_at_the_same_moment_from_two_connections_allocate_once_and_noti
     assert notices(people["lead"], subject__startswith="Late").count() == 2
 
 
-def test_a_worker_on_redis_runs_the_job_it_is_sent(transactional_db, celery_worker, people, version):  # noqa: F811
-    escalated = escalate_on("2026-11-23", people, version)
+def test_a_worker_on_redis_runs_the_job_it_is_sent(transactional_db, celery_worker, people, tool_version):  # noqa: F811
+    escalated = escalate_on("2026-11-23", people, tool_version)
 
     run_escalation_deadlines.delay("2026-12-23")
 

@@ -15,12 +15,15 @@ from django.urls import reverse
 from django.utils import timezone
 from freezegun import freeze_time
 
-from audits import escalations, services
-from audits.escalations import Decision
+from audits import grades, services
+from audits.cycle import escalations
 from audits.models import Audit, AuditEvent, Escalation, EscalationUpdate, Grade
+from moderation import qa_review
 from moderation.models import ModerationDecision
+from moderation.qa_review import Decision
 from quality.access import Action, can
 from quality.org.models import Notification, Role
+from tests.factories import published_tool_version
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
 
@@ -34,50 +37,43 @@ def frozen():
         yield
 
 
-def cast(make_person, own_area, other_area) -> dict:
-    """The people of these tests, by their part in the chain."""
-    return {
-        "qa_lead": make_person(Role.QA_LEAD, full_name="Quinn Lead"),
-        "qa_officer": make_person(Role.QA_OFFICER, full_name="Otto Officer"),
-        "auditor": make_person(Role.PRACTICE_MANAGER, own_area, full_name="Mona Manager"),
-        "worker": make_person(Role.PRACTITIONER, own_area, full_name="Wren Worker"),
-        "lead": make_person(Role.SERVICE_LEAD, own_area, full_name="Sam Lead"),
-        "head": make_person(Role.HEAD_OF_SERVICE, full_name="Hana Head"),
-        "senior": make_person(Role.SENIOR_LEADER, full_name="Sol Senior"),
-        "other_lead": make_person(Role.SERVICE_LEAD, other_area, full_name="Lee Otherlead"),
-        "other_auditor": make_person(Role.PRACTICE_MANAGER, other_area, full_name="Pat Othermanager"),
-    }
+# The shared cast (tests/conftest.py) by their part in the chain: the parametrised tests name them.
+PARTS = {
+    "qa_lead": "qa_lead",
+    "qa_officer": "qa_officer",
+    "auditor": "practice_manager",
+    "worker": "practitioner",
+    "lead": "service_lead",
+    "head": "head_of_service",
+    "senior": "senior_leader",
+    "other_lead": "other_lead",
+    "other_auditor": "other_manager",
+}
+
+
+def cast(request) -> dict:
+    return {part: request.getfixturevalue(fixture) for part, fixture in PARTS.items()}
 
 
 @pytest.fixture
-def people(make_person, own_area, other_area):
-    return cast(make_person, own_area, other_area)
-
-
-def published_tool(actor, area, name):
-    tool = services.tool_create(actor=actor, name=name, service_area=area, purpose="case_audit")
-    return services.version_publish(actor=actor, version=tool.versions.get())
+def people(request):
+    return cast(request)
 
 
 @pytest.fixture
-def version(people, own_area):
-    return published_tool(people["qa_lead"].user, own_area, "SWF case audit")
+def other_tool_version(other_area):
+    return published_tool_version(area=other_area)
 
 
-@pytest.fixture
-def other_version(people, other_area):
-    return published_tool(people["qa_lead"].user, other_area, "PTC case audit")
-
-
-def new_audit(people, version, reference="C-104233", auditor="auditor", team=None, holder="worker", **kwargs):
+def new_audit(people, tool_version, reference="C-104233", auditor="auditor", team=None, holder="worker", **kwargs):
     return services.audit_create(
         actor=people["qa_lead"].user,
         case_reference=reference,
-        service_area=version.tool.service_area,
+        service_area=tool_version.tool.service_area,
         auditor=people[auditor],
         case_holder=people[holder] if holder else None,
         team=team,
-        tool_version=version,
+        tool_version=tool_version,
         period_end=date(2026, 10, 31),
         due_on=date(2026, 11, 28),
         **kwargs,
@@ -97,9 +93,9 @@ def submit(audit, grade, actor=None):
 
 
 @pytest.fixture
-def inadequate(people, version, own_team):
+def inadequate(people, tool_version, own_team):
     """A submitted Inadequate audit of the own area: its chain awaits QA moderation."""
-    return submit(new_audit(people, version, team=own_team), Grade.INADEQUATE)
+    return submit(new_audit(people, tool_version, team=own_team), Grade.INADEQUATE)
 
 
 @pytest.fixture
@@ -108,7 +104,7 @@ def chain(inadequate):
 
 
 def confirm(chain, people, rationale="No plan protects the child from neglect."):
-    return escalations.escalation_review(
+    return qa_review.escalation_review(
         actor=people["qa_officer"].user, escalation=chain, decision=Decision.CONFIRM, rationale=rationale
     )
 
@@ -141,8 +137,8 @@ def test_submitting_an_inadequate_audit_opens_a_chain_awaiting_qa_moderation_and
 
 
 @pytest.mark.parametrize("grade", [Grade.GOOD, Grade.OUTSTANDING, Grade.REQUIRES_IMPROVEMENT])
-def test_submitting_an_audit_graded_better_than_inadequate_opens_no_chain(grade, people, version):
-    submit(new_audit(people, version), grade)
+def test_submitting_an_audit_graded_better_than_inadequate_opens_no_chain(grade, people, tool_version):
+    submit(new_audit(people, tool_version), grade)
     assert not Escalation.objects.exists()
 
 
@@ -169,7 +165,7 @@ def test_qa_confirming_the_grade_escalates_with_its_deadlines_and_records_the_mo
     )
     assert (decision.decided_by, decision.recorded_by) == (people["qa_officer"], people["qa_officer"].user)
     assert decision.rationale == "No plan protects the child from neglect."
-    event = AuditEvent.objects.get(audit=audit, what=escalations.MODERATED_GRADE)
+    event = AuditEvent.objects.get(audit=audit, what=grades.MODERATED_GRADE)
     assert (event.old_value, event.new_value, event.actor) == ("", Grade.INADEQUATE, people["qa_officer"].user)
 
 
@@ -190,19 +186,19 @@ def test_confirming_tells_every_head_of_service_and_the_areas_service_leads_urge
 @pytest.mark.parametrize(
     ("data", "field", "message"),
     [
-        ({"decision": Decision.CONFIRM, "rationale": "  "}, "rationale", escalations.RATIONALE_REQUIRED),
-        ({"decision": "", "rationale": "Why"}, "decision", escalations.DECISION_REQUIRED),
-        ({"decision": Decision.CHANGE, "rationale": "Why"}, "grade", escalations.NEW_GRADE_REQUIRED),
+        ({"decision": Decision.CONFIRM, "rationale": "  "}, "rationale", qa_review.RATIONALE_REQUIRED),
+        ({"decision": "", "rationale": "Why"}, "decision", qa_review.DECISION_REQUIRED),
+        ({"decision": Decision.CHANGE, "rationale": "Why"}, "grade", qa_review.NEW_GRADE_REQUIRED),
         (
             {"decision": Decision.CHANGE, "rationale": "Why", "grade": Grade.INADEQUATE},
             "grade",
-            escalations.NEW_GRADE_REQUIRED,
+            qa_review.NEW_GRADE_REQUIRED,
         ),
-        ({"decision": Decision.CHANGE, "rationale": "Why", "grade": "awful"}, "grade", escalations.NEW_GRADE_REQUIRED),
+        ({"decision": Decision.CHANGE, "rationale": "Why", "grade": "awful"}, "grade", qa_review.NEW_GRADE_REQUIRED),
     ],
 )
 def test_a_review_without_what_it_needs_is_refused_and_changes_nothing(chain, people, data, field, message):
-    errors = refused(lambda: escalations.escalation_review(actor=people["qa_lead"].user, escalation=chain, **data))
+    errors = refused(lambda: qa_review.escalation_review(actor=people["qa_lead"].user, escalation=chain, **data))
     assert errors[field] == [message]
     chain.refresh_from_db()
     assert chain.stage == Escalation.Stage.AWAITING_MODERATION
@@ -212,12 +208,12 @@ def test_a_review_without_what_it_needs_is_refused_and_changes_nothing(chain, pe
 
 def test_a_chain_is_reviewed_once(escalated, people):
     errors = refused(lambda: confirm(escalated, people))
-    assert errors == {"__all__": [escalations.NOT_AWAITING_MODERATION]}
+    assert errors == {"__all__": [qa_review.NOT_AWAITING_MODERATION]}
     assert ModerationDecision.objects.count() == 1
 
 
 def test_qa_changing_the_grade_withdraws_the_chain_and_the_moderated_grade_becomes_final(chain, people):
-    escalations.escalation_review(
+    qa_review.escalation_review(
         actor=people["qa_lead"].user,
         escalation=chain,
         decision=Decision.CHANGE,
@@ -240,7 +236,7 @@ def test_qa_changing_the_grade_withdraws_the_chain_and_the_moderated_grade_becom
 
 
 def test_qa_changing_the_grade_to_requires_improvement_opens_the_remedial_deadline(chain, people):
-    escalations.escalation_review(
+    qa_review.escalation_review(
         actor=people["qa_lead"].user,
         escalation=chain,
         decision=Decision.CHANGE,
@@ -337,8 +333,10 @@ def test_a_chain_awaiting_moderation_cannot_be_closed_by_hand(chain, people):
     assert errors == {"__all__": [escalations.CLOSE_ONLY_ESCALATED]}
 
 
-def test_submitting_the_reaudit_closes_the_chain_and_an_inadequate_reaudit_starts_its_own(escalated, people, version):
-    reaudit = new_audit(people, version, kind=Audit.Kind.RE_AUDIT)
+def test_submitting_the_reaudit_closes_the_chain_and_an_inadequate_reaudit_starts_its_own(
+    escalated, people, tool_version
+):
+    reaudit = new_audit(people, tool_version, kind=Audit.Kind.RE_AUDIT)
     Audit.objects.filter(pk=reaudit.pk).update(reaudit_of=escalated.audit)
     escalated.reaudit = reaudit
     escalated.save()
@@ -380,8 +378,8 @@ def test_a_dispute_resolved_away_from_inadequate_withdraws_the_chain_and_back_to
     assert Escalation.objects.count() == 1
 
 
-def test_a_dispute_resolved_to_inadequate_opens_a_chain(people, version):
-    audit = submit(new_audit(people, version), Grade.REQUIRES_IMPROVEMENT)
+def test_a_dispute_resolved_to_inadequate_opens_a_chain(people, tool_version):
+    audit = submit(new_audit(people, tool_version), Grade.REQUIRES_IMPROVEMENT)
     resolve(audit, people, Grade.INADEQUATE)
     assert Escalation.objects.get(audit=audit).stage == Escalation.Stage.AWAITING_MODERATION
 
@@ -393,8 +391,8 @@ def test_a_grade_qa_moderated_stands_over_a_later_disputes_change(escalated, peo
     assert Audit.objects.get(pk=escalated.audit_id).final_grade == Grade.INADEQUATE
 
 
-def test_oversight_of_a_requires_improvement_audit_starts_the_remedial_deadline_once(people, version):
-    audit = submit(new_audit(people, version), Grade.REQUIRES_IMPROVEMENT)
+def test_oversight_of_a_requires_improvement_audit_starts_the_remedial_deadline_once(people, tool_version):
+    audit = submit(new_audit(people, tool_version), Grade.REQUIRES_IMPROVEMENT)
     services.audit_confirm_oversight(actor=people["lead"].user, audit=audit, comment="Agreed.")
     remedial = Escalation.objects.get(audit=audit)
     assert (remedial.kind, remedial.stage, remedial.remedial_due_on) == (
@@ -406,14 +404,14 @@ def test_oversight_of_a_requires_improvement_audit_starts_the_remedial_deadline_
 
 
 @pytest.mark.parametrize("grade", [Grade.GOOD, Grade.INADEQUATE])
-def test_oversight_of_other_grades_starts_no_remedial_deadline(people, version, grade):
-    audit = submit(new_audit(people, version), grade)
+def test_oversight_of_other_grades_starts_no_remedial_deadline(people, tool_version, grade):
+    audit = submit(new_audit(people, tool_version), grade)
     services.audit_confirm_oversight(actor=people["lead"].user, audit=audit, comment="Agreed.")
     assert not Escalation.objects.filter(kind=Escalation.Kind.REMEDIAL).exists()
 
 
-def test_recording_the_remedial_actions_closes_the_remedial_escalation_and_tells_qa(people, version):
-    audit = submit(new_audit(people, version), Grade.REQUIRES_IMPROVEMENT)
+def test_recording_the_remedial_actions_closes_the_remedial_escalation_and_tells_qa(people, tool_version):
+    audit = submit(new_audit(people, tool_version), Grade.REQUIRES_IMPROVEMENT)
     services.audit_confirm_oversight(actor=people["lead"].user, audit=audit, comment="Agreed.")
     remedial = Escalation.objects.get(audit=audit)
     assert refused(lambda: record(remedial, people, Step.FIRST))["step"] == [escalations.STEP_OF_OTHER_KIND]
@@ -431,8 +429,8 @@ def mark(audit, people, note="A clear plan the family understands.", who="lead")
 
 
 @pytest.mark.parametrize("grade", [Grade.GOOD, Grade.OUTSTANDING])
-def test_a_good_or_outstanding_submitted_audit_becomes_an_exemplar_and_the_auditor_is_told(people, version, grade):
-    audit = mark(submit(new_audit(people, version), grade), people)
+def test_a_good_or_outstanding_submitted_audit_becomes_an_exemplar_and_the_auditor_is_told(people, tool_version, grade):
+    audit = mark(submit(new_audit(people, tool_version), grade), people)
     assert audit.is_exemplar and audit.exemplar_note == "A clear plan the family understands."
     assert (audit.exemplar_marked_by, audit.exemplar_marked_at) == (people["lead"], timezone.now())
     event = AuditEvent.objects.get(audit=audit, what=escalations.EXEMPLAR)
@@ -442,27 +440,27 @@ def test_a_good_or_outstanding_submitted_audit_becomes_an_exemplar_and_the_audit
 
 def test_an_exemplar_is_chosen_by_the_final_grade(chain, people):
     assert refused(lambda: mark(chain.audit, people)) == {"__all__": [escalations.EXEMPLAR_GRADE]}
-    escalations.escalation_review(
+    qa_review.escalation_review(
         actor=people["qa_lead"].user, escalation=chain, decision=Decision.CHANGE, grade="good", rationale="Better."
     )
     assert mark(Audit.objects.get(pk=chain.audit_id), people, who="qa_lead").is_exemplar
 
 
-def test_a_draft_a_requires_improvement_audit_or_a_second_marking_is_refused(people, version):
-    assert refused(lambda: mark(new_audit(people, version), people)) == {
+def test_a_draft_a_requires_improvement_audit_or_a_second_marking_is_refused(people, tool_version):
+    assert refused(lambda: mark(new_audit(people, tool_version), people)) == {
         "__all__": [escalations.EXEMPLAR_NOT_SUBMITTED]
     }
-    ri = submit(new_audit(people, version, reference="C-2"), Grade.REQUIRES_IMPROVEMENT)
+    ri = submit(new_audit(people, tool_version, reference="C-2"), Grade.REQUIRES_IMPROVEMENT)
     assert refused(lambda: mark(ri, people)) == {"__all__": [escalations.EXEMPLAR_GRADE]}
-    good = mark(submit(new_audit(people, version, reference="C-3"), Grade.GOOD), people)
+    good = mark(submit(new_audit(people, tool_version, reference="C-3"), Grade.GOOD), people)
     assert refused(lambda: mark(good, people)) == {"__all__": [escalations.EXEMPLAR_ALREADY]}
-    assert refused(lambda: mark(submit(new_audit(people, version, reference="C-4"), Grade.GOOD), people, note=" ")) == {
-        "note": [escalations.EXEMPLAR_NOTE_REQUIRED]
-    }
+    assert refused(
+        lambda: mark(submit(new_audit(people, tool_version, reference="C-4"), Grade.GOOD), people, note=" ")
+    ) == {"note": [escalations.EXEMPLAR_NOTE_REQUIRED]}
 
 
-def test_unmarking_an_exemplar_needs_a_reason_and_is_recorded(people, version):
-    audit = mark(submit(new_audit(people, version), Grade.GOOD), people)
+def test_unmarking_an_exemplar_needs_a_reason_and_is_recorded(people, tool_version):
+    audit = mark(submit(new_audit(people, tool_version), Grade.GOOD), people)
     unmark = escalations.audit_unmark_exemplar
     assert refused(lambda: unmark(actor=people["lead"].user, audit=audit, reason="")) == {
         "reason": [escalations.UNMARK_REASON_REQUIRED]
@@ -475,8 +473,8 @@ def test_unmarking_an_exemplar_needs_a_reason_and_is_recorded(people, version):
     }
 
 
-def test_exemplars_are_marked_by_the_areas_service_lead_or_qa_only(people, version):
-    audit = submit(new_audit(people, version), Grade.GOOD)
+def test_exemplars_are_marked_by_the_areas_service_lead_or_qa_only(people, tool_version):
+    audit = submit(new_audit(people, tool_version), Grade.GOOD)
     assert can(people["lead"].user, Action.MARK_EXEMPLAR, audit)
     assert can(people["qa_officer"].user, Action.MARK_EXEMPLAR, audit)
     for other in ("other_lead", "head", "auditor", "worker"):
@@ -498,20 +496,22 @@ def listed(response):
 
 
 @pytest.fixture
-def board_world(people, version, other_version, own_team):
+def board_world(people, tool_version, other_tool_version, own_team):
     """Open chains: C-1 awaiting moderation, C-2 escalated (3-day update due 26 Nov), C-3 escalated and
     late (its 3-day update was due 20 Nov), P-1 remedial in the other area; C-9 closed."""
-    c1 = submit(new_audit(people, version, "C-1"), Grade.INADEQUATE)
-    c2 = submit(new_audit(people, version, "C-2"), Grade.INADEQUATE)
-    c3 = submit(new_audit(people, version, "C-3"), Grade.INADEQUATE)
-    c9 = submit(new_audit(people, version, "C-9"), Grade.INADEQUATE)
+    c1 = submit(new_audit(people, tool_version, "C-1"), Grade.INADEQUATE)
+    c2 = submit(new_audit(people, tool_version, "C-2"), Grade.INADEQUATE)
+    c3 = submit(new_audit(people, tool_version, "C-3"), Grade.INADEQUATE)
+    c9 = submit(new_audit(people, tool_version, "C-9"), Grade.INADEQUATE)
     for audit in (c2, c3, c9):
         confirm(Escalation.objects.get(audit=audit), people)
     Escalation.objects.filter(audit=c3).update(first_update_due=date(2026, 11, 20))
     escalations.escalation_close(
         actor=people["qa_lead"].user, escalation=Escalation.objects.get(audit=c9), note="Case closed."
     )
-    p1 = submit(new_audit(people, other_version, "P-1", auditor="other_auditor", holder=None), "requires_improvement")
+    p1 = submit(
+        new_audit(people, other_tool_version, "P-1", auditor="other_auditor", holder=None), "requires_improvement"
+    )
     services.audit_confirm_oversight(actor=people["other_lead"].user, audit=p1, comment="Agreed.")
     return {"C-1": c1, "C-2": c2, "C-3": c3, "C-9": c9, "P-1": p1}
 
@@ -559,26 +559,26 @@ def count_queries(client, url):
     return len(queries)
 
 
-def test_the_board_runs_the_same_number_of_queries_for_few_and_many_chains(client, people, version):
+def test_the_board_runs_the_same_number_of_queries_for_few_and_many_chains(client, people, tool_version):
     client.force_login(people["qa_lead"].user)
     url = reverse("escalations:board")
     for number in range(2):
-        submit(new_audit(people, version, f"C-{number}"), Grade.INADEQUATE)
+        submit(new_audit(people, tool_version, f"C-{number}"), Grade.INADEQUATE)
     few = count_queries(client, url)
     for number in range(2, 10):
-        audit = submit(new_audit(people, version, f"C-{number}"), Grade.INADEQUATE)
+        audit = submit(new_audit(people, tool_version, f"C-{number}"), Grade.INADEQUATE)
         if number % 2:
             confirm(Escalation.objects.get(audit=audit), people)
     assert count_queries(client, url) == few
 
 
-def test_the_exemplar_list_runs_the_same_number_of_queries_for_few_and_many(client, people, version):
+def test_the_exemplar_list_runs_the_same_number_of_queries_for_few_and_many(client, people, tool_version):
     client.force_login(people["lead"].user)
     url = reverse("escalations:exemplar_list")
-    mark(submit(new_audit(people, version, "C-0"), Grade.GOOD), people)
+    mark(submit(new_audit(people, tool_version, "C-0"), Grade.GOOD), people)
     few = count_queries(client, url)
     for number in range(1, 8):
-        mark(submit(new_audit(people, version, f"C-{number}"), Grade.OUTSTANDING), people, who="qa_lead")
+        mark(submit(new_audit(people, tool_version, f"C-{number}"), Grade.OUTSTANDING), people, who="qa_lead")
     assert count_queries(client, url) == few
 
 
@@ -586,7 +586,8 @@ def test_the_exemplar_list_runs_the_same_number_of_queries_for_few_and_many(clie
 
 
 def detail_url(chain, name="escalation_detail"):
-    return reverse(f"escalations:{name}", args=[chain.pk])
+    namespace = "moderation" if name == "escalation_review" else "escalations"  # QA's review is moderation's
+    return reverse(f"{namespace}:{name}", args=[chain.pk])
 
 
 def test_qa_sees_the_review_form_on_a_chain_awaiting_moderation_and_the_lead_only_a_note(client, people, chain):
@@ -613,7 +614,7 @@ def test_a_refused_review_shows_the_reason_next_to_the_field_and_changes_nothing
     client.force_login(people["qa_officer"].user)
     response = client.post(detail_url(chain, "escalation_review"), {"decision": "change", "rationale": "Hmm"})
     assert response.status_code == 422
-    assert escalations.NEW_GRADE_REQUIRED in response.content.decode()
+    assert qa_review.NEW_GRADE_REQUIRED in response.content.decode()
     chain.refresh_from_db()
     assert chain.stage == Escalation.Stage.AWAITING_MODERATION
 
@@ -627,7 +628,7 @@ def test_a_review_sent_after_another_qa_officer_reviewed_the_chain_says_why_at_t
 
     assert response.status_code == 422
     assert "Review the Inadequate grade" not in response.content.decode()  # the form is gone from the page...
-    assert escalations.NOT_AWAITING_MODERATION in [str(m) for m in response.context["messages"]]  # ...its reason is not
+    assert qa_review.NOT_AWAITING_MODERATION in [str(m) for m in response.context["messages"]]  # ...its reason is not
 
 
 def test_the_service_lead_records_the_three_day_update_through_the_page(client, people, escalated):
@@ -700,8 +701,8 @@ def test_the_audit_page_says_which_grade_counts_and_shows_the_chain(client, peop
     assert detail_url(escalated) in client.get(escalated.audit.get_absolute_url()).content.decode()
 
 
-def test_the_service_lead_marks_an_exemplar_from_the_audit_page(client, people, version):
-    audit = submit(new_audit(people, version), Grade.OUTSTANDING)
+def test_the_service_lead_marks_an_exemplar_from_the_audit_page(client, people, tool_version):
+    audit = submit(new_audit(people, tool_version), Grade.OUTSTANDING)
     client.force_login(people["lead"].user)
     assert "Mark as an exemplar" in client.get(audit.get_absolute_url()).content.decode()
     mark_url = reverse("escalations:exemplar_mark", args=[audit.pk])
@@ -718,9 +719,9 @@ def test_the_service_lead_marks_an_exemplar_from_the_audit_page(client, people, 
     assert not audit.is_exemplar
 
 
-def test_the_exemplar_button_is_offered_only_where_it_may_be_used(client, people, version):
-    ri = submit(new_audit(people, version, "C-1"), Grade.REQUIRES_IMPROVEMENT)
-    good = submit(new_audit(people, version, "C-2"), Grade.GOOD)
+def test_the_exemplar_button_is_offered_only_where_it_may_be_used(client, people, tool_version):
+    ri = submit(new_audit(people, tool_version, "C-1"), Grade.REQUIRES_IMPROVEMENT)
+    good = submit(new_audit(people, tool_version, "C-2"), Grade.GOOD)
     client.force_login(people["lead"].user)
     assert "Mark as an exemplar" not in client.get(ri.get_absolute_url()).content.decode()
     client.force_login(people["auditor"].user)
@@ -732,9 +733,11 @@ def test_the_exemplar_button_is_offered_only_where_it_may_be_used(client, people
     assert not good.is_exemplar
 
 
-def test_the_exemplar_list_shows_exemplars_the_person_may_see(client, people, version, other_version):
-    mark(submit(new_audit(people, version, "C-1"), Grade.GOOD), people)
-    other = submit(new_audit(people, other_version, "P-1", auditor="other_auditor", holder=None), Grade.OUTSTANDING)
+def test_the_exemplar_list_shows_exemplars_the_person_may_see(client, people, tool_version, other_tool_version):
+    mark(submit(new_audit(people, tool_version, "C-1"), Grade.GOOD), people)
+    other = submit(
+        new_audit(people, other_tool_version, "P-1", auditor="other_auditor", holder=None), Grade.OUTSTANDING
+    )
     mark(other, people, who="other_lead", note="Care leaver's voice throughout.")
     client.force_login(people["qa_lead"].user)
     response = client.get(reverse("escalations:exemplar_list"))

@@ -11,7 +11,7 @@ from datetime import date, datetime, time
 import pytest
 from freezegun import freeze_time
 
-from audits import ical, schedule
+from audits.cycle import ical, schedule
 from audits.models import ScheduleEntry
 
 PORTAL = "https://quality.council.example"

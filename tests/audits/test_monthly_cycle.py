@@ -13,10 +13,12 @@ from datetime import date, timedelta
 import pytest
 from freezegun import freeze_time
 
-from audits import allocation, escalations, services
-from audits.deadlines import Deadline, overdue_audits
+from audits import services
+from audits.cycle import allocation
+from audits.cycle.deadlines import Deadline, overdue_audits
 from audits.models import Allocation, Audit, Case, Escalation, LegalStatus, ScheduleEntry
 from audits.tasks import propose_monthly_allocation, run_escalation_deadlines, send_cycle_reminders
+from moderation import qa_review
 from quality.org.models import Notification, Role
 
 NOVEMBER, DECEMBER = date(2026, 11, 1), date(2026, 12, 1)
@@ -36,17 +38,16 @@ def run_the_daily_jobs() -> None:
 
 
 @pytest.fixture
-def cycle(make_person, own_area, own_team):
+def cycle(practice_manager, service_lead, qa_lead, head_of_service, tool_version, make_person, own_area, own_team):
+    # The cast has one practice manager in the own area; the cycle shares its cases between two.
     people = {
-        "pm1": make_person(Role.PRACTICE_MANAGER, own_area, full_name="Pat Manager"),
+        "pm1": practice_manager,
         "pm2": make_person(Role.PRACTICE_MANAGER, own_area, full_name="Sam Manager"),
-        "lead": make_person(Role.SERVICE_LEAD, own_area, full_name="Lee Lead"),
-        "qa": make_person(Role.QA_LEAD, None, full_name="Quinn QA"),
-        "head": make_person(Role.HEAD_OF_SERVICE, None, full_name="Hana Head"),
+        "lead": service_lead,
+        "qa": qa_lead,
+        "head": head_of_service,
     }
     workers = [make_person(Role.PRACTITIONER, own_area, full_name=f"Worker {n}") for n in range(3)]
-    tool = services.tool_create(actor=None, name="SWF case audit", service_area=own_area, purpose="case_audit")
-    services.version_publish(actor=None, version=tool.versions.get())
     for number in range(8):
         Case.objects.create(
             child_ref=f"CY{1000 + number}",
@@ -126,7 +127,7 @@ def test_a_month_of_the_cycle_runs_itself_on_time_and_only_once(cycle):
                 submit_inadequate(audits[pm1])
             if day == date(2026, 11, 11):
                 escalation = Escalation.objects.get(audit=audits[pm1], kind=Escalation.Kind.INADEQUATE)
-                escalations.escalation_review(
+                qa_review.escalation_review(
                     actor=qa.user, escalation=escalation, decision="confirm", rationale="The grade stands."
                 )
             if first_reaudit_day is None and Audit.objects.filter(reaudit_of=audits[pm1]).exists():

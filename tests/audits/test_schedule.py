@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from freezegun import freeze_time
 
-from audits import schedule
+from audits.cycle import schedule
 from audits.models import CalendarSubscription, ScheduleEntry
 from quality.org.models import ChangeRecord, Role
 from quality.org.services import membership_end
@@ -28,16 +28,6 @@ PANEL = {
     "starts_at": time(15, 0),
     "ends_at": time(17, 0),
 }
-
-
-@pytest.fixture
-def qa_lead(make_person):
-    return make_person(Role.QA_LEAD, full_name="Quinn Lead").user
-
-
-@pytest.fixture
-def manager(make_person, own_area):
-    return make_person(Role.PRACTICE_MANAGER, own_area, full_name="Priya Manager")
 
 
 def changes_of(entry_pk: int) -> list[ChangeRecord]:
@@ -56,12 +46,12 @@ def entry_fields(entry: ScheduleEntry, **changes) -> dict:
 
 
 def test_adding_an_entry_records_who_added_it_and_what(qa_lead, own_area):
-    entry = schedule.schedule_entry_create(actor=qa_lead, service_areas=[own_area], **PANEL)
+    entry = schedule.schedule_entry_create(actor=qa_lead.user, service_areas=[own_area], **PANEL)
 
-    assert entry.created_by == qa_lead
+    assert entry.created_by == qa_lead.user
     assert list(entry.service_areas.all()) == [own_area]
     (record,) = changes_of(entry.pk)
-    assert record.actor == qa_lead and record.action == "schedule_entry.create"
+    assert record.actor == qa_lead.user and record.action == "schedule_entry.create"
     assert record.summary == "Added moderation panel 'Moderation panel', Thu 17 Dec 2026, 15:00 to 17:00"
 
 
@@ -87,7 +77,7 @@ def test_adding_an_entry_records_who_added_it_and_what(qa_lead, own_area):
 )
 def test_an_entry_that_breaks_a_rule_is_refused_with_the_message_on_its_field(qa_lead, changes, field, message):
     with pytest.raises(ValidationError) as refused:
-        schedule.schedule_entry_create(actor=qa_lead, **(PANEL | changes))
+        schedule.schedule_entry_create(actor=qa_lead.user, **(PANEL | changes))
 
     assert refused.value.message_dict == {field: [message]}
     assert not ScheduleEntry.objects.exists() and not ChangeRecord.objects.exists()
@@ -96,19 +86,19 @@ def test_an_entry_that_breaks_a_rule_is_refused_with_the_message_on_its_field(qa
 def test_every_broken_rule_is_reported_at_once(qa_lead):
     with pytest.raises(ValidationError) as refused:
         schedule.schedule_entry_create(
-            actor=qa_lead, kind="theme", title="", starts_on=date(2027, 1, 1), legal_statuses=["nope"]
+            actor=qa_lead.user, kind="theme", title="", starts_on=date(2027, 1, 1), legal_statuses=["nope"]
         )
     assert set(refused.value.message_dict) == {"title", "legal_statuses", "audit_kind"}
 
 
 def test_a_last_day_equal_to_the_first_is_stored_as_a_single_day(qa_lead):
-    entry = schedule.schedule_entry_create(actor=qa_lead, **(PANEL | {"ends_on": PANEL["starts_on"]}))
+    entry = schedule.schedule_entry_create(actor=qa_lead.user, **(PANEL | {"ends_on": PANEL["starts_on"]}))
     assert entry.ends_on is None
 
 
 def test_a_theme_keeps_the_legal_statuses_allocation_prefers(qa_lead):
     entry = schedule.schedule_entry_create(
-        actor=qa_lead,
+        actor=qa_lead.user,
         kind="theme",
         title="Neglect audits",
         starts_on=date(2027, 2, 1),
@@ -122,10 +112,10 @@ def test_a_theme_keeps_the_legal_statuses_allocation_prefers(qa_lead):
 
 
 def test_changing_an_entry_records_each_change_from_what_to_what(qa_lead, own_area, other_area):
-    entry = schedule.schedule_entry_create(actor=qa_lead, service_areas=[own_area], **PANEL)
+    entry = schedule.schedule_entry_create(actor=qa_lead.user, service_areas=[own_area], **PANEL)
 
     schedule.schedule_entry_update(
-        actor=qa_lead,
+        actor=qa_lead.user,
         entry=entry,
         service_areas=[own_area, other_area],
         **entry_fields(entry, starts_on=date(2026, 12, 10), ends_at=time(17, 30)),
@@ -135,7 +125,7 @@ def test_changing_an_entry_records_each_change_from_what_to_what(qa_lead, own_ar
     assert (entry.starts_on, entry.ends_at) == (date(2026, 12, 10), time(17, 30))
     assert {area.code for area in entry.service_areas.all()} == {"SWF", "PTC"}
     record = changes_of(entry.pk)[-1]
-    assert record.action == "schedule_entry.update" and record.actor == qa_lead
+    assert record.action == "schedule_entry.update" and record.actor == qa_lead.user
     assert record.summary == (
         "when changed from 'Thu 17 Dec 2026, 15:00 to 17:00' to 'Thu 10 Dec 2026, 15:00 to 17:30'; "
         "service areas changed from 'SWF' to 'PTC, SWF'"
@@ -143,24 +133,24 @@ def test_changing_an_entry_records_each_change_from_what_to_what(qa_lead, own_ar
 
 
 def test_saving_an_entry_unchanged_records_nothing(qa_lead):
-    entry = schedule.schedule_entry_create(actor=qa_lead, **PANEL)
-    schedule.schedule_entry_update(actor=qa_lead, entry=entry, **entry_fields(entry))
+    entry = schedule.schedule_entry_create(actor=qa_lead.user, **PANEL)
+    schedule.schedule_entry_update(actor=qa_lead.user, entry=entry, **entry_fields(entry))
     assert len(changes_of(entry.pk)) == 1
 
 
 def test_a_refused_change_leaves_the_entry_as_it_was(qa_lead):
-    entry = schedule.schedule_entry_create(actor=qa_lead, **PANEL)
+    entry = schedule.schedule_entry_create(actor=qa_lead.user, **PANEL)
     with pytest.raises(ValidationError):
-        schedule.schedule_entry_update(actor=qa_lead, entry=entry, **entry_fields(entry, ends_at=time(9, 0)))
+        schedule.schedule_entry_update(actor=qa_lead.user, entry=entry, **entry_fields(entry, ends_at=time(9, 0)))
     entry.refresh_from_db()
     assert entry.ends_at == time(17, 0) and len(changes_of(entry.pk)) == 1
 
 
 def test_removing_an_entry_keeps_a_record_of_what_it_was_and_why(qa_lead):
-    entry = schedule.schedule_entry_create(actor=qa_lead, **PANEL)
+    entry = schedule.schedule_entry_create(actor=qa_lead.user, **PANEL)
     pk = entry.pk
 
-    schedule.schedule_entry_delete(actor=qa_lead, entry=entry, reason="Moved to January")
+    schedule.schedule_entry_delete(actor=qa_lead.user, entry=entry, reason="Moved to January")
 
     assert not ScheduleEntry.objects.filter(pk=pk).exists()
     record = changes_of(pk)[-1]
@@ -203,7 +193,7 @@ def test_theme_for_month_ignores_a_theme_started_the_month_before_and_other_kind
 # -- the calendar selectors ------------------------------------------------------------------------
 
 
-def test_the_year_lists_each_month_by_kind_and_an_entry_over_two_months_in_both(manager):
+def test_the_year_lists_each_month_by_kind_and_an_entry_over_two_months_in_both(practice_manager):
     theme("Neglect audits", date(2027, 2, 1), date(2027, 2, 28))
     week = schedule.schedule_entry_create(
         actor=None, kind="practice_week", title="Practice week", starts_on=date(2027, 3, 29), ends_on=date(2027, 4, 2)
@@ -211,7 +201,7 @@ def test_the_year_lists_each_month_by_kind_and_an_entry_over_two_months_in_both(
     schedule.schedule_entry_create(actor=None, **(PANEL | {"starts_on": date(2027, 2, 18)}))
     schedule.schedule_entry_create(actor=None, kind="report", title="Old report", starts_on=date(2026, 12, 9))
 
-    months = schedule.year_calendar(manager.user, 2027)
+    months = schedule.year_calendar(practice_manager.user, 2027)
 
     assert [block.month for block in months] == [date(2027, n, 1) for n in range(1, 13)]
     february = months[1]
@@ -224,20 +214,20 @@ def test_the_year_lists_each_month_by_kind_and_an_entry_over_two_months_in_both(
     assert months[0].count == 0
 
 
-def test_the_year_can_show_one_kind(manager):
+def test_the_year_can_show_one_kind(practice_manager):
     theme("Neglect audits", date(2027, 2, 1), date(2027, 2, 28))
     schedule.schedule_entry_create(actor=None, **(PANEL | {"starts_on": date(2027, 2, 18)}))
-    months = schedule.year_calendar(manager.user, 2027, kind="panel")
+    months = schedule.year_calendar(practice_manager.user, 2027, kind="panel")
     assert [kind for kind, _, _ in months[1].groups] == ["panel"]
 
 
-def test_the_month_lists_every_day_with_its_entries_and_the_cycle_deadlines(manager):
+def test_the_month_lists_every_day_with_its_entries_and_the_cycle_deadlines(practice_manager):
     panel = schedule.schedule_entry_create(actor=None, **PANEL)
     week = schedule.schedule_entry_create(
         actor=None, kind="practice_week", title="Practice week", starts_on=date(2026, 11, 30), ends_on=date(2026, 12, 4)
     )
 
-    december = schedule.month_calendar(manager.user, date(2026, 12, 5))
+    december = schedule.month_calendar(practice_manager.user, date(2026, 12, 5))
 
     assert december.month == date(2026, 12, 1)
     assert [day.day for day in december.days] == [date(2026, 12, n) for n in range(1, 32)]
@@ -264,8 +254,8 @@ def test_a_person_with_no_role_sees_no_entries(make_person):
 def test_the_demo_year_has_the_shape_of_the_2023_schedule_and_loads_once(qa_lead, make_person):
     ptc = ServiceAreaFactory(code="PTC", name="Pathways Through Care")
 
-    added = schedule.demo_schedule(2023, actor=qa_lead)
-    again = schedule.demo_schedule(2023, actor=qa_lead)
+    added = schedule.demo_schedule(2023, actor=qa_lead.user)
+    again = schedule.demo_schedule(2023, actor=qa_lead.user)
 
     assert added == len(schedule.demo_entries(2023)) == ScheduleEntry.objects.count()
     assert again == 0
@@ -297,18 +287,18 @@ def feed(client, token):
     return client.get(reverse("schedule:feed", args=[token]))
 
 
-def test_asking_twice_for_an_address_gives_the_same_one(manager):
-    first = schedule.calendar_subscription_create(person=manager)
-    second = schedule.calendar_subscription_create(person=manager)
+def test_asking_twice_for_an_address_gives_the_same_one(practice_manager):
+    first = schedule.calendar_subscription_create(person=practice_manager)
+    second = schedule.calendar_subscription_create(person=practice_manager)
     assert first.pk == second.pk and first.token == second.token
     assert len(first.token) >= 43  # 32 random bytes, URL-safe
 
 
-def test_a_replaced_address_stops_working_and_the_new_one_works(client, manager):
+def test_a_replaced_address_stops_working_and_the_new_one_works(client, practice_manager):
     schedule.schedule_entry_create(actor=None, **PANEL)
-    old = schedule.calendar_subscription_create(person=manager).token
+    old = schedule.calendar_subscription_create(person=practice_manager).token
 
-    new = schedule.calendar_subscription_replace(person=manager).token
+    new = schedule.calendar_subscription_replace(person=practice_manager).token
 
     assert new != old
     assert feed(client, old).status_code == 404
@@ -316,34 +306,34 @@ def test_a_replaced_address_stops_working_and_the_new_one_works(client, manager)
     assert response.status_code == 200
     assert response["Content-Type"] == "text/calendar; charset=utf-8"
     assert "SUMMARY:Moderation panel" in response.content.decode()
-    assert CalendarSubscription.objects.get(person=manager).token == new
+    assert CalendarSubscription.objects.get(person=practice_manager).token == new
 
 
-def test_the_change_records_of_an_address_never_hold_its_token(manager):
-    token = schedule.calendar_subscription_create(person=manager).token
-    replaced = schedule.calendar_subscription_replace(person=manager).token
+def test_the_change_records_of_an_address_never_hold_its_token(practice_manager):
+    token = schedule.calendar_subscription_create(person=practice_manager).token
+    replaced = schedule.calendar_subscription_replace(person=practice_manager).token
     records = ChangeRecord.objects.filter(action__startswith="calendar_subscription.")
     assert records.count() == 2
     assert not any(token in r.summary or replaced in r.summary for r in records)
 
 
-def test_the_feed_needs_no_session(client, manager):
-    token = schedule.calendar_subscription_create(person=manager).token
+def test_the_feed_needs_no_session(client, practice_manager):
+    token = schedule.calendar_subscription_create(person=practice_manager).token
     response = feed(client, token)
     assert response.status_code == 200 and "_auth_user_id" not in client.session
     assert response.content.startswith(b"BEGIN:VCALENDAR\r\n")
 
 
-def test_the_feed_of_a_person_no_longer_active_is_not_found(client, manager):
-    token = schedule.calendar_subscription_create(person=manager).token
-    manager.user.is_active = False
-    manager.user.save()
+def test_the_feed_of_a_person_no_longer_active_is_not_found(client, practice_manager):
+    token = schedule.calendar_subscription_create(person=practice_manager).token
+    practice_manager.user.is_active = False
+    practice_manager.user.save()
     assert feed(client, token).status_code == 404
 
 
-def test_the_feed_of_a_person_whose_roles_ended_is_not_found(client, manager):
-    token = schedule.calendar_subscription_create(person=manager).token
-    membership_end(actor=None, membership=manager.memberships.get(), reason="Left the council")
+def test_the_feed_of_a_person_whose_roles_ended_is_not_found(client, practice_manager):
+    token = schedule.calendar_subscription_create(person=practice_manager).token
+    membership_end(actor=None, membership=practice_manager.memberships.get(), reason="Left the council")
     assert feed(client, token).status_code == 404
 
 
@@ -353,14 +343,14 @@ def test_a_partner_auditor_has_no_feed(client, make_person):
     assert feed(client, token).status_code == 404
 
 
-def test_an_unknown_or_overlong_token_is_not_found(client, manager):
-    schedule.calendar_subscription_create(person=manager)
+def test_an_unknown_or_overlong_token_is_not_found(client, practice_manager):
+    schedule.calendar_subscription_create(person=practice_manager)
     assert feed(client, "x" * 43).status_code == 404
     assert feed(client, "x" * 200).status_code == 404
 
 
-def test_the_feed_token_never_reaches_the_logs(client, manager, caplog):
-    token = schedule.calendar_subscription_create(person=manager).token
+def test_the_feed_token_never_reaches_the_logs(client, practice_manager, caplog):
+    token = schedule.calendar_subscription_create(person=practice_manager).token
     with caplog.at_level(logging.DEBUG):
         assert feed(client, "unknown-" + token[:20]).status_code == 404
         assert client.post(reverse("schedule:feed", args=[token])).status_code == 405
@@ -372,9 +362,9 @@ def test_the_feed_token_never_reaches_the_logs(client, manager, caplog):
 # -- pages -------------------------------------------------------------------------------------------
 
 
-def test_a_practice_manager_reads_the_year_and_the_month_but_cannot_change_them(client, manager):
+def test_a_practice_manager_reads_the_year_and_the_month_but_cannot_change_them(client, practice_manager):
     entry = schedule.schedule_entry_create(actor=None, **PANEL)
-    client.force_login(manager.user)
+    client.force_login(practice_manager.user)
 
     year = client.get(reverse("schedule:year", args=[2026]))
     month = client.get(reverse("schedule:month", args=[2026, 12]))
@@ -388,18 +378,18 @@ def test_a_practice_manager_reads_the_year_and_the_month_but_cannot_change_them(
     assert ScheduleEntry.objects.filter(pk=entry.pk).exists()
 
 
-def test_the_calendar_page_shows_this_year(client, manager):
+def test_the_calendar_page_shows_this_year(client, practice_manager):
     with freeze_time("2027-03-23 10:00"):  # another year than the suite's today
-        client.force_login(manager.user)
+        client.force_login(practice_manager.user)
         response = client.get(reverse("schedule:calendar"))
     assert response.context["year"] == 2027
     assert "Audit schedule 2027" in response.content.decode()
 
 
-def test_the_year_filter_shows_one_kind(client, manager):
+def test_the_year_filter_shows_one_kind(client, practice_manager):
     theme("Neglect audits", date(2026, 2, 1), date(2026, 2, 28))
     schedule.schedule_entry_create(actor=None, **PANEL)
-    client.force_login(manager.user)
+    client.force_login(practice_manager.user)
 
     response = client.get(reverse("schedule:year", args=[2026]), {"kind": "panel"})
 
@@ -408,15 +398,15 @@ def test_the_year_filter_shows_one_kind(client, manager):
     assert f"{reverse('schedule:year', args=[2027])}?kind=panel" in content
 
 
-def test_a_year_or_month_out_of_range_is_not_found(client, manager):
-    client.force_login(manager.user)
+def test_a_year_or_month_out_of_range_is_not_found(client, practice_manager):
+    client.force_login(practice_manager.user)
     assert client.get(reverse("schedule:year", args=[1999])).status_code == 404
     assert client.get(reverse("schedule:year", args=[0])).status_code == 404
     assert client.get(reverse("schedule:month", args=[2026, 13])).status_code == 404
 
 
-def test_the_schedule_pages_take_no_post(client, manager):
-    client.force_login(manager.user)
+def test_the_schedule_pages_take_no_post(client, practice_manager):
+    client.force_login(practice_manager.user)
     assert client.post(reverse("schedule:year", args=[2026])).status_code == 405
     assert client.post(reverse("schedule:subscribe")).status_code == 405
 
@@ -428,7 +418,7 @@ def test_a_partner_auditor_cannot_read_the_schedule(client, make_person):
 
 
 def test_the_qa_lead_adds_a_panel_and_is_shown_its_month(client, qa_lead, own_area):
-    client.force_login(qa_lead)
+    client.force_login(qa_lead.user)
     form = client.get(reverse("schedule:entry_create"), {"date": "2026-12-17", "kind": "panel"})
     assert form.context["form"].initial == {"starts_on": date(2026, 12, 17), "kind": "panel"}
 
@@ -446,12 +436,12 @@ def test_the_qa_lead_adds_a_panel_and_is_shown_its_month(client, qa_lead, own_ar
 
     entry = ScheduleEntry.objects.get()
     assert response.status_code == 302 and response.url == reverse("schedule:month", args=[2026, 12])
-    assert entry.created_by == qa_lead and entry.starts_at == time(15)
+    assert entry.created_by == qa_lead.user and entry.starts_at == time(15)
     assert list(entry.service_areas.all()) == [own_area]
 
 
 def test_a_refused_entry_shows_the_message_next_to_its_field(client, qa_lead):
-    client.force_login(qa_lead)
+    client.force_login(qa_lead.user)
     response = client.post(
         reverse("schedule:entry_create"),
         {"kind": "panel", "title": "Panel", "starts_on": "2026-12-17", "starts_at": "15:00", "ends_at": "14:00"},
@@ -463,8 +453,8 @@ def test_a_refused_entry_shows_the_message_next_to_its_field(client, qa_lead):
 
 
 def test_the_qa_lead_changes_an_entry_and_sees_its_history(client, qa_lead):
-    entry = schedule.schedule_entry_create(actor=qa_lead, **PANEL)
-    client.force_login(qa_lead)
+    entry = schedule.schedule_entry_create(actor=qa_lead.user, **PANEL)
+    client.force_login(qa_lead.user)
     form = client.get(reverse("schedule:entry_edit", args=[entry.pk]))
     assert form.context["form"].initial["title"] == "Moderation panel"
 
@@ -478,8 +468,8 @@ def test_the_qa_lead_changes_an_entry_and_sees_its_history(client, qa_lead):
 
 
 def test_removing_asks_first_and_happens_only_on_post(client, qa_lead):
-    entry = schedule.schedule_entry_create(actor=qa_lead, **PANEL)
-    client.force_login(qa_lead)
+    entry = schedule.schedule_entry_create(actor=qa_lead.user, **PANEL)
+    client.force_login(qa_lead.user)
 
     confirm = client.get(reverse("schedule:entry_delete", args=[entry.pk]))
     assert confirm.status_code == 200 and "Remove Moderation panel from the schedule?" in confirm.content.decode()
@@ -492,30 +482,30 @@ def test_removing_asks_first_and_happens_only_on_post(client, qa_lead):
 
 
 def test_an_entry_that_does_not_exist_is_not_found(client, qa_lead):
-    client.force_login(qa_lead)
+    client.force_login(qa_lead.user)
     assert client.get(reverse("schedule:entry_detail", args=[999999])).status_code == 404
 
 
-def test_the_subscribe_page_makes_and_replaces_the_address(client, manager, settings):
+def test_the_subscribe_page_makes_and_replaces_the_address(client, practice_manager, settings):
     settings.PORTAL_URL = "https://quality.council.example"
-    client.force_login(manager.user)
+    client.force_login(practice_manager.user)
     assert client.get(reverse("schedule:subscribe")).context["subscription"] is None
 
     client.post(reverse("schedule:subscription_create"))
-    first = CalendarSubscription.objects.get(person=manager).token
+    first = CalendarSubscription.objects.get(person=practice_manager).token
     page = client.get(reverse("schedule:subscribe"))
     assert page.context["feed_url"] == f"https://quality.council.example/schedule/feed/{first}.ics"
     assert page.context["feed_url"] in page.content.decode()
 
     client.post(reverse("schedule:subscription_replace"))
-    second = CalendarSubscription.objects.get(person=manager).token
+    second = CalendarSubscription.objects.get(person=practice_manager).token
     assert second != first
     assert first not in client.get(reverse("schedule:subscribe")).content.decode()
 
 
-def test_a_signed_in_person_downloads_the_schedule_as_a_calendar_file(client, manager):
+def test_a_signed_in_person_downloads_the_schedule_as_a_calendar_file(client, practice_manager):
     schedule.schedule_entry_create(actor=None, **PANEL)
-    client.force_login(manager.user)
+    client.force_login(practice_manager.user)
     response = client.get(reverse("schedule:download"))
     assert response.status_code == 200
     assert response["Content-Type"] == "text/calendar; charset=utf-8"
@@ -547,8 +537,8 @@ def queries_for(client, url) -> int:
 
 
 @pytest.mark.parametrize("url_name", ["schedule:year", "schedule:month"])
-def test_the_calendar_pages_run_the_same_few_queries_however_many_entries(client, manager, url_name):
-    client.force_login(manager.user)
+def test_the_calendar_pages_run_the_same_few_queries_however_many_entries(client, practice_manager, url_name):
+    client.force_login(practice_manager.user)
     url = reverse(url_name, args=[2026] if url_name == "schedule:year" else [2026, 3])
     fill_year(4)
     few = queries_for(client, url)
@@ -557,8 +547,8 @@ def test_the_calendar_pages_run_the_same_few_queries_however_many_entries(client
     assert few == many <= 10
 
 
-def test_the_year_page_runs_a_fixed_number_of_queries(client, manager, django_assert_num_queries):
-    client.force_login(manager.user)
+def test_the_year_page_runs_a_fixed_number_of_queries(client, practice_manager, django_assert_num_queries):
+    client.force_login(practice_manager.user)
     fill_year(40)
     url = reverse("schedule:year", args=[2026])
     client.get(url)

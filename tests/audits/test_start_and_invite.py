@@ -24,38 +24,32 @@ from quality.access import Action, can, visible
 from quality.org.messages import REASON_REQUIRED, RETIRED_AREA, TEAM_OUTSIDE_AREA
 from quality.org.models import Notification, Role
 
-from ..factories import ServiceAreaFactory
+from ..factories import ServiceAreaFactory, published_tool_version
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def people(make_person, own_area, other_area):
+def people(
+    qa_lead, qa_officer, practice_manager, service_lead, practitioner, partner_auditor, other_manager, make_person
+):
+    """The shared cast by their part in starting an audit, with a second partner under the name the
+    invitation shows."""
     return {
-        "qa_lead": make_person(Role.QA_LEAD, full_name="Quinn QA"),
-        "qa_officer": make_person(Role.QA_OFFICER, full_name="Omar Officer"),
-        "manager": make_person(Role.PRACTICE_MANAGER, own_area, full_name="Priya Manager"),
-        "lead": make_person(Role.SERVICE_LEAD, own_area, full_name="Sam Lead"),
-        "worker": make_person(Role.PRACTITIONER, own_area, full_name="Wendy Worker"),
-        "partner": make_person(Role.PARTNER_AUDITOR, full_name="Pat Partner", organisation="Health"),
+        "qa_lead": qa_lead,
+        "qa_officer": qa_officer,
+        "manager": practice_manager,
+        "lead": service_lead,
+        "worker": practitioner,
+        "partner": partner_auditor,
         "second_partner": make_person(Role.PARTNER_AUDITOR, full_name="Sol Second", organisation="Police"),
-        "other_manager": make_person(Role.PRACTICE_MANAGER, other_area, full_name="Otto Manager"),
+        "other_manager": other_manager,
     }
 
 
-def published(actor, name, area, purpose="case_audit"):
-    tool = services.tool_create(actor=actor, name=name, service_area=area, purpose=purpose)
-    return services.version_publish(actor=actor, version=tool.versions.get())
-
-
 @pytest.fixture
-def version(people, own_area):
-    return published(people["qa_lead"].user, "SWF case audit", own_area)
-
-
-@pytest.fixture
-def shared_version(people):
-    return published(people["qa_lead"].user, "Partnership audit", None, purpose="partnership")
+def shared_version(db):
+    return published_tool_version(name="Partnership audit", purpose="partnership")
 
 
 def start_data(people, own_area, own_team, version, **changes):
@@ -94,11 +88,11 @@ def partnership_audit(people, own_area, shared_version, reference="C-7001", audi
 
 
 def test_the_qa_lead_starts_an_audit_and_the_auditor_is_told_with_a_link(
-    client, people, own_area, own_team, version, django_capture_on_commit_callbacks, email_worker
+    client, people, own_area, own_team, tool_version, django_capture_on_commit_callbacks, email_worker
 ):
     client.force_login(people["qa_lead"].user)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(start_url(), start_data(people, own_area, own_team, version))
+        response = client.post(start_url(), start_data(people, own_area, own_team, tool_version))
 
     audit = Audit.objects.get()
     assert response.status_code == 302 and response.url == audit.get_absolute_url()
@@ -109,7 +103,7 @@ def test_the_qa_lead_starts_an_audit_and_the_auditor_is_told_with_a_link(
         people["worker"],
         people["manager"],
     )
-    assert (audit.kind, audit.theme, audit.tool_version, audit.state) == ("monthly", "Neglect", version, "draft")
+    assert (audit.kind, audit.theme, audit.tool_version, audit.state) == ("monthly", "Neglect", tool_version, "draft")
     assert (audit.period_start, audit.period_end, audit.due_on) == (
         date(2026, 4, 30),
         date(2026, 10, 31),
@@ -136,23 +130,25 @@ def test_the_start_page_offers_the_casework_period_ending_today(client, people):
 
 
 def test_the_start_page_offers_only_published_tools_of_active_areas_and_shared_tools(
-    client, people, own_area, version, shared_version
+    client, people, own_area, tool_version, shared_version
 ):
-    draft = services.version_start_draft(actor=None, tool=version.tool)
+    draft = services.version_start_draft(actor=None, tool=tool_version.tool)
     client.force_login(people["qa_lead"].user)
     offered = dict(client.get(start_url()).context["form"].fields["tool_version"].choices)
     assert {pk for group in offered.values() if isinstance(group, list) for pk, _ in group} == {
-        version.pk,
+        tool_version.pk,
         shared_version.pk,
     }
-    assert draft.pk != version.pk
+    assert draft.pk != tool_version.pk
 
 
 @pytest.mark.parametrize("who", ["manager", "lead"])
-def test_a_practice_manager_or_service_lead_may_not_start_an_audit(client, people, own_area, own_team, version, who):
+def test_a_practice_manager_or_service_lead_may_not_start_an_audit(
+    client, people, own_area, own_team, tool_version, who
+):
     client.force_login(people[who].user)
     assert client.get(start_url()).status_code == 403
-    assert client.post(start_url(), start_data(people, own_area, own_team, version)).status_code == 403
+    assert client.post(start_url(), start_data(people, own_area, own_team, tool_version)).status_code == 403
     assert not Audit.objects.exists()
 
 
@@ -174,12 +170,12 @@ def _retired_area():
 REFUSALS = {
     "a draft tool version": (
         "tool_version",
-        lambda ctx: services.version_start_draft(actor=None, tool=ctx["version"].tool).pk,
+        lambda ctx: services.version_start_draft(actor=None, tool=ctx["tool_version"].tool).pk,
         TOOL_NOT_PUBLISHED,
     ),
     "another area's tool": (
         "tool_version",
-        lambda ctx: published(None, "PTC case audit", ctx["other_area"]).pk,
+        lambda ctx: published_tool_version(area=ctx["other_area"]).pk,
         TOOL_WRONG_AREA,
     ),
     "a retired area": ("service_area", lambda ctx: _retired_area().pk, RETIRED_AREA),
@@ -206,14 +202,14 @@ REFUSALS = {
 
 @pytest.mark.parametrize("case", list(REFUSALS), ids=list(REFUSALS))
 def test_bad_input_is_refused_next_to_its_field_and_nothing_is_saved(
-    client, people, own_area, other_area, own_team, other_team, version, make_person, case
+    client, people, own_area, other_area, own_team, other_team, tool_version, make_person, case
 ):
     field, make_value, message = REFUSALS[case]
-    context = {"people": people, "version": version, "other_area": other_area, "other_team": other_team}
+    context = {"people": people, "tool_version": tool_version, "other_area": other_area, "other_team": other_team}
     value = make_value(context | {"make_person": make_person})
     client.force_login(people["qa_lead"].user)
 
-    response = client.post(start_url(), start_data(people, own_area, own_team, version, **{field: value}))
+    response = client.post(start_url(), start_data(people, own_area, own_team, tool_version, **{field: value}))
 
     assert response.status_code == 422
     assert response.context["form"].errors[field] == [message]
@@ -236,9 +232,9 @@ def test_the_qa_unit_audits_qa_thematic_audits_and_partners_audit_partnership_au
     assert Audit.objects.get().auditor == people[auditor]
 
 
-def test_a_qa_officer_may_not_be_the_auditor_of_a_monthly_audit(client, people, own_area, own_team, version):
+def test_a_qa_officer_may_not_be_the_auditor_of_a_monthly_audit(client, people, own_area, own_team, tool_version):
     client.force_login(people["qa_lead"].user)
-    data = start_data(people, own_area, own_team, version, auditor=people["qa_officer"].pk)
+    data = start_data(people, own_area, own_team, tool_version, auditor=people["qa_officer"].pk)
     response = client.post(start_url(), data)
     assert response.context["form"].errors["auditor"] == [AUDITOR_NOT_ELIGIBLE]
     assert not Audit.objects.exists()
@@ -278,11 +274,11 @@ def test_the_qa_lead_invites_a_second_partner_who_is_told_and_it_is_in_the_histo
 
 
 def test_an_invited_partner_auditor_sees_only_that_partnership_audit(
-    client, people, audit, own_area, shared_version, version
+    client, people, audit, own_area, shared_version, tool_version
 ):
     other_partnership = partnership_audit(people, own_area, shared_version, reference="C-7002")
     monthly = services.audit_create(
-        actor=None, case_reference="C-7003", service_area=own_area, auditor=people["manager"], tool_version=version
+        actor=None, case_reference="C-7003", service_area=own_area, auditor=people["manager"], tool_version=tool_version
     )
     partner = people["second_partner"]
     services.participant_add(actor=people["qa_lead"].user, audit=audit, person=partner)
@@ -357,11 +353,15 @@ def test_a_removal_without_a_reason_is_refused_next_to_the_field(client, people,
     ids=["to-a-monthly-audit", "a-practitioner", "the-auditor-themself"],
 )
 def test_an_invitation_that_does_not_fit_is_refused_next_to_the_field(
-    client, people, audit, own_area, version, make_audit, who, message
+    client, people, audit, own_area, tool_version, make_audit, who, message
 ):
     if make_audit == "monthly":
         audit = services.audit_create(
-            actor=None, case_reference="C-8", service_area=own_area, auditor=people["manager"], tool_version=version
+            actor=None,
+            case_reference="C-8",
+            service_area=own_area,
+            auditor=people["manager"],
+            tool_version=tool_version,
         )
     client.force_login(people["qa_lead"].user)
     response = invite(client, audit, people[who])
@@ -400,14 +400,14 @@ def test_an_invited_contributor_may_raise_a_safeguarding_concern(people, audit):
     assert can(partner.user, Action.RAISE_CONCERN, audit)
 
 
-def test_the_due_date_appears_in_the_allocation_message(people, own_area, version):
+def test_the_due_date_appears_in_the_allocation_message(people, own_area, tool_version):
     due = timezone.localdate() + timedelta(days=30)
     services.audit_create(
         actor=None,
         case_reference="C-9",
         service_area=own_area,
         auditor=people["manager"],
-        tool_version=version,
+        tool_version=tool_version,
         due_on=due,
     )
     assert f"due by {due:%-d %B %Y}" in Notification.objects.get().body

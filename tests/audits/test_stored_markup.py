@@ -17,7 +17,7 @@ from audits import documents, services, tool_files
 from audits.forms import answer_form
 from audits.models import ToolVersion
 from quality.forms import written, written_choices
-from quality.org.models import Role
+from tests.factories import published_tool_version
 
 pytestmark = pytest.mark.django_db
 
@@ -86,23 +86,22 @@ def probe_sections() -> list[dict]:
 
 
 @pytest.fixture
-def people(make_person, own_area):
+def people(qa_lead, admin_person, practice_manager, service_lead, practitioner):
     return {
-        "qa_lead": make_person(Role.QA_LEAD, full_name="Quinn QA"),
-        "admin": make_person(Role.ADMINISTRATOR, full_name="Ada Admin"),
-        "auditor": make_person(Role.PRACTICE_MANAGER, own_area, full_name="Priya Manager"),
-        "lead": make_person(Role.SERVICE_LEAD, own_area, full_name="Sam Lead"),
-        "worker": make_person(Role.PRACTITIONER, own_area, full_name="Wendy Worker"),
+        "qa_lead": qa_lead,
+        "admin": admin_person,
+        "auditor": practice_manager,
+        "lead": service_lead,
+        "worker": practitioner,
     }
 
 
 @pytest.fixture
 def version(people, own_area) -> ToolVersion:
-    actor = people["qa_lead"].user
-    tool = services.tool_create(
-        actor=actor, name=f"Probe tool {BOLD}", service_area=own_area, purpose="case_audit", sections=probe_sections()
+    """A tool of the own area with the payloads wherever people write text: its title, sections and questions."""
+    return published_tool_version(
+        area=own_area, actor=people["qa_lead"], name=f"Probe tool {BOLD}", sections=probe_sections()
     )
-    return services.version_publish(actor=actor, version=tool.versions.get())
 
 
 @pytest.fixture

@@ -4,20 +4,15 @@ from django.core.exceptions import ValidationError
 from audits import services
 from audits.messages import DRAFT_EXISTS, PUBLISH_EMPTY, TOOL_NAME_TAKEN, VERSION_NOT_DRAFT
 from audits.models import AnalysisArea, AuditTool, Question, Section, ToolVersion
-from quality.org.models import ChangeRecord, Role
+from quality.org.models import ChangeRecord
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def qa_lead(make_person):
-    return make_person(Role.QA_LEAD).user
-
-
-@pytest.fixture
 def tool(qa_lead, own_area):
     return services.tool_create(
-        actor=qa_lead, name="SWF case audit", service_area=own_area, purpose=AuditTool.Purpose.CASE_AUDIT
+        actor=qa_lead.user, name="SWF case audit", service_area=own_area, purpose=AuditTool.Purpose.CASE_AUDIT
     )
 
 
@@ -31,20 +26,20 @@ def test_new_tool_starts_as_a_draft_on_the_seven_areas_of_analysis(tool):
 
 def test_tool_names_are_unique_whatever_the_case(tool, qa_lead):
     with pytest.raises(ValidationError) as refused:
-        services.tool_create(actor=qa_lead, name="swf CASE audit", service_area=None, purpose="themed")
+        services.tool_create(actor=qa_lead.user, name="swf CASE audit", service_area=None, purpose="themed")
     assert refused.value.message_dict == {"name": [TOOL_NAME_TAKEN]}
     assert AuditTool.objects.count() == 1
 
 
 def test_publishing_a_draft_records_who_and_when(tool, qa_lead):
-    version = services.version_publish(actor=qa_lead, version=tool.versions.get())
+    version = services.version_publish(actor=qa_lead.user, version=tool.versions.get())
     assert version.state == ToolVersion.State.PUBLISHED
-    assert version.published_by == qa_lead and version.published_at is not None
-    assert ChangeRecord.objects.filter(action="tool.publish", actor=qa_lead).exists()
+    assert version.published_by == qa_lead.user and version.published_at is not None
+    assert ChangeRecord.objects.filter(action="tool.publish", actor=qa_lead.user).exists()
 
 
 def test_a_published_version_cannot_be_changed(tool, qa_lead):
-    version = services.version_publish(actor=qa_lead, version=tool.versions.get())
+    version = services.version_publish(actor=qa_lead.user, version=tool.versions.get())
     with pytest.raises(ValidationError) as refused:
         services.version_fill(version=version, sections=[])
     assert refused.value.messages == [VERSION_NOT_DRAFT]
@@ -52,14 +47,14 @@ def test_a_published_version_cannot_be_changed(tool, qa_lead):
 
 
 def test_editing_a_published_tool_makes_a_new_draft_and_keeps_the_old_questions(tool, qa_lead):
-    first = services.version_publish(actor=qa_lead, version=tool.versions.get())
-    draft = services.version_start_draft(actor=qa_lead, tool=tool)
+    first = services.version_publish(actor=qa_lead.user, version=tool.versions.get())
+    draft = services.version_start_draft(actor=qa_lead.user, tool=tool)
     assert draft.number == 2
     services.version_fill(
         version=draft,
         sections=[{"title": "Only", "questions": [{"key": "q1", "text": "New question?", "type": "yes_no"}]}],
     )
-    services.version_publish(actor=qa_lead, version=draft)
+    services.version_publish(actor=qa_lead.user, version=draft)
     first.refresh_from_db()
     assert first.state == ToolVersion.State.RETIRED
     assert Question.objects.filter(section__version=first).count() == 14
@@ -68,7 +63,7 @@ def test_editing_a_published_tool_makes_a_new_draft_and_keeps_the_old_questions(
 
 def test_only_one_draft_at_a_time(tool, qa_lead):
     with pytest.raises(ValidationError) as refused:
-        services.version_start_draft(actor=qa_lead, tool=tool)
+        services.version_start_draft(actor=qa_lead.user, tool=tool)
     assert refused.value.messages == [DRAFT_EXISTS]
 
 
@@ -76,7 +71,7 @@ def test_an_empty_draft_cannot_be_published(tool, qa_lead):
     version = tool.versions.get()
     services.version_fill(version=version, sections=[{"title": "Empty", "questions": []}])
     with pytest.raises(ValidationError) as refused:
-        services.version_publish(actor=qa_lead, version=version)
+        services.version_publish(actor=qa_lead.user, version=version)
     assert PUBLISH_EMPTY in refused.value.messages
     version.refresh_from_db()
     assert version.state == ToolVersion.State.DRAFT
@@ -92,12 +87,12 @@ def test_a_choice_question_without_options_blocks_publishing(tool, qa_lead):
     )
     assert services.version_problems(version)
     with pytest.raises(ValidationError):
-        services.version_publish(actor=qa_lead, version=version)
+        services.version_publish(actor=qa_lead.user, version=version)
 
 
 def test_retiring_the_published_version_leaves_its_questions(tool, qa_lead):
-    version = services.version_publish(actor=qa_lead, version=tool.versions.get())
-    services.version_retire(actor=qa_lead, version=version, reason="Replaced by the 2027 tool")
+    version = services.version_publish(actor=qa_lead.user, version=tool.versions.get())
+    services.version_retire(actor=qa_lead.user, version=version, reason="Replaced by the 2027 tool")
     version.refresh_from_db()
     assert version.state == ToolVersion.State.RETIRED and version.retired_at is not None
     assert Question.objects.filter(section__version=version).count() == 14

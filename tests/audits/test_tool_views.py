@@ -11,13 +11,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def qa_lead(make_person):
-    return make_person(Role.QA_LEAD).user
-
-
-@pytest.fixture
 def tool(qa_lead, own_area):
-    return services.tool_create(actor=qa_lead, name="SWF case audit", service_area=own_area, purpose="case_audit")
+    return services.tool_create(actor=qa_lead.user, name="SWF case audit", service_area=own_area, purpose="case_audit")
 
 
 @pytest.fixture
@@ -27,11 +22,11 @@ def draft(tool):
 
 @pytest.fixture
 def published(draft, qa_lead):
-    return services.version_publish(actor=qa_lead, version=draft)
+    return services.version_publish(actor=qa_lead.user, version=draft)
 
 
 def test_qa_lead_creates_a_tool_as_a_draft_on_the_seven_areas(client, qa_lead, own_area):
-    client.force_login(qa_lead)
+    client.force_login(qa_lead.user)
     response = client.post(
         reverse("audits:tool_create"),
         {"name": "CRS front door audit", "service_area": own_area.pk, "purpose": "case_audit", "description": ""},
@@ -61,7 +56,7 @@ def test_partner_auditor_cannot_browse_tools(client, make_person, published):
 
 def test_adding_a_question_with_a_key_already_in_the_version_is_refused_next_to_the_key(client, qa_lead, draft):
     section = draft.sections.first()
-    client.force_login(qa_lead)
+    client.force_login(qa_lead.user)
     response = client.post(
         reverse("audits:question_create", args=[section.pk]),
         {"text": "Again?", "key": "narrative-grade", "type": "yes_no", "choices": "", "help_text": ""},
@@ -73,7 +68,7 @@ def test_adding_a_question_with_a_key_already_in_the_version_is_refused_next_to_
 
 def test_a_published_version_refuses_edits_and_keeps_its_questions(client, qa_lead, published):
     question = Question.objects.filter(section__version=published).first()
-    client.force_login(qa_lead)
+    client.force_login(qa_lead.user)
     client.post(reverse("audits:part_change", args=["question", question.pk, "delete"]))
     assert Question.objects.filter(pk=question.pk).exists()
 
@@ -81,13 +76,13 @@ def test_a_published_version_refuses_edits_and_keeps_its_questions(client, qa_le
 def test_moving_a_question_down_swaps_it_with_the_next(client, qa_lead, draft):
     section = draft.sections.first()
     first, second = section.questions.all()
-    client.force_login(qa_lead)
+    client.force_login(qa_lead.user)
     client.post(reverse("audits:part_change", args=["question", first.pk, "down"]))
     assert list(section.questions.values_list("pk", flat=True)) == [second.pk, first.pk]
 
 
 def test_publishing_a_new_version_retires_the_old_one_which_still_shows_its_questions(client, qa_lead, published):
-    client.force_login(qa_lead)
+    client.force_login(qa_lead.user)
     response = client.post(reverse("audits:version_start_draft", args=[published.tool_id]))
     draft = published.tool.versions.get(state=ToolVersion.State.DRAFT)
     assert response.url == draft.get_absolute_url()
@@ -106,7 +101,7 @@ def test_publishing_a_new_version_retires_the_old_one_which_still_shows_its_ques
 
 
 def test_export_downloads_the_version_as_yaml(client, qa_lead, published):
-    client.force_login(qa_lead)
+    client.force_login(qa_lead.user)
     response = client.get(reverse("audits:version_export_yaml", args=[published.pk]))
     assert response["Content-Disposition"].endswith('.yaml"')
     assert yaml.safe_load(response.content)["tool"]["name"] == "SWF case audit"
@@ -117,7 +112,7 @@ def test_importing_a_broken_file_lists_the_problems_and_saves_nothing(client, qa
     data["tool"]["name"] = "Copy"
     data["version"]["sections"][0]["questions"][0]["type"] = "essay"
     upload = _file("copy.yaml", yaml.safe_dump(data))
-    client.force_login(qa_lead)
+    client.force_login(qa_lead.user)
     response = client.post(reverse("audits:tool_import"), {"file": upload})
     assert response.status_code == 200
     assert any("essay" in e for e in response.context["form"].errors["file"])
@@ -127,7 +122,7 @@ def test_importing_a_broken_file_lists_the_problems_and_saves_nothing(client, qa
 def test_importing_a_good_file_creates_a_draft(client, qa_lead, published):
     data = tool_files.export_version(published)
     data["tool"]["name"] = "Copy"
-    client.force_login(qa_lead)
+    client.force_login(qa_lead.user)
     response = client.post(reverse("audits:tool_import"), {"file": _file("copy.json", tool_files.dump(data, "json"))})
     copy = AuditTool.objects.get(name="Copy").versions.get()
     assert response.url == copy.get_absolute_url()
@@ -144,12 +139,12 @@ def test_an_audit_answered_on_an_old_version_keeps_its_questions_after_a_new_ver
 ):
     auditor = make_person(Role.PRACTICE_MANAGER, own_area)
     audit = services.audit_create(
-        actor=qa_lead, case_reference="C-77", service_area=own_area, auditor=auditor, tool_version=published
+        actor=qa_lead.user, case_reference="C-77", service_area=own_area, auditor=auditor, tool_version=published
     )
     services.audit_save_draft(
         actor=auditor.user, audit=audit, revision=audit.revision, answers={"narrative-grade": "good"}, fields={}
     )
-    draft = services.version_start_draft(actor=qa_lead, tool=published.tool)
+    draft = services.version_start_draft(actor=qa_lead.user, tool=published.tool)
     question = Question.objects.get(section__version=draft, key="narrative-grade")
     services.question_save(
         section=question.section,
@@ -162,7 +157,7 @@ def test_an_audit_answered_on_an_old_version_keeps_its_questions_after_a_new_ver
         choices=[],
         help_text="",
     )
-    services.version_publish(actor=qa_lead, version=draft)
+    services.version_publish(actor=qa_lead.user, version=draft)
 
     client.force_login(auditor.user)
     page = client.get(audit.get_absolute_url()).content.decode()

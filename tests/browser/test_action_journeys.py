@@ -12,35 +12,21 @@ from playwright.sync_api import Page, expect
 from audits import services
 from audits.messages import OUTCOME_REQUIRED
 from audits.models import LearningAction
-from quality.org.models import Role
 
 from .conftest import assert_accessible, main_nav, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "wendy-holds-the-case-2026"
-
 
 @pytest.fixture
-def worker(make_person, own_area):
-    worker = make_person(Role.PRACTITIONER, own_area, full_name="Wendy Worker")
-    worker.user.set_password(PASSWORD)
-    worker.user.save()
-    return worker
-
-
-@pytest.fixture
-def audit(make_person, own_area, worker):
-    qa_lead = make_person(Role.QA_LEAD, full_name="Quinn QA")
-    tool = services.tool_create(actor=qa_lead.user, name="SWF case audit", service_area=own_area, purpose="case_audit")
-    version = services.version_publish(actor=qa_lead.user, version=tool.versions.get())
+def audit(qa_lead, practice_manager, own_area, practitioner, tool_version):
     return services.audit_create(
         actor=qa_lead.user,
         case_reference="C-2041",
         service_area=own_area,
-        case_holder=worker,
-        auditor=make_person(Role.PRACTICE_MANAGER, own_area, full_name="Priya Manager"),
-        tool_version=version,
+        case_holder=practitioner,
+        auditor=practice_manager,
+        tool_version=tool_version,
         period_end=date(2026, 10, 31),
     )
 
@@ -49,14 +35,16 @@ def row(page: Page, text: str):
     return page.get_by_role("row").filter(has_text=text)
 
 
-def test_the_case_holder_closes_an_overdue_action_with_evidence(page: Page, live_server, worker, audit):
+def test_the_case_holder_closes_an_overdue_action_with_evidence(page: Page, live_server, practitioner, audit):
     today = timezone.localdate()
     overdue = services.action_add(
-        audit=audit, description="Update the chronology", owner=worker, due_on=today - timedelta(days=3)
+        audit=audit, description="Update the chronology", owner=practitioner, due_on=today - timedelta(days=3)
     )
-    services.action_add(audit=audit, description="Visit the family", owner=worker, due_on=today + timedelta(days=10))
+    services.action_add(
+        audit=audit, description="Visit the family", owner=practitioner, due_on=today + timedelta(days=10)
+    )
 
-    sign_in(page, live_server.url, worker.user.email, PASSWORD)
+    sign_in(page, live_server.url, practitioner.user.email)
     expect(page.get_by_role("heading", name="Hello, Wendy Worker")).to_be_visible()
     assert_accessible(page)
     expect(page.get_by_role("link", name="My actions")).to_be_visible()

@@ -11,12 +11,12 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from audits import services
-from audits.allocation import allocation_propose
-from audits.cycle import month_start
+from audits.cycle.allocation import allocation_propose
 from audits.models import Allocation, Audit, Case, ScheduleEntry
+from quality.months import month_start
 from quality.org.messages import REASON_REQUIRED
 from quality.org.models import Role
+from tests.factories import published_tool_version
 
 from .conftest import assert_accessible, sign_in, sign_out
 
@@ -24,21 +24,22 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def people(make_person, own_area, other_area):
+def people(make_person, qa_lead, other_manager, practitioner, own_area):
+    """The shared cast (tests/conftest.py), but for the own area's two practice managers: the journey
+    reads the proposal by their names, in the order the pool takes them (Alex, then Blake)."""
     return {
-        "qa_lead": make_person(Role.QA_LEAD, full_name="Quinn Lead"),
+        "qa_lead": qa_lead,
         "alex": make_person(Role.PRACTICE_MANAGER, own_area, full_name="Alex Manager"),
         "blake": make_person(Role.PRACTICE_MANAGER, own_area, full_name="Blake Manager"),
-        "casey": make_person(Role.PRACTICE_MANAGER, other_area, full_name="Casey Manager"),
-        "wendy": make_person(Role.PRACTITIONER, own_area, full_name="Wendy Worker"),
+        "casey": other_manager,
+        "wendy": practitioner,
     }
 
 
 @pytest.fixture
 def proposal(people, own_area, other_area, own_team):
     for area in (own_area, other_area):
-        tool = services.tool_create(actor=None, name=f"{area.code} case audit", service_area=area, purpose="case_audit")
-        services.version_publish(actor=None, version=tool.versions.get())
+        published_tool_version(area=area)
     month = month_start(timezone.localdate())
     ScheduleEntry.objects.create(
         kind=ScheduleEntry.Kind.THEME,

@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect
 from audits import services
 from audits.models import AnalysisArea, Audit, ToolVersion
 from quality.org.models import Role
+from tests.factories import published_tool_version
 
 from .conftest import assert_accessible, main_nav, sign_in, sign_out
 
@@ -24,38 +25,27 @@ EVIDENCE = "What did you find? Give the evidence for the grade."
 SECTIONS = [area.label for area in AnalysisArea]  # the seven sections of a new tool, in order
 
 
-PASSWORDS = {
-    "qa_lead": "quinn-the-qa-lead-2026",
-    "manager": "priya-manages-audits-2026",
-    "lead": "sam-leads-swf-2026",
-}
-
-
 @pytest.fixture
-def people(make_person, own_area):
-    people = {
+def people(make_person, practice_manager, service_lead, practitioner):
+    """The shared cast (tests/conftest.py), but for a QA lead named "Quinn QA": the disputed grade's
+    history is read by that name."""
+    return {
         "qa_lead": make_person(Role.QA_LEAD, full_name="Quinn QA"),
-        "manager": make_person(Role.PRACTICE_MANAGER, own_area, full_name="Priya Manager"),
-        "lead": make_person(Role.SERVICE_LEAD, own_area, full_name="Sam Lead"),
-        "worker": make_person(Role.PRACTITIONER, own_area, full_name="Wendy Worker"),
+        "manager": practice_manager,
+        "lead": service_lead,
+        "worker": practitioner,
     }
-    for who, password in PASSWORDS.items():
-        people[who].user.set_password(password)
-        people[who].user.save()
-    return people
 
 
 def sign_in_as(page: Page, live_server, people, who):
-    sign_in(page, live_server.url, people[who].user.email, PASSWORDS[who])
+    sign_in(page, live_server.url, people[who].user.email)
     expect(page.get_by_role("heading", name=f"Hello, {people[who].full_name}")).to_be_visible()
     assert_accessible(page)
 
 
 @pytest.fixture
 def version(people, own_area):
-    actor = people["qa_lead"].user
-    tool = services.tool_create(actor=actor, name="SWF case audit", service_area=own_area, purpose="case_audit")
-    return services.version_publish(actor=actor, version=tool.versions.get())
+    return published_tool_version(area=own_area, actor=people["qa_lead"])
 
 
 def new_audit(people, version, reference):

@@ -16,7 +16,6 @@ from playwright.sync_api import Page, expect
 from audits import services
 from audits.messages import AUTOSAVE_SIGNED_OUT
 from audits.models import AnalysisArea
-from quality.org.models import Role
 
 from .conftest import assert_accessible, sign_in_as
 from .test_audit_journeys import eventually
@@ -28,19 +27,13 @@ SECTIONS = [area.label for area in AnalysisArea]
 
 
 @pytest.fixture
-def people(make_person, own_area):
-    return {
-        "qa_lead": make_person(Role.QA_LEAD, full_name="Quinn QA"),
-        "manager": make_person(Role.PRACTICE_MANAGER, own_area, full_name="Priya Manager"),
-        "worker": make_person(Role.PRACTITIONER, own_area, full_name="Wendy Worker"),
-    }
+def people(qa_lead, practice_manager, practitioner):
+    return {"qa_lead": qa_lead, "manager": practice_manager, "worker": practitioner}
 
 
 @pytest.fixture
-def audit(people, own_area):
+def audit(people, own_area, tool_version):
     actor = people["qa_lead"].user
-    tool = services.tool_create(actor=actor, name="SWF case audit", service_area=own_area, purpose="case_audit")
-    version = services.version_publish(actor=actor, version=tool.versions.get())
     today = timezone.localdate()
     return services.audit_create(
         actor=actor,
@@ -48,7 +41,7 @@ def audit(people, own_area):
         service_area=own_area,
         case_holder=people["worker"],
         auditor=people["manager"],
-        tool_version=version,
+        tool_version=tool_version,
         period_end=today - timedelta(days=7),
         due_on=today + timedelta(days=21),
     )

@@ -12,17 +12,19 @@ from quality.access import GRADES_HIDDEN
 from quality.org.models import Role
 from tests.factories import MembershipFactory
 
-from ..moderation.panel_world import graded_audit, make_people, make_versions, panel_in_session
+from ..moderation import conftest as moderation
+from ..moderation.panel_world import graded_audit, make_versions, panel_in_session
 from .conftest import assert_accessible
 from .test_moderation_panel_journeys import record_grades, sign_in_as, visit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+people = moderation.people  # a fixture: the shared cast by the part each plays around a panel
+
 
 def test_a_blind_moderator_sees_no_auditor_grade_in_their_own_area_until_the_panel_has_graded(
-    page: Page, live_server, make_person, own_area, other_area
+    page: Page, live_server, people, own_area, other_area
 ):
-    people = make_people(make_person, own_area, other_area)
     MembershipFactory(person=people["moderator"], role=Role.PRACTICE_MANAGER, service_area=own_area)
     version = make_versions(own_area, other_area)[own_area.pk]
     audit = graded_audit(version, people["auditor"], "outstanding", case_holder=people["worker"])

@@ -6,7 +6,7 @@ import io
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from audits import case_import as ci
+from audits.cycle import case_import as ci
 from audits.models import Case, CaseImport
 from quality.org.models import Role
 from tests import second_factor
@@ -28,11 +28,13 @@ WATCH_PROGRESS = """() => {
 
 
 @pytest.fixture
-def people(make_person, own_area, own_team):
+def people(make_person, qa_lead, practice_manager, own_area, own_team):
+    """The shared cast (tests/conftest.py), but for a case holder named "Wren Worker": the imported
+    list is read by that name."""
     return {
-        "qa_lead": make_person(Role.QA_LEAD, full_name="Quinn Lead"),
+        "qa_lead": qa_lead,
         "worker": make_person(Role.PRACTITIONER, own_area, full_name="Wren Worker"),
-        "manager": make_person(Role.PRACTICE_MANAGER, own_area, full_name="Mona Manager"),
+        "manager": practice_manager,
     }
 
 

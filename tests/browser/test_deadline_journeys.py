@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from audits import services
 from audits.models import Audit
-from quality.org.models import Role
+from tests.factories import published_tool_version
 
 from .conftest import assert_accessible, sign_in
 
@@ -21,13 +21,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def people(make_person, own_area, other_area):
+def people(qa_officer, practice_manager, other_manager, service_lead, practitioner):
+    """The shared cast (tests/conftest.py) by their part in the journeys."""
     return {
-        "qa_officer": make_person(Role.QA_OFFICER, full_name="Otto Officer"),
-        "manager": make_person(Role.PRACTICE_MANAGER, own_area, full_name="Priya Manager"),
-        "other_manager": make_person(Role.PRACTICE_MANAGER, other_area, full_name="Pat Othermanager"),
-        "lead": make_person(Role.SERVICE_LEAD, own_area, full_name="Sam Lead"),
-        "worker": make_person(Role.PRACTITIONER, own_area, full_name="Wendy Worker"),
+        "qa_officer": qa_officer,
+        "manager": practice_manager,
+        "other_manager": other_manager,
+        "lead": service_lead,
+        "worker": practitioner,
     }
 
 
@@ -36,10 +37,7 @@ def late(people, own_area, other_area):
     """C-7001 submitted but without oversight, long after its deadline; P-7002, in the other area,
     still a draft long after it was due; C-7003 a draft due in two days."""
     qa = people["qa_officer"].user
-    versions = {}
-    for area in (own_area, other_area):
-        tool = services.tool_create(actor=qa, name=f"{area.code} case audit", service_area=area, purpose="case_audit")
-        versions[area] = services.version_publish(actor=qa, version=tool.versions.get())
+    versions = {area: published_tool_version(area=area, actor=people["qa_officer"]) for area in (own_area, other_area)}
     long_ago = timezone.localdate() - timedelta(days=70)
 
     def create(reference, area, auditor, due_on):

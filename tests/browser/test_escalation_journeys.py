@@ -12,40 +12,32 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from audits import escalations, services
+from audits import services
+from audits.cycle import escalations
 from audits.models import Escalation, EscalationUpdate, Grade
-from quality.org.models import Role
+from moderation import qa_review
+from tests.factories import published_tool_version
 
 from .conftest import assert_accessible, sign_in, sign_out
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORDS = {
-    "qa_officer": "otto-checks-grades-2026",
-    "lead": "sam-leads-swf-2026",
-}
-
 
 @pytest.fixture
-def people(make_person, own_area):
-    people = {
-        "qa_officer": make_person(Role.QA_OFFICER, full_name="Otto Officer"),
-        "manager": make_person(Role.PRACTICE_MANAGER, own_area, full_name="Priya Manager"),
-        "lead": make_person(Role.SERVICE_LEAD, own_area, full_name="Sam Lead"),
-        "worker": make_person(Role.PRACTITIONER, own_area, full_name="Wendy Worker"),
-        "head": make_person(Role.HEAD_OF_SERVICE, full_name="Hana Head"),
+def people(qa_officer, practice_manager, service_lead, practitioner, head_of_service):
+    """The shared cast (tests/conftest.py) by their part in the chain."""
+    return {
+        "qa_officer": qa_officer,
+        "manager": practice_manager,
+        "lead": service_lead,
+        "worker": practitioner,
+        "head": head_of_service,
     }
-    for who, password in PASSWORDS.items():
-        people[who].user.set_password(password)
-        people[who].user.save()
-    return people
 
 
 @pytest.fixture
 def version(people, own_area):
-    actor = people["qa_officer"].user
-    tool = services.tool_create(actor=actor, name="SWF case audit", service_area=own_area, purpose="case_audit")
-    return services.version_publish(actor=actor, version=tool.versions.get())
+    return published_tool_version(area=own_area, actor=people["qa_officer"])
 
 
 def submitted_audit(people, version, reference, grade):
@@ -71,7 +63,7 @@ def submitted_audit(people, version, reference, grade):
 
 
 def sign_in_as(page: Page, live_server, people, who):
-    sign_in(page, live_server.url, people[who].user.email, PASSWORDS[who])
+    sign_in(page, live_server.url, people[who].user.email)
     expect(page.get_by_role("heading", name=f"Hello, {people[who].full_name}")).to_be_visible()
     assert_accessible(page)
 
@@ -97,10 +89,10 @@ def test_qa_confirms_an_inadequate_grade_and_the_service_lead_records_both_updat
     chain = Escalation.objects.get(audit=audit)
     # Another chain QA already withdrew (the grade became Good), for the closed tab.
     withdrawn = submitted_audit(people, version, "C-200001", Grade.INADEQUATE)
-    escalations.escalation_review(
+    qa_review.escalation_review(
         actor=people["qa_officer"].user,
         escalation=Escalation.objects.get(audit=withdrawn),
-        decision=escalations.Decision.CHANGE,
+        decision=qa_review.Decision.CHANGE,
         grade=Grade.GOOD,
         rationale="Outcomes for the child improved.",
     )
@@ -115,7 +107,7 @@ def test_qa_confirms_an_inadequate_grade_and_the_service_lead_records_both_updat
 
     page.get_by_label("Confirm the Inadequate grade and escalate").check()
     page.get_by_role("button", name="Record the decision").click()
-    expect(page.get_by_text(escalations.RATIONALE_REQUIRED)).to_be_visible()
+    expect(page.get_by_text(qa_review.RATIONALE_REQUIRED)).to_be_visible()
     assert_accessible(page)  # the refused form, with its message next to the field
 
     page.get_by_label("Rationale").fill("No plan protects the child from neglect; the grade stands.")

@@ -6,9 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Page, expect
 
-from audits import services
 from audits.models import Audit
-from quality.org.models import Role
+from tests.factories import published_tool_version
 
 from .conftest import assert_accessible, main_nav, sign_in
 
@@ -16,16 +15,16 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def qa_lead(make_person, own_area, other_area, own_team):
-    qa_lead = make_person(Role.QA_LEAD, full_name="Quinn Lead")
-    tool = services.tool_create(actor=qa_lead.user, name="Shared case audit", service_area=None, purpose="case_audit")
-    version = services.version_publish(actor=qa_lead.user, version=tool.versions.get())
+def submitted_audits(qa_lead, practice_manager, other_manager, own_area, other_area, own_team):
+    """One submitted audit in each area, on the shared tool; only the own area's has the child's views."""
+    version = published_tool_version(actor=qa_lead)
+    auditors = {own_area: practice_manager, other_area: other_manager}
     for reference, area, views in (("C-1001", own_area, "I feel safe at home."), ("P-2001", other_area, "")):
         Audit.objects.create(
             case_reference=reference,
             service_area=area,
             team=own_team if area == own_area else None,
-            auditor=make_person(Role.PRACTICE_MANAGER, area),
+            auditor=auditors[area],
             tool_version=version,
             period_start=date(2026, 4, 1),
             period_end=date(2026, 9, 30),
@@ -34,10 +33,11 @@ def qa_lead(make_person, own_area, other_area, own_team):
             overall_grade="good",
             child_family_views=views,
         )
-    return qa_lead
 
 
-def test_qa_lead_filters_all_audits_by_area_and_reads_the_voices(page: Page, live_server, qa_lead, own_area):
+def test_qa_lead_filters_all_audits_by_area_and_reads_the_voices(
+    page: Page, live_server, qa_lead, own_area, submitted_audits
+):
     sign_in(page, live_server.url, qa_lead.user.email)
 
     main_nav(page).get_by_role("link", name="Audits").click()

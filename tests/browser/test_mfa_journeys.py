@@ -9,7 +9,6 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from quality.mfa.messages import CODE_WRONG
-from quality.org.models import Role
 
 from ..factories import PASSWORD
 from .conftest import assert_accessible, sign_out
@@ -34,9 +33,9 @@ def type_code(page: Page, code: str) -> None:
 
 
 def test_a_qa_lead_sets_up_a_second_factor_and_signs_in_with_a_code_and_a_recovery_code(
-    page: Page, live_server, make_person
+    page: Page, live_server, qa_lead
 ):
-    lead = make_person(Role.QA_LEAD, None, full_name="Quinn Lead")
+    lead = qa_lead
     hello = page.get_by_role("heading", name="Hello, Quinn Lead")
 
     password_only(page, live_server.url, lead.user.email)

@@ -23,12 +23,14 @@ PTC_ROWS = [[0, 0, 0, 0], [0, 2, 2, 0], [0, 0, 1, 0], [0, 0, 0, 0]]
 
 
 @pytest.fixture
-def people(make_person, own_area, other_area):
+def people(make_person, qa_lead, moderator, other_manager, own_area, other_area):
+    """The shared cast (tests/conftest.py), but for an auditor named "Mona Manager": the calibration
+    is opened by that name."""
     people = {
-        "qa_lead": make_person(Role.QA_LEAD, full_name="Quinn Lead"),
-        "moderator": make_person(Role.MODERATOR, own_area, full_name="Moira Moderator"),
+        "qa_lead": qa_lead,
+        "moderator": moderator,
         "manager": make_person(Role.PRACTICE_MANAGER, own_area, full_name="Mona Manager"),
-        "other_manager": make_person(Role.PRACTICE_MANAGER, other_area, full_name="Pat Othermanager"),
+        "other_manager": other_manager,
     }
     version = published_version()
     table(version, own_area, people["manager"], SEED_2022, date(2026, 8, 14), "C")

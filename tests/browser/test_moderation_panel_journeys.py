@@ -11,20 +11,31 @@ from playwright.sync_api import Page, expect
 
 from audits.models import AnalysisArea, Audit
 from moderation.models import ModerationDecision, Panel
+from quality.org.models import Role
 
-from ..moderation.panel_world import PASSWORDS, graded_audit, make_people, make_versions
+from ..moderation import conftest as moderation
+from ..moderation.panel_world import graded_audit, make_versions
 from .conftest import assert_accessible, sign_in, sign_out
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+people = moderation.people  # a fixture: the shared cast by the part each plays around a panel
+
+
+# QA ticks the panel's members by name: this journey's QA lead and moderator carry the names it reads.
 @pytest.fixture
-def people(make_person, own_area, other_area):
-    return make_people(make_person, own_area, other_area)
+def qa_lead(make_person):
+    return make_person(Role.QA_LEAD, full_name="Quinn QA")
+
+
+@pytest.fixture
+def moderator(make_person, own_area):
+    return make_person(Role.MODERATOR, own_area, full_name="Mo Moderator")
 
 
 def sign_in_as(page: Page, live_server, people, who):
-    sign_in(page, live_server.url, people[who].user.email, PASSWORDS[who])
+    sign_in(page, live_server.url, people[who].user.email)
     expect(page.get_by_role("heading", name=f"Hello, {people[who].full_name}")).to_be_visible()
     assert_accessible(page)
 

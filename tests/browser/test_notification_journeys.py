@@ -3,17 +3,15 @@
 import pytest
 from playwright.sync_api import Page, expect
 
-from quality.org.models import Notification, Role
+from quality.org.models import Notification
 
-from .conftest import PASSWORD, assert_accessible, sign_in
+from .conftest import assert_accessible, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_practitioner_reads_their_notifications_and_marks_them_read(page: Page, live_server, make_person, own_area):
-    person = make_person(Role.PRACTITIONER, own_area)
-    person.user.set_password(PASSWORD)
-    person.user.save()
+def test_a_practitioner_reads_their_notifications_and_marks_them_read(page: Page, live_server, practitioner):
+    person = practitioner
     Notification.objects.create(recipient=person.user, subject="Audit submitted: case C-5501", urgent=True)
 
     sign_in(page, live_server.url, person.user.email)

@@ -86,12 +86,8 @@ def test_administrator_sets_up_an_area_a_team_and_a_person_with_a_role(
     ]
 
 
-def test_practice_manager_sees_only_their_own_area(page: Page, live_server, make_person, own_area, other_area):
-    manager = make_person(Role.PRACTICE_MANAGER, own_area, full_name="Priya Manager")
-    manager.user.set_password("a-long-password-for-priya")
-    manager.user.save()
-
-    sign_in(page, live_server.url, manager.user.email, "a-long-password-for-priya")
+def test_practice_manager_sees_only_their_own_area(page: Page, live_server, practice_manager, own_area, other_area):
+    sign_in(page, live_server.url, practice_manager.user.email)
     expect(page.get_by_role("heading", name="Hello, Priya Manager")).to_be_visible()
     assert_accessible(page)
     # Only what a practice manager may use: their roles include audit tools but not the staff directory.

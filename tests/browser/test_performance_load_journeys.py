@@ -14,6 +14,7 @@ from performance import catalogue as cat
 from performance import loads as ld
 from performance.catalogue import indicator_catalogue_import
 from performance.models import Indicator, IndicatorYear, KpiValue, ValueLoad
+from quality.months import add_months, month_start
 from quality.org.models import Role
 
 from .conftest import assert_accessible, sign_in
@@ -22,8 +23,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def last_month() -> date:
-    today = timezone.localdate()
-    return date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)
+    return add_months(month_start(timezone.localdate()), -1)
 
 
 def as_file(name: str, header, rows) -> dict:

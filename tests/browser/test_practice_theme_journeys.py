@@ -5,18 +5,12 @@ page visited."""
 import pytest
 from playwright.sync_api import Page, expect
 
-from quality.org.models import Role
 from quality.reports.models import PracticeTheme
 from quality.reports.themes import DEFAULT_THEMES, NAME_TAKEN
 
 from .conftest import assert_accessible, main_nav, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def qa_lead(make_person):
-    return make_person(Role.QA_LEAD, full_name="Quinn Lead")
 
 
 def theme_row(page: Page, name: str):

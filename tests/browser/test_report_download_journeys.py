@@ -16,7 +16,6 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
-from quality.org.models import Role
 from quality.reports.models import Highlight, Report
 from tests.org.test_tasks import celery_worker  # noqa: F401 (a fixture)
 
@@ -29,11 +28,8 @@ WORKER_TIMEOUT_MS = 60_000  # the worker makes the file in seconds; a slow machi
 
 
 @pytest.fixture
-def people(make_person, own_area):
-    return {
-        "qa_lead": make_person(Role.QA_LEAD, full_name="Quinn Lead"),
-        "lead": make_person(Role.SERVICE_LEAD, own_area, full_name="Sam Lead"),
-    }
+def people(qa_lead, service_lead):
+    return {"qa_lead": qa_lead, "lead": service_lead}
 
 
 def make_report(people, own_area, other_area, *, state, period) -> Report:

@@ -18,7 +18,6 @@ from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
 from audits.models import Audit
-from quality.org.models import Role
 from quality.reports.models import PracticeTheme, Report
 from quality.reports.output_tasks import build_report_document
 from quality.reports.tasks import generate_report
@@ -32,12 +31,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def people(make_person, own_area, other_area):
+def people(qa_lead, practice_manager, other_manager, service_lead):
     return {
-        "qa_lead": make_person(Role.QA_LEAD, full_name="Quinn Lead"),
-        "manager": make_person(Role.PRACTICE_MANAGER, own_area, full_name="Mona Manager"),
-        "other_manager": make_person(Role.PRACTICE_MANAGER, other_area, full_name="Pat Other"),
-        "service_lead": make_person(Role.SERVICE_LEAD, own_area, full_name="Sam Lead"),
+        "qa_lead": qa_lead,
+        "manager": practice_manager,
+        "other_manager": other_manager,
+        "service_lead": service_lead,
     }
 
 

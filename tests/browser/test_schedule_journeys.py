@@ -8,23 +8,12 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from audits import schedule
+from audits.cycle import schedule
 from audits.models import ScheduleEntry
-from quality.org.models import Role
 
 from .conftest import assert_accessible, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def qa_lead(make_person):
-    return make_person(Role.QA_LEAD, full_name="Quinn Lead")
-
-
-@pytest.fixture
-def manager(make_person, own_area):
-    return make_person(Role.PRACTICE_MANAGER, own_area, full_name="Priya Manager")
 
 
 @pytest.fixture
@@ -108,7 +97,7 @@ def test_a_qa_lead_schedules_a_moderation_panel_and_changes_it(page: Page, live_
 
 
 def test_a_practice_manager_reads_the_calendar_and_subscribes_in_outlook(
-    page: Page, live_server, playwright, settings, manager, december
+    page: Page, live_server, playwright, settings, practice_manager, december
 ):
     settings.PORTAL_URL = live_server.url  # the address the page shows must lead to this server
     # The feed carries the last year and what is ahead: a panel next month, whatever today is.
@@ -117,7 +106,7 @@ def test_a_practice_manager_reads_the_calendar_and_subscribes_in_outlook(
     schedule.schedule_entry_create(
         actor=None, kind="panel", title="Panel next month", starts_on=next_month, starts_at=time(15), ends_at=time(17)
     )
-    sign_in(page, live_server.url, manager.user.email)
+    sign_in(page, live_server.url, practice_manager.user.email)
     page.goto(f"{live_server.url}/schedule/2026/")
     expect(page.get_by_role("heading", name="Audit schedule 2026", level=1)).to_be_visible()
     assert_accessible(page)

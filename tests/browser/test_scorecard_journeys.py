@@ -16,7 +16,6 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from performance.models import Commentary, MonthLock
-from quality.org.models import Role
 from tests.org.test_tasks import celery_worker  # noqa: F401 (a fixture)
 from tests.performance.test_scorecard import make_indicator, put, set_year
 
@@ -33,18 +32,14 @@ NEXT_STEPS = "Review every late assessment at the November clinic."
 
 
 @pytest.fixture
-def people(make_person, own_area):
-    return {
-        "lead": make_person(Role.SERVICE_LEAD, own_area, full_name="Lee Lead"),
-        "officer": make_person(Role.PERFORMANCE_OFFICER, own_area, full_name="Pia Performance"),
-        "head": make_person(Role.HEAD_OF_SERVICE, full_name="Hana Head"),
-    }
+def people(service_lead, performance_officer, head_of_service):
+    return {"lead": service_lead, "officer": performance_officer, "head": head_of_service}
 
 
 @pytest.fixture
 def figures(people, own_area, own_team):
     m1 = make_indicator(
-        "M1", title=TITLE, area="Effective assessment and intervention", lead=people["lead"], lead_officer="Lee Lead"
+        "M1", title=TITLE, area="Effective assessment and intervention", lead=people["lead"], lead_officer="Sam Lead"
     )
     set_year(m1, 2026, 80, england=77, comparator_notes={"south_east": "N/A"})
     put(m1, "2026-09", numerator=250, denominator=330)

@@ -4,7 +4,6 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from quality.org.messages import SIGN_IN_FAILED
-from quality.org.models import Role
 
 from .conftest import assert_accessible, sign_in
 
@@ -28,8 +27,8 @@ def test_first_tab_reaches_the_skip_link_which_moves_focus_to_main(page: Page, l
     expect(page.get_by_label("E-mail address")).to_be_focused()
 
 
-def test_failed_sign_in_shows_the_generic_message(page: Page, live_server, make_person, own_area):
-    person = make_person(Role.PRACTITIONER, own_area)
+def test_failed_sign_in_shows_the_generic_message(page: Page, live_server, practitioner):
+    person = practitioner
 
     sign_in(page, live_server.url, person.user.email, "not-the-password-at-all")
 

@@ -3,36 +3,29 @@
 import pytest
 from playwright.sync_api import Page, expect
 
-from audits import services
 from audits.models import Audit, AuditParticipant
 from quality.org.models import Notification, Role
+from tests.factories import published_tool_version
 
 from .conftest import assert_accessible, main_nav, sign_in, sign_out
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORDS = {"qa_lead": "quinn-the-qa-lead-2026", "second_partner": "sol-audits-for-police-2026"}
-
 
 @pytest.fixture
-def people(make_person, own_area, own_team):
-    people = {
-        "qa_lead": make_person(Role.QA_LEAD, full_name="Quinn QA"),
-        "worker": make_person(Role.PRACTITIONER, own_area, full_name="Wendy Worker"),
-        "partner": make_person(Role.PARTNER_AUDITOR, full_name="Pat Partner", organisation="Health"),
+def people(make_person, qa_lead, practitioner, partner_auditor, own_team):
+    """The shared cast (tests/conftest.py), and a second partner agency's auditor the journey invites."""
+    published_tool_version(actor=qa_lead, name="Partnership audit", purpose="partnership")
+    return {
+        "qa_lead": qa_lead,
+        "worker": practitioner,
+        "partner": partner_auditor,
         "second_partner": make_person(Role.PARTNER_AUDITOR, full_name="Sol Second", organisation="Police"),
     }
-    for who, password in PASSWORDS.items():
-        people[who].user.set_password(password)
-        people[who].user.save()
-    actor = people["qa_lead"].user
-    tool = services.tool_create(actor=actor, name="Partnership audit", service_area=None, purpose="partnership")
-    services.version_publish(actor=actor, version=tool.versions.get())
-    return people
 
 
 def sign_in_as(page: Page, live_server, people, who):
-    sign_in(page, live_server.url, people[who].user.email, PASSWORDS[who])
+    sign_in(page, live_server.url, people[who].user.email)
     expect(page.get_by_role("heading", name=f"Hello, {people[who].full_name}")).to_be_visible()
     assert_accessible(page)
 

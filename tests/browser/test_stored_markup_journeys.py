@@ -26,14 +26,8 @@ EVIDENCE = "What did you find?"
 
 
 @pytest.fixture
-def people(make_person, own_area):
-    people = {
-        "qa_lead": make_person(Role.QA_LEAD, full_name="Quinn QA"),
-        "admin": make_person(Role.ADMINISTRATOR, full_name="Ada Admin"),
-        "manager": make_person(Role.PRACTICE_MANAGER, own_area, full_name="Priya Manager"),
-        "worker": make_person(Role.PRACTITIONER, own_area, full_name="Wendy Worker"),
-    }
-    return people
+def people(qa_lead, admin_person, practice_manager, practitioner):
+    return {"qa_lead": qa_lead, "admin": admin_person, "manager": practice_manager, "worker": practitioner}
 
 
 def grant_admin_to(person) -> str:
@@ -93,8 +87,10 @@ def test_an_administrator_previews_an_imported_tool_whose_help_text_would_grant_
     # The QA lead imports the tool file through the import page.
     sign_in_as(page, live_server.url, people["qa_lead"])
     main_nav(page).get_by_role("link", name="Audit tools").click()
+    expect(page.get_by_role("heading", name="Audit tools", exact=True)).to_be_visible()
     assert_accessible(page)
     page.get_by_role("link", name="Import a tool file").click()
+    expect(page.get_by_role("heading", name="Import an audit tool")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Tool file (JSON or YAML)").set_input_files(
         {"name": "tool.json", "mimeType": "application/json", "buffer": tool_file(attack, own_area.code).encode()}

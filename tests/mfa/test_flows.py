@@ -28,16 +28,6 @@ ENROL = reverse("mfa:enrol")
 VERIFY = reverse("mfa:verify")
 
 
-@pytest.fixture
-def qa_lead(make_person):
-    return make_person(Role.QA_LEAD, None, full_name="Quinn Lead")
-
-
-@pytest.fixture
-def practitioner(make_person, own_area):
-    return make_person(Role.PRACTITIONER, own_area)
-
-
 def password_sign_in(client, person):
     response = client.post(reverse("login"), {"username": person.user.email, "password": PASSWORD})
     assert response.status_code == 302

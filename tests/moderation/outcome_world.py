@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from datetime import date
 
-from audits import services
 from audits.models import Audit
 from moderation.models import ModerationDecision
 from moderation.statistics import GRADES
 from quality.org.models import Person, ServiceArea
+from tests.factories import published_tool_version
 
 Source = ModerationDecision.Source
 
 
 def published_version(actor=None):
-    tool = services.tool_create(actor=actor, name="Shared case audit", service_area=None, purpose="case_audit")
-    return services.version_publish(actor=actor, version=tool.versions.get())
+    """The shared case-audit tool ("Shared case audit"), published by `actor` (a user), else by nobody."""
+    return published_tool_version(actor=actor.person if actor else None)
 
 
 def audit(version, area: ServiceArea, auditor: Person, reference: str, grade: str = "good", **fields) -> Audit:

@@ -18,22 +18,16 @@ from quality.access import GRADES_HIDDEN, grades_hidden_from
 from quality.org.models import Role
 from tests.factories import MembershipFactory
 
-from .panel_world import all_areas, graded_audit, make_people, make_versions, panel_in_session
+from .panel_world import all_areas, graded_audit, panel_in_session
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_today")]
 
 
 @pytest.fixture
-def people(make_person, own_area, other_area):
-    people = make_people(make_person, own_area, other_area)
+def people(people, own_area):
     # The moderator also manages practice in the area: they read its audits outside the panel.
     MembershipFactory(person=people["moderator"], role=Role.PRACTICE_MANAGER, service_area=own_area)
     return people
-
-
-@pytest.fixture
-def versions(own_area, other_area):
-    return make_versions(own_area, other_area)
 
 
 @pytest.fixture

@@ -26,9 +26,11 @@ from moderation.outcome_forms import (
     parse_period,
 )
 from moderation.selectors import decisions_in, summary
+from moderation.tables import FIGURES
 from quality.org.models import Role
+from tests.factories import published_tool_version
 
-from .outcome_world import audit, decide, published_version, table
+from .outcome_world import audit, decide, table
 
 pytestmark = pytest.mark.django_db
 
@@ -44,22 +46,29 @@ def today():
 
 
 @pytest.fixture
-def people(make_person, own_area, other_area):
+def mona(make_person, own_area):
+    """The own area's auditor, by her own name: the calibration rows the tests read are named."""
+    return make_person(Role.PRACTICE_MANAGER, own_area, full_name="Mona Manager")
+
+
+@pytest.fixture
+def people(qa_lead, qa_officer, moderator, service_lead, other_lead, mona, other_manager, head_of_service):
+    """The shared cast by the keys the parametrised tests name, with Mona as the own area's manager."""
     return {
-        "qa_lead": make_person(Role.QA_LEAD, full_name="Quinn Lead"),
-        "qa_officer": make_person(Role.QA_OFFICER, full_name="Otto Officer"),
-        "moderator": make_person(Role.MODERATOR, own_area, full_name="Moira Moderator"),
-        "lead": make_person(Role.SERVICE_LEAD, own_area, full_name="Sam Lead"),
-        "other_lead": make_person(Role.SERVICE_LEAD, other_area, full_name="Olga Lead"),
-        "manager": make_person(Role.PRACTICE_MANAGER, own_area, full_name="Mona Manager"),
-        "other_manager": make_person(Role.PRACTICE_MANAGER, other_area, full_name="Pat Othermanager"),
-        "head": make_person(Role.HEAD_OF_SERVICE, full_name="Hana Head"),
+        "qa_lead": qa_lead,
+        "qa_officer": qa_officer,
+        "moderator": moderator,
+        "lead": service_lead,
+        "other_lead": other_lead,
+        "manager": mona,
+        "other_manager": other_manager,
+        "head": head_of_service,
     }
 
 
 @pytest.fixture
 def world(people, own_area, other_area):
-    version = published_version()
+    version = published_tool_version()
     table(version, own_area, people["manager"], OWN_ROWS, date(2026, 8, 14), "C")
     table(version, other_area, people["other_manager"], OTHER_ROWS, date(2026, 9, 30), "P")
     decide(audit(version, own_area, people["manager"], "C-NOV"), "good", "outstanding", date(2026, 11, 5))
@@ -88,7 +97,7 @@ def test_the_qa_lead_sees_a_quarters_matrix_agreement_and_kappa_over_every_area(
     assert figures["moderated"] == 26
     page = text(response)
     assert "Quarter 3 of 2026 (July to September 2026)" in page
-    assert "Transition matrix: auditor's grade (rows) by moderated grade (columns)" in page
+    assert escape("Transition matrix: auditor's grade (rows) by moderated grade (columns)") in page
     low, high = figures["weighted_kappa_ci95"]
     assert f"{figures['weighted_kappa']:.3f} (95% confidence interval {low:.3f} to {high:.3f})" in page
     assert escape(figures["kappa_reading"]) in page
@@ -97,6 +106,14 @@ def test_the_qa_lead_sees_a_quarters_matrix_agreement_and_kappa_over_every_area(
     heat = {row.grade: row for row in response.context["heat_rows"]}
     assert heat["good"].cells[2].count == 5
     assert heat["good"].cells[1].agrees and "heat-agree" in heat["good"].cells[1].css_class
+
+
+def test_the_outcomes_page_labels_its_figures_as_the_reports_do(client, people, world):
+    page = text(get(client, people["qa_lead"], "moderation:outcomes", Q3))
+
+    for label in (*(figure.label for figure in FIGURES), "What kappa says"):
+        assert escape(label) in page, label
+    assert escape("Moderated up (a better grade than the auditor's)") in page
 
 
 def test_every_outcome_page_says_which_grade_is_which(client, people, world):

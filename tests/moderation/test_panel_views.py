@@ -19,24 +19,12 @@ from .panel_world import (
     bulk_submitted,
     drawn_by_hand,
     graded_audit,
-    make_people,
-    make_versions,
     panel_in_session,
     planned_panel,
     schedule_panel,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def people(make_person, own_area, other_area):
-    return make_people(make_person, own_area, other_area)
-
-
-@pytest.fixture
-def versions(own_area, other_area):
-    return make_versions(own_area, other_area)
 
 
 def url(name, obj=None):

@@ -22,8 +22,6 @@ from .panel_world import (
     days_ago,
     drawn_by_hand,
     graded_audit,
-    make_people,
-    make_versions,
     panel_in_session,
     planned_panel,
     schedule_panel,
@@ -32,16 +30,6 @@ from .panel_world import (
 pytestmark = pytest.mark.django_db
 
 Reason = PanelItem.Reason
-
-
-@pytest.fixture
-def people(make_person, own_area, other_area):
-    return make_people(make_person, own_area, other_area)
-
-
-@pytest.fixture
-def versions(own_area, other_area):
-    return make_versions(own_area, other_area)
 
 
 def refused(call, message):

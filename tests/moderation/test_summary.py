@@ -17,8 +17,9 @@ from moderation import statistics
 from moderation.management.commands.moderation_summary import AREA_UNKNOWN, RANGE_BACKWARDS
 from moderation.selectors import calibration, decision_list, decisions_in, summary
 from quality.org.models import Role
+from tests.factories import published_tool_version
 
-from .outcome_world import Source, audit, decide, published_version, table
+from .outcome_world import Source, audit, decide, table
 
 pytestmark = pytest.mark.django_db
 
@@ -48,15 +49,17 @@ JSON_KEYS = {
 
 @pytest.fixture
 def version(db):
-    return published_version()
+    return published_tool_version()
 
 
 @pytest.fixture
-def auditors(make_person, own_area, other_area):
+def auditors(make_person, own_area, other_manager):
+    """Two auditors in the own area besides the shared cast's other manager, by name: the calibration
+    rows are ordered and read by name."""
     return {
         "own": make_person(Role.PRACTICE_MANAGER, own_area, full_name="Mona Manager"),
         "own2": make_person(Role.PRACTICE_MANAGER, own_area, full_name="Abe Auditor"),
-        "other": make_person(Role.PRACTICE_MANAGER, other_area, full_name="Pat Othermanager"),
+        "other": other_manager,
     }
 
 
@@ -116,7 +119,7 @@ def test_imported_and_qa_review_decisions_count_exactly_like_panel_ones(version,
 
 
 def test_audits_moderated_in_the_imported_history_count_beside_the_portals_own(version, own_area, auditors):
-    from audits.history_import import audit_history_import
+    from moderation.history_import import audit_history_import
 
     email = auditors["own"].user.email
     history = (

@@ -50,19 +50,15 @@ def as_admin(client, admin):
 
 
 @pytest.fixture
-def service_lead(make_person, own_area):
-    return make_person(Role.SERVICE_LEAD, own_area, full_name="Sam Lead").user
-
-
-@pytest.fixture
 def as_service_lead(client, service_lead):
-    client.force_login(service_lead)
+    client.force_login(service_lead.user)
     return client
 
 
 @pytest.fixture
 def colleague(make_person, own_area, own_team):
-    """A practitioner whose only role is in the own area, in its team."""
+    """A practitioner whose only role is in the own area, in its team; named to come before "Nell Never"
+    in the list of people without a role."""
     person = make_person(Role.PRACTITIONER, own_area, full_name="Cal Colleague")
     Membership.objects.filter(person=person).update(team=own_team)
     return person
@@ -70,7 +66,7 @@ def colleague(make_person, own_area, own_team):
 
 @pytest.fixture
 def outsider(make_person, other_area):
-    """A practitioner whose only role is in the other area."""
+    """A practitioner whose only role is in the other area, named for the search by name ("oona")."""
     return make_person(Role.PRACTITIONER, other_area, full_name="Oona Outsider")
 
 
@@ -168,11 +164,11 @@ def test_who_may_not_view_people_is_shown_no_staff_names_or_roles_on_an_area(
     assert "People with a role here" not in page
 
 
-@pytest.mark.parametrize("viewer", ["service_lead", "admin"])
+@pytest.mark.parametrize("viewer", ["service_lead", "admin_person"])
 def test_who_may_view_people_sees_an_areas_staff_with_their_roles_and_links(
     client, request, viewer, colleague, own_area, outsider
 ):
-    client.force_login(request.getfixturevalue(viewer))
+    client.force_login(request.getfixturevalue(viewer).user)
     response = client.get(url("org:service_area_detail", own_area.pk))
     people = list(response.context["people"])
     assert colleague in people and outsider not in people
@@ -427,7 +423,7 @@ def test_service_lead_cannot_change_a_team_in_their_area(as_service_lead, own_te
 def test_a_service_lead_lists_the_people_of_their_area_only(as_service_lead, service_lead, colleague, outsider):
     response = as_service_lead.get(url("org:person_list"))
     assert response.status_code == 200
-    assert {row.record for row in response.context["table"].rows} == {service_lead.person, colleague}
+    assert {row.record for row in response.context["table"].rows} == {service_lead, colleague}
 
 
 def test_the_people_list_searches_by_name_or_email(as_admin, colleague, outsider):

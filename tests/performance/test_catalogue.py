@@ -569,20 +569,15 @@ def test_the_catalogue_selector_groups_by_priority_area_with_the_years_figures()
 # --- The pages ---------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def officer():
-    return person_with_role(Role.PERFORMANCE_OFFICER, None, full_name="Grace Officer")
-
-
 def upload_catalogue(client, rows, mode, year=2026):
     file = SimpleUploadedFile("catalogue.csv", as_csv(rows), content_type="text/csv")
     return client.post(reverse("performance:catalogue_import"), {"file": file, "mode": mode, "year": year})
 
 
-def test_the_catalogue_page_lists_indicators_by_priority_area_with_this_years_targets(client, officer):
+def test_the_catalogue_page_lists_indicators_by_priority_area_with_this_years_targets(client, performance_officer):
     load([m1(), eh3()], year=2026)
     load([eh3(target="50")], year=2025)
-    client.force_login(officer.user)
+    client.force_login(performance_officer.user)
 
     with freeze_time("2026-11-23 10:00"):
         response = client.get(reverse("performance:catalogue"))
@@ -607,8 +602,8 @@ def test_the_catalogue_page_runs_a_fixed_number_of_queries(client, admin_person,
     assert response.context["count"] == size
 
 
-def test_importing_on_the_page_checks_first_then_saves_for_the_chosen_year(client, officer):
-    client.force_login(officer.user)
+def test_importing_on_the_page_checks_first_then_saves_for_the_chosen_year(client, performance_officer):
+    client.force_login(performance_officer.user)
 
     checked = upload_catalogue(client, [m1(), eh3()], "check", year=2025)
     assert "The file is ready to import: nothing was saved yet" in checked.content.decode()
@@ -617,12 +612,12 @@ def test_importing_on_the_page_checks_first_then_saves_for_the_chosen_year(clien
     imported = upload_catalogue(client, [m1(), eh3()], "import", year=2025)
     assert imported.status_code == 302 and imported.url == reverse("performance:catalogue")
     assert set(IndicatorYear.objects.values_list("year", flat=True)) == {2025}
-    assert ChangeRecord.objects.filter(action="indicator.import", actor=officer.user).count() == 2
+    assert ChangeRecord.objects.filter(action="indicator.import", actor=performance_officer.user).count() == 2
 
 
 @freeze_time("2026-11-23 10:00")  # the upload offers the reporting years around today's
-def test_the_councils_codes_are_imported_on_the_page_and_their_pages_open_by_number(client, officer):
-    client.force_login(officer.user)
+def test_the_councils_codes_are_imported_on_the_page_and_their_pages_open_by_number(client, performance_officer):
+    client.force_login(performance_officer.user)
 
     imported = upload_catalogue(client, council_rows(), "import", year=2026)
 
@@ -639,8 +634,8 @@ def test_the_councils_codes_are_imported_on_the_page_and_their_pages_open_by_num
             assert client.get(address).status_code == 200
 
 
-def test_a_code_that_cannot_be_one_is_refused_on_the_page_with_its_reason(client, officer):
-    client.force_login(officer.user)
+def test_a_code_that_cannot_be_one_is_refused_on_the_page_with_its_reason(client, performance_officer):
+    client.force_login(performance_officer.user)
     fields = {"title": "Visits", "priority_area": "X", "unit": "count", "polarity": "higher", "display_order": "1"}
 
     response = client.post(reverse("performance:catalogue_indicator_create"), {"code": "(val) M6", **fields})
@@ -649,8 +644,8 @@ def test_a_code_that_cannot_be_one_is_refused_on_the_page_with_its_reason(client
     assert not Indicator.objects.exists()
 
 
-def test_a_refused_catalogue_upload_lists_the_rows(client, officer):
-    client.force_login(officer.user)
+def test_a_refused_catalogue_upload_lists_the_rows(client, performance_officer):
+    client.force_login(performance_officer.user)
 
     response = upload_catalogue(client, [m1(), eh3(unit="hours")], "import")
 
@@ -658,8 +653,8 @@ def test_a_refused_catalogue_upload_lists_the_rows(client, officer):
     assert not Indicator.objects.exists()
 
 
-def test_the_upload_year_must_be_one_offered(client, officer):
-    client.force_login(officer.user)
+def test_the_upload_year_must_be_one_offered(client, performance_officer):
+    client.force_login(performance_officer.user)
 
     response = upload_catalogue(client, [m1()], "import", year=1990)
 
@@ -694,10 +689,10 @@ def test_an_indicator_is_added_and_changed_on_its_pages(client, admin_person, ow
     assert "Title from &#x27;Number of contacts&#x27; to &#x27;Contacts received&#x27;" in page
 
 
-def test_a_years_targets_are_typed_as_in_the_file(client, officer):
+def test_a_years_targets_are_typed_as_in_the_file(client, performance_officer):
     load([eh3()], year=2026)
     indicator = Indicator.objects.get()
-    client.force_login(officer.user)
+    client.force_login(performance_officer.user)
     url = reverse("performance:catalogue_year_edit", args=[indicator.pk, 2027])
 
     form = client.get(url).context["form"]
@@ -756,9 +751,9 @@ def test_a_refused_role_cannot_change_the_catalogue(client, make_person):
     assert Indicator.objects.get().title == "Number of contacts received"
 
 
-def test_the_catalogue_pages_take_only_the_methods_they_need(client, officer):
+def test_the_catalogue_pages_take_only_the_methods_they_need(client, performance_officer):
     load([m1()])
-    client.force_login(officer.user)
+    client.force_login(performance_officer.user)
 
     assert client.post(reverse("performance:catalogue")).status_code == 405
     pk = Indicator.objects.get().pk
@@ -766,8 +761,8 @@ def test_the_catalogue_pages_take_only_the_methods_they_need(client, officer):
     assert client.put(reverse("performance:catalogue_indicator_edit", args=[pk])).status_code == 405
 
 
-def test_a_missing_indicator_is_not_found(client, officer):
-    client.force_login(officer.user)
+def test_a_missing_indicator_is_not_found(client, performance_officer):
+    client.force_login(performance_officer.user)
 
     assert client.get(reverse("performance:catalogue_indicator", args=[999])).status_code == 404
     assert client.get(reverse("performance:catalogue_year_edit", args=[999, 2026])).status_code == 404

@@ -24,6 +24,7 @@ from performance import loads as ld
 from performance.catalogue import indicator_create
 from performance.loads import kpi_values_import
 from performance.models import Indicator, KpiValue, MonthLock, ValueLoad
+from quality.months import add_months
 from quality.org.models import Role
 from quality.tabular import ImportRefused, RowError
 
@@ -51,11 +52,6 @@ def row(indicator="M1", period="2026-10", **cells) -> dict:
 def today():
     with freeze_time("2026-11-23 10:00:00"):
         yield date(2026, 11, 23)
-
-
-@pytest.fixture
-def officer():
-    return person_with_role(Role.PERFORMANCE_OFFICER, None, full_name="Grace Officer")
 
 
 @pytest.fixture
@@ -96,8 +92,8 @@ def current(code, period=OCT, breakdown=""):
 # --- Loading -----------------------------------------------------------------------------------
 
 
-def test_a_percentage_is_computed_from_numerator_and_denominator(indicators, officer):
-    summary = load([row("EH3a%", numerator="264", denominator="333")], actor=officer.user)
+def test_a_percentage_is_computed_from_numerator_and_denominator(indicators, performance_officer):
+    summary = load([row("EH3a%", numerator="264", denominator="333")], actor=performance_officer.user)
 
     figure = current("EH3a%")
     assert figure.value == D("79.279279")  # 100 x 264 / 333, kept to six places
@@ -107,7 +103,7 @@ def test_a_percentage_is_computed_from_numerator_and_denominator(indicators, off
         None,
         "",
     )
-    assert figure.load == summary.load and summary.load.loaded_by == officer.user
+    assert figure.load == summary.load and summary.load.loaded_by == performance_officer.user
     assert (summary.load.rows, summary.load.replaced, summary.load.mismatches) == (1, 0, 0)
 
 
@@ -157,9 +153,9 @@ def test_breakdowns_by_area_and_team_are_figures_of_their_own(indicators, own_ar
     assert current("M1", date(2026, 9, 1), f"team:{own_team.pk}").team == own_team
 
 
-def test_loading_a_figure_again_replaces_it_and_keeps_the_history(indicators, officer, own_area):
+def test_loading_a_figure_again_replaces_it_and_keeps_the_history(indicators, performance_officer, own_area):
     first = load([row("M1", value="100"), row("M1", value="40", service_area="SWF"), row("M1", "2026-09", value="9")])
-    second = load([row("M1", value="105"), row("M1", value="41", service_area="SWF")], actor=officer.user)
+    second = load([row("M1", value="105"), row("M1", value="41", service_area="SWF")], actor=performance_officer.user)
 
     assert second.replaced == 2 and second.load.replaced == 2
     history = list(
@@ -236,8 +232,8 @@ def test_the_councils_codes_load_through_both_commands(tmp_path):
     assert sorted(KpiValue.objects.filter(is_current=True).values_list("indicator__code", flat=True)) == sorted(COUNCIL)
 
 
-def test_the_upload_page_loads_the_councils_codes_and_reports_them_as_written(client, officer, council):
-    client.force_login(officer.user)
+def test_the_upload_page_loads_the_councils_codes_and_reports_them_as_written(client, performance_officer, council):
+    client.force_login(performance_officer.user)
 
     checked = upload(client, council_values(), "check")
     loaded = upload(client, council_values(), "import")
@@ -365,8 +361,8 @@ def test_a_team_name_two_areas_share_needs_its_area(indicators, own_area, other_
     assert KpiValue.objects.get().service_area == other_area
 
 
-def test_a_locked_month_no_longer_changes(indicators, officer):
-    MonthLock.objects.create(period=date(2026, 9, 1), locked_by=officer)
+def test_a_locked_month_no_longer_changes(indicators, performance_officer):
+    MonthLock.objects.create(period=date(2026, 9, 1), locked_by=performance_officer)
 
     errors = refused([row(value="1"), row(period="2026-09", value="2")])
 
@@ -422,7 +418,7 @@ def test_a_refused_reload_leaves_the_current_figures_as_they_were(indicators):
 
 def test_five_thousand_rows_load_in_seconds_with_a_fixed_number_of_queries(indicators, own_area):
     teams = [TeamFactory(service_area=own_area, name=f"Team {n}") for n in range(100)]
-    months = [f"{2024 + (9 + n) // 12}-{(9 + n) % 12 + 1:02d}" for n in range(25)]  # Oct 2024 to Oct 2026
+    months = [f"{add_months(date(2024, 10, 1), n):%Y-%m}" for n in range(25)]  # Oct 2024 to Oct 2026
     rows = [
         row("EH3a%", month, numerator=str(n % 50), denominator="50", team=team.name)
         for n, (month, team) in enumerate((m, t) for m in months for t in teams)
@@ -504,8 +500,8 @@ def upload(client, rows, mode):
     return client.post(reverse("performance:value_load_upload"), {"file": file, "mode": mode})
 
 
-def test_a_check_shows_what_the_file_would_do_and_saves_nothing(client, officer, indicators):
-    client.force_login(officer.user)
+def test_a_check_shows_what_the_file_would_do_and_saves_nothing(client, performance_officer, indicators):
+    client.force_login(performance_officer.user)
 
     response = upload(client, [row(value="1"), row("EH3a%", value="80", numerator="264", denominator="333")], "check")
 
@@ -516,8 +512,8 @@ def test_a_check_shows_what_the_file_would_do_and_saves_nothing(client, officer,
     assert not KpiValue.objects.exists()
 
 
-def test_a_refused_upload_lists_each_row_and_saves_nothing(client, officer, indicators):
-    client.force_login(officer.user)
+def test_a_refused_upload_lists_each_row_and_saves_nothing(client, performance_officer, indicators):
+    client.force_login(performance_officer.user)
 
     response = upload(
         client, [row(value="1"), row(indicator="ZZ9", value="1"), row(period="2026/10", value="1")], "import"
@@ -529,9 +525,9 @@ def test_a_refused_upload_lists_each_row_and_saves_nothing(client, officer, indi
     assert not ValueLoad.objects.exists()
 
 
-def test_a_load_goes_to_its_report_with_the_mismatches_and_replacements(client, officer, indicators):
+def test_a_load_goes_to_its_report_with_the_mismatches_and_replacements(client, performance_officer, indicators):
     load([row("EH3a%", numerator="250", denominator="320")])
-    client.force_login(officer.user)
+    client.force_login(performance_officer.user)
 
     response = upload(client, [row("EH3a%", value="80", numerator="264", denominator="333")], "import")
 
@@ -564,17 +560,17 @@ def test_a_refused_role_cannot_post_a_load(client, admin_person, indicators):
     assert not KpiValue.objects.exists()
 
 
-def test_the_load_pages_take_only_the_methods_they_need(client, officer, indicators):
+def test_the_load_pages_take_only_the_methods_they_need(client, performance_officer, indicators):
     load([row(value="1")])
-    client.force_login(officer.user)
+    client.force_login(performance_officer.user)
 
     assert client.post(reverse("performance:value_loads")).status_code == 405
     assert client.post(reverse("performance:value_load", args=[ValueLoad.objects.get().pk])).status_code == 405
     assert client.delete(reverse("performance:value_load_upload")).status_code == 405
 
 
-def test_a_missing_load_is_not_found(client, officer):
-    client.force_login(officer.user)
+def test_a_missing_load_is_not_found(client, performance_officer):
+    client.force_login(performance_officer.user)
 
     assert client.get(reverse("performance:value_load", args=[999])).status_code == 404
 
@@ -585,9 +581,11 @@ def _loads(count):
 
 
 @pytest.mark.parametrize("count", [1, 12])
-def test_the_load_list_runs_a_fixed_number_of_queries(client, officer, indicators, django_assert_num_queries, count):
+def test_the_load_list_runs_a_fixed_number_of_queries(
+    client, performance_officer, indicators, django_assert_num_queries, count
+):
     _loads(count)
-    client.force_login(officer.user)
+    client.force_login(performance_officer.user)
 
     with django_assert_num_queries(10):  # session (4), user, 2FA device, roles, person, count, page of loads
         response = client.get(reverse("performance:value_loads"))
@@ -596,7 +594,9 @@ def test_the_load_list_runs_a_fixed_number_of_queries(client, officer, indicator
 
 
 @pytest.mark.parametrize("size", [1, 30])
-def test_a_load_report_runs_a_fixed_number_of_queries(client, officer, own_area, django_assert_num_queries, size):
+def test_a_load_report_runs_a_fixed_number_of_queries(
+    client, performance_officer, own_area, django_assert_num_queries, size
+):
     codes = [
         indicator_create(
             actor=None, code=f"P{n}", title="P", priority_area="A", unit="percentage", polarity="higher"
@@ -605,7 +605,7 @@ def test_a_load_report_runs_a_fixed_number_of_queries(client, officer, own_area,
     ]
     load([row(code, numerator="1", denominator="3") for code in codes])
     load([row(code, value="60", numerator="1", denominator="2") for code in codes])
-    client.force_login(officer.user)
+    client.force_login(performance_officer.user)
     report = reverse("performance:value_load", args=[ValueLoad.objects.first().pk])
 
     # session (4), user, 2FA device, roles, person, load, mismatches, replaced, months
@@ -617,12 +617,12 @@ def test_a_load_report_runs_a_fixed_number_of_queries(client, officer, own_area,
 
 @pytest.mark.parametrize("size", [1, 30])
 def test_an_indicators_catalogue_page_runs_a_fixed_number_of_queries(
-    client, officer, indicators, own_area, django_assert_num_queries, size
+    client, performance_officer, indicators, own_area, django_assert_num_queries, size
 ):
     for n in range(size):
         load(
             [
-                row(period=f"{2024 + n // 12}-{n % 12 + 1:02d}", value=str(n)),
+                row(period=f"{add_months(date(2024, 1, 1), n):%Y-%m}", value=str(n)),
                 row(period="2026-10", value=str(n), service_area="SWF"),
             ]
         )

@@ -21,7 +21,8 @@ from performance import commentary, pack
 from performance.models import Commentary, PerformancePack
 from performance.quality_section import QA_AREA
 from performance.scorecard import scorecard
-from performance.tasks import MAX_RETRIES, build_stranded_packs, performance_pack_build
+from performance.tasks import MAX_RETRIES, performance_pack_build
+from quality.built_files import build_stranded_files
 from quality.org.models import Role
 from tests.org.test_tasks import celery_worker, wait_for  # noqa: F401 (celery_worker is a fixture)
 
@@ -42,12 +43,7 @@ def pdf_text(path) -> str:
 
 
 @pytest.fixture
-def officer(make_person, own_area):
-    return make_person(Role.PERFORMANCE_OFFICER, own_area, full_name="Pia Performance")
-
-
-@pytest.fixture
-def month(officer):
+def month(performance_officer):
     """October 2026: two indicators in two areas, one flagged, with commentary; the month locked."""
     m1 = make_indicator("M1", title=TITLE, area="Effective assessment and intervention", lead_officer="Lee Lead")
     set_year(m1, 2026, 80, england=77)
@@ -62,14 +58,14 @@ def month(officer):
         area="Robust corporate parenting",
     )
     put(k1, "2026-10", "68.44")
-    commentary.month_lock(actor=officer.user, period=OCT)
+    commentary.month_lock(actor=performance_officer.user, period=OCT)
     return m1, k1
 
 
 def test_the_task_called_directly_makes_the_pack_with_titles_figures_commentary_and_numbered_pages(
-    month, officer, media_root
+    month, performance_officer, media_root
 ):
-    made = PerformancePack.objects.create(period=OCT, requested_by=officer.user)
+    made = PerformancePack.objects.create(period=OCT, requested_by=performance_officer.user)
 
     performance_pack_build(made.pk)
 
@@ -104,19 +100,21 @@ def test_the_task_called_directly_makes_the_pack_with_titles_figures_commentary_
         assert shown in text, f"{shown!r} is missing from the pack"
 
 
-def test_the_pack_shows_a_code_with_spaces_and_brackets_as_written_and_names_its_chart_by_number(officer):
+def test_the_pack_shows_a_code_with_spaces_and_brackets_as_written_and_names_its_chart_by_number(performance_officer):
     indicator = make_indicator("M6-QL (val)", title="Children seen alone", area="Purposeful direct contact")
     put(indicator, "2026-10", numerator=48, denominator=50)
 
-    context = pack.pack_context(scorecard(OCT), made_by=officer.user, made_at=timezone.now())
+    context = pack.pack_context(scorecard(OCT), made_by=performance_officer.user, made_at=timezone.now())
     html = render_to_string("performance/scorecard/pack.html", context)
 
     assert '<span class="code">M6-QL (val)</span> Children seen alone' in html
     assert f'id="chart-{indicator.pk}-title">M6-QL (val): the last 12 months' in html
 
 
-def test_the_contents_give_each_priority_areas_page(month, officer):
-    made = pack.pack_generate(pack_id=PerformancePack.objects.create(period=OCT, requested_by=officer.user).pk)
+def test_the_contents_give_each_priority_areas_page(month, performance_officer):
+    made = pack.pack_generate(
+        pack_id=PerformancePack.objects.create(period=OCT, requested_by=performance_officer.user).pk
+    )
 
     text = pdf_text(made.file.path)
 
@@ -125,16 +123,23 @@ def test_the_contents_give_each_priority_areas_page(month, officer):
     assert "Robust corporate parenting" in contents
 
 
-def test_a_pack_of_an_unlocked_month_says_it_is_a_draft(officer):
+def test_a_pack_of_an_unlocked_month_says_it_is_a_draft(performance_officer):
     put(make_indicator("M1", title=TITLE), "2026-10", 50)
 
-    made = pack.pack_generate(pack_id=PerformancePack.objects.create(period=OCT, requested_by=officer.user).pk)
+    made = pack.pack_generate(
+        pack_id=PerformancePack.objects.create(period=OCT, requested_by=performance_officer.user).pk
+    )
 
     assert "Draft: the month is not locked" in pdf_text(made.file.path)
 
 
-def test_a_worker_on_redis_makes_the_pack_once_it_is_asked_for(transactional_db, celery_worker, month, officer):  # noqa: F811
-    made = pack.pack_request(actor=officer.user, period=OCT)
+def test_a_worker_on_redis_makes_the_pack_once_it_is_asked_for(
+    transactional_db,
+    celery_worker,  # noqa: F811
+    month,
+    performance_officer,
+):
+    made = pack.pack_request(actor=performance_officer.user, period=OCT)
 
     def is_ready():
         made.refresh_from_db()
@@ -144,8 +149,8 @@ def test_a_worker_on_redis_makes_the_pack_once_it_is_asked_for(transactional_db,
     assert TITLE in pdf_text(made.file.path)
 
 
-def test_a_build_that_keeps_failing_is_tried_four_times_then_the_pack_is_marked_failed(officer):
-    made = PerformancePack.objects.create(period=OCT, requested_by=officer.user)
+def test_a_build_that_keeps_failing_is_tried_four_times_then_the_pack_is_marked_failed(performance_officer):
+    made = PerformancePack.objects.create(period=OCT, requested_by=performance_officer.user)
 
     with patch("performance.pack.render_pdf", side_effect=OSError("out of memory")) as render:
         performance_pack_build.apply(args=[made.pk])
@@ -155,9 +160,13 @@ def test_a_build_that_keeps_failing_is_tried_four_times_then_the_pack_is_marked_
     assert made.state == PerformancePack.State.FAILED and not made.file
 
 
-def test_a_pack_already_made_is_not_made_again_when_the_task_comes_twice(officer):
+def test_a_pack_already_made_is_not_made_again_when_the_task_comes_twice(performance_officer):
     made = PerformancePack.objects.create(
-        period=OCT, requested_by=officer.user, state=PerformancePack.State.READY, file=ContentFile(STUB_PDF, "p.pdf")
+        period=OCT,
+        requested_by=performance_officer.user,
+        state=PerformancePack.State.READY,
+        file=ContentFile(STUB_PDF, "p.pdf"),
+        generated_at=timezone.now(),
     )
 
     with patch("performance.pack.render_pdf") as render:
@@ -170,9 +179,9 @@ def test_a_pack_already_made_is_not_made_again_when_the_task_comes_twice(officer
 
 
 def test_making_the_pack_adds_a_queued_pack_and_queues_its_build_after_commit(
-    client, officer, django_capture_on_commit_callbacks
+    client, performance_officer, django_capture_on_commit_callbacks
 ):
-    client.force_login(officer.user)
+    client.force_login(performance_officer.user)
 
     with (
         patch("performance.pack.render_pdf") as render,
@@ -182,7 +191,11 @@ def test_making_the_pack_adds_a_queued_pack_and_queues_its_build_after_commit(
             response = client.post(reverse("performance:pack_request", args=["2026-10"]))
         made = PerformancePack.objects.get()
         assert response.status_code == 302 and response.url == reverse("performance:pack_detail", args=[made.pk])
-        assert (made.state, made.period, made.requested_by) == (PerformancePack.State.QUEUED, OCT, officer.user)
+        assert (made.state, made.period, made.requested_by) == (
+            PerformancePack.State.QUEUED,
+            OCT,
+            performance_officer.user,
+        )
         queue.assert_not_called()
         for callback in callbacks:
             callback()
@@ -191,9 +204,9 @@ def test_making_the_pack_adds_a_queued_pack_and_queues_its_build_after_commit(
 
 
 def test_making_the_pack_while_redis_is_down_still_answers_and_the_sweep_builds_it_later(
-    client, officer, django_capture_on_commit_callbacks
+    client, performance_officer, django_capture_on_commit_callbacks
 ):
-    client.force_login(officer.user)
+    client.force_login(performance_officer.user)
     down = OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
     with (
@@ -207,15 +220,15 @@ def test_making_the_pack_while_redis_is_down_still_answers_and_the_sweep_builds_
     assert pack.packs_stranded() == []
     PerformancePack.objects.filter(pk=made.pk).update(requested_at=timezone.now() - timedelta(minutes=6))
     with patch("performance.pack.render_pdf", return_value=STUB_PDF):
-        assert build_stranded_packs() == 1
-        assert build_stranded_packs() == 0
+        assert build_stranded_files() == 1
+        assert build_stranded_files() == 0
     made.refresh_from_db()
     assert made.state == PerformancePack.State.READY and Path(made.file.path).read_bytes() == STUB_PDF
 
 
-def test_making_the_pack_needs_a_post_with_the_csrf_token(officer):
+def test_making_the_pack_needs_a_post_with_the_csrf_token(performance_officer):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(officer.user)
+    client.force_login(performance_officer.user)
     url = reverse("performance:pack_request", args=["2026-10"])
 
     assert client.get(url).status_code == 405
@@ -223,9 +236,9 @@ def test_making_the_pack_needs_a_post_with_the_csrf_token(officer):
     assert not PerformancePack.objects.exists()
 
 
-def test_the_status_block_polls_while_the_pack_is_made_and_stops_once_it_is_ready(client, officer):
-    made = PerformancePack.objects.create(period=OCT, requested_by=officer.user)
-    client.force_login(officer.user)
+def test_the_status_block_polls_while_the_pack_is_made_and_stops_once_it_is_ready(client, performance_officer):
+    made = PerformancePack.objects.create(period=OCT, requested_by=performance_officer.user)
+    client.force_login(performance_officer.user)
     url = reverse("performance:pack_detail", args=[made.pk])
 
     page = client.get(url).content.decode()
@@ -241,10 +254,10 @@ def test_the_status_block_polls_while_the_pack_is_made_and_stops_once_it_is_read
     assert f'href="{reverse("performance:pack_download", args=[made.pk])}"' in ready
 
 
-def test_a_failed_pack_offers_to_try_again(client, officer):
-    made = PerformancePack.objects.create(period=OCT, requested_by=officer.user)
+def test_a_failed_pack_offers_to_try_again(client, performance_officer):
+    made = PerformancePack.objects.create(period=OCT, requested_by=performance_officer.user)
     pack.pack_fail(pack_id=made.pk)
-    client.force_login(officer.user)
+    client.force_login(performance_officer.user)
 
     html = client.get(
         reverse("performance:pack_detail", args=[made.pk]), headers={"HX-Request": "true"}
@@ -255,11 +268,11 @@ def test_a_failed_pack_offers_to_try_again(client, officer):
 
 
 def test_the_download_streams_the_pdf_as_an_uncached_attachment_to_scorecard_readers_only(
-    client, officer, make_person, own_area
+    client, performance_officer, make_person, own_area
 ):
     made = PerformancePack.objects.create(
         period=OCT,
-        requested_by=officer.user,
+        requested_by=performance_officer.user,
         state=PerformancePack.State.READY,
         file=ContentFile(STUB_PDF, name="performance-pack.pdf"),
         generated_at=timezone.now(),
@@ -278,17 +291,17 @@ def test_the_download_streams_the_pdf_as_an_uncached_attachment_to_scorecard_rea
     assert client.get(url).status_code == 403
 
 
-def test_a_pack_still_being_made_cannot_be_downloaded(client, officer):
-    made = PerformancePack.objects.create(period=OCT, requested_by=officer.user)
-    client.force_login(officer.user)
+def test_a_pack_still_being_made_cannot_be_downloaded(client, performance_officer):
+    made = PerformancePack.objects.create(period=OCT, requested_by=performance_officer.user)
+    client.force_login(performance_officer.user)
 
     assert client.get(reverse("performance:pack_download", args=[made.pk])).status_code == 404
 
 
-def test_the_scorecard_page_lists_the_months_packs(client, officer):
-    made = PerformancePack.objects.create(period=OCT, requested_by=officer.user)
-    PerformancePack.objects.create(period=date(2026, 9, 1), requested_by=officer.user)
-    client.force_login(officer.user)
+def test_the_scorecard_page_lists_the_months_packs(client, performance_officer):
+    made = PerformancePack.objects.create(period=OCT, requested_by=performance_officer.user)
+    PerformancePack.objects.create(period=date(2026, 9, 1), requested_by=performance_officer.user)
+    client.force_login(performance_officer.user)
 
     response = client.get(reverse("performance:scorecard"), {"month": "2026-10"})
 

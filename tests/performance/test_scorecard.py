@@ -29,6 +29,7 @@ from performance.scorecard import (
     scorecard,
 )
 from performance.scorecard_forms import MONTH_INVALID, MONTH_OUT_OF_RANGE
+from quality.months import add_months
 from quality.org.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -311,13 +312,8 @@ def test_the_scorecard_opens_on_the_latest_month_with_figures():
 # -- pages --
 
 
-@pytest.fixture
-def lead(make_person, own_area):
-    return make_person(Role.SERVICE_LEAD, own_area, full_name="Sam Lead")
-
-
-def test_the_scorecard_page_shows_figures_rag_in_words_flags_commentary_and_the_audits_section(client, lead):
-    m1 = make_indicator("M1", title="Assessments completed in 45 days", lead=lead)
+def test_the_scorecard_page_shows_figures_rag_in_words_flags_commentary_and_the_audits_section(client, service_lead):
+    m1 = make_indicator("M1", title="Assessments completed in 45 days", lead=service_lead)
     set_year(m1, 2026, 80, england=78)
     put(m1, "2026-09", numerator=250, denominator=330)
     put(
@@ -329,7 +325,7 @@ def test_the_scorecard_page_shows_figures_rag_in_words_flags_commentary_and_the_
         data_quality="Supplied 83% but 264/333 is 79.3%",
     )
     Commentary.objects.create(indicator=m1, period=OCT, commentary="Fewer late assessments in SWF.", next_steps="")
-    client.force_login(lead.user)
+    client.force_login(service_lead.user)
 
     response = client.get(reverse("performance:scorecard"), {"month": "2026-10"})
 
@@ -346,8 +342,8 @@ def test_the_scorecard_page_shows_figures_rag_in_words_flags_commentary_and_the_
     assert "Write the commentary" not in page and "Change the commentary" in page  # the lead's own indicator
 
 
-def test_a_month_that_is_not_a_month_is_refused_next_to_the_field(client, lead):
-    client.force_login(lead.user)
+def test_a_month_that_is_not_a_month_is_refused_next_to_the_field(client, service_lead):
+    client.force_login(service_lead.user)
 
     response = client.get(reverse("performance:scorecard"), {"month": "2026-13"})
 
@@ -356,8 +352,8 @@ def test_a_month_that_is_not_a_month_is_refused_next_to_the_field(client, lead):
     assert "card" not in response.context
 
 
-def test_an_address_with_a_month_that_is_not_one_is_not_found(client, lead):
-    client.force_login(lead.user)
+def test_an_address_with_a_month_that_is_not_one_is_not_found(client, service_lead):
+    client.force_login(service_lead.user)
     indicator = make_indicator("M1")
 
     assert client.get(reverse("performance:scorecard_csv", args=["2026-1x"])).status_code == 404
@@ -365,9 +361,9 @@ def test_an_address_with_a_month_that_is_not_one_is_not_found(client, lead):
 
 
 @pytest.mark.parametrize("text", ["0001-01", "9999-12"])
-def test_a_month_the_scorecard_cannot_reach_around_is_refused_not_an_error(client, lead, text):
+def test_a_month_the_scorecard_cannot_reach_around_is_refused_not_an_error(client, service_lead, text):
     # The scorecard looks a year back and a month on: year 1 has no year before it, 9999 none after.
-    client.force_login(lead.user)
+    client.force_login(service_lead.user)
     indicator = make_indicator("M1")
 
     for name in ("scorecard", "commentary"):
@@ -378,8 +374,8 @@ def test_a_month_the_scorecard_cannot_reach_around_is_refused_not_an_error(clien
     assert client.get(reverse("performance:commentary_edit", args=[text, indicator.pk])).status_code == 404
 
 
-def test_the_scorecard_only_answers_reads(client, lead):
-    client.force_login(lead.user)
+def test_the_scorecard_only_answers_reads(client, service_lead):
+    client.force_login(service_lead.user)
 
     assert client.post(reverse("performance:scorecard")).status_code == 405
 
@@ -403,7 +399,7 @@ def _fill(count: int, start: int = 0):
             [
                 KpiValue(
                     indicator=indicator,
-                    period=date(2025 + (8 + offset) // 12, (8 + offset) % 12 + 1, 1),
+                    period=add_months(date(2025, 9, 1), offset),
                     value=Decimal(60 + offset),
                     numerator=Decimal(60 + offset),
                     denominator=Decimal(100),
@@ -424,8 +420,10 @@ def _queries(client, url) -> int:
     return len(captured)
 
 
-def test_the_scorecard_page_runs_the_same_queries_for_5_and_for_40_indicators(client, lead, django_assert_num_queries):
-    client.force_login(lead.user)
+def test_the_scorecard_page_runs_the_same_queries_for_5_and_for_40_indicators(
+    client, service_lead, django_assert_num_queries
+):
+    client.force_login(service_lead.user)
     url = f"{reverse('performance:scorecard')}?month=2026-10"
     _fill(5)
     five = _queries(client, url)
@@ -440,7 +438,9 @@ def test_the_scorecard_page_runs_the_same_queries_for_5_and_for_40_indicators(cl
     assert five <= 16
 
 
-def test_the_indicator_page_shows_the_history_targets_and_every_load_with_who_and_when(client, lead, make_person):
+def test_the_indicator_page_shows_the_history_targets_and_every_load_with_who_and_when(
+    client, service_lead, make_person
+):
     officer = make_person(Role.PERFORMANCE_OFFICER, None, full_name="Pia Performance")
     indicator = make_indicator("M1", title="Assessments completed in 45 days")
     set_year(indicator, 2025, 70)
@@ -449,7 +449,7 @@ def test_the_indicator_page_shows_the_history_targets_and_every_load_with_who_an
     put(indicator, "2026-09", 50, is_current=False, load=first)
     put(indicator, "2026-09", numerator=60, denominator=100, load=new_load(officer.user, "september-corrected.csv"))
     put(indicator, "2026-07", 65)
-    client.force_login(lead.user)
+    client.force_login(service_lead.user)
 
     response = client.get(reverse("performance:indicator_detail", args=[indicator.pk]))
 
@@ -512,8 +512,10 @@ def breakdown(own_area, other_area, own_team, other_team):
     return indicator
 
 
-def test_a_service_lead_sees_the_breakdown_rows_of_their_own_area_only(client, lead, breakdown, own_area, own_team):
-    client.force_login(lead.user)
+def test_a_service_lead_sees_the_breakdown_rows_of_their_own_area_only(
+    client, service_lead, breakdown, own_area, own_team
+):
+    client.force_login(service_lead.user)
 
     response = client.get(reverse("performance:indicator_breakdown", args=[breakdown.pk, "2026-10"]))
 

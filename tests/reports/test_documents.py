@@ -24,11 +24,11 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 from openpyxl import load_workbook
 
+from quality.built_files import build_stranded_files
 from quality.celery import app
-from quality.org.models import Role
 from quality.reports import documents, output_views
 from quality.reports.models import Highlight, Report, ReportDocument
-from quality.reports.output_tasks import MAX_RETRIES, build_report_document, build_stranded_report_documents
+from quality.reports.output_tasks import MAX_RETRIES, build_report_document
 from tests.org.test_tasks import celery_worker, wait_for  # noqa: F401 (celery_worker is a fixture)
 
 from .test_outputs import AREA_NAMES, pdf_text, sample_figures, squash
@@ -40,14 +40,15 @@ STUB_XLSX = b"PK\x03\x04 a stand-in workbook"
 
 
 @pytest.fixture
-def people(make_person, own_area, other_area):
+def people(qa_lead, qa_officer, head_of_service, reader, service_lead, practitioner):
+    """The shared cast by their part around a report's documents."""
     return {
-        "qa_lead": make_person(Role.QA_LEAD, full_name="Quinn Lead"),
-        "qa_officer": make_person(Role.QA_OFFICER, full_name="Olly Officer"),
-        "head": make_person(Role.HEAD_OF_SERVICE, full_name="Hana Head"),
-        "reader": make_person(Role.READ_ONLY, full_name="Rea Reader"),
-        "lead": make_person(Role.SERVICE_LEAD, own_area, full_name="Sam Lead"),
-        "worker": make_person(Role.PRACTITIONER, own_area, full_name="Wes Worker"),
+        "qa_lead": qa_lead,
+        "qa_officer": qa_officer,
+        "head": head_of_service,
+        "reader": reader,
+        "lead": service_lead,
+        "worker": practitioner,
     }
 
 
@@ -310,8 +311,8 @@ def test_a_document_asked_for_while_redis_is_down_is_built_by_the_sweep(
     ReportDocument.objects.filter(pk=document.pk).update(requested_at=timezone.now() - timedelta(minutes=6))
     assert documents.documents_stranded() == [document.pk]
     with patch("quality.reports.outputs.render", return_value=STUB_PDF):
-        assert build_stranded_report_documents() == 1
-        assert build_stranded_report_documents() == 0  # safe to run again
+        assert build_stranded_files() == 1
+        assert build_stranded_files() == 0  # safe to run again
     document.refresh_from_db()
     assert document.state == ReportDocument.State.READY and stored(document) == STUB_PDF
 
@@ -334,7 +335,7 @@ def test_the_sweep_skips_a_document_a_worker_is_building_at_that_moment(transact
     try:
         assert locked.wait(10)
         with patch("quality.reports.outputs.render", return_value=STUB_PDF) as render:
-            assert build_stranded_report_documents() == 0
+            assert build_stranded_files() == 0
         render.assert_not_called()
     finally:
         release.set()
@@ -366,7 +367,7 @@ def test_the_tasks_are_registered_and_the_sweep_is_scheduled():
     scheduled = {entry["task"] for entry in app.conf.beat_schedule.values()}
 
     assert "quality.reports.output_tasks.build_report_document" in app.tasks
-    assert "quality.reports.output_tasks.build_stranded_report_documents" in scheduled
+    assert "quality.built_files.build_stranded_files" in scheduled
     assert scheduled - set(app.tasks) == set()
 
 

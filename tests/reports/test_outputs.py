@@ -17,6 +17,7 @@ from django.contrib.staticfiles import finders
 from openpyxl import load_workbook
 
 from audits.models import AnalysisArea
+from moderation import tables as moderation_tables
 from quality.org.models import Role
 from quality.reports import charts, outputs
 from quality.reports.models import Highlight, ImprovementPoint, Report
@@ -407,6 +408,17 @@ def test_the_workbook_keeps_numbers_as_numbers():
     assert seven[4] == ("trend", "Narrative / history", "2023-11", 1, 11, 6, 1, 19)
     matrix = rows_of(book["Moderation matrix"])
     assert matrix[2] == ("Good", 0, 2, 1, 0, 3)
+
+
+def test_the_workbooks_moderation_figures_carry_the_outcome_pages_labels():
+    book = workbook_of(outputs.draft_content(sample_figures()))
+
+    values = {row[0]: row[1] for row in rows_of(book["Moderation"])[1:]}
+    assert values["Audits moderated (compared)"] == sample_figures()["moderation"]["moderated"]
+    assert values["Moderated up (a better grade than the auditor's)"] is not None
+    for figure in moderation_tables.FIGURES:
+        assert (f"{figure.label} (%)" if figure.percentage else figure.label) in values
+    assert values["What kappa says"] == "Moderate agreement beyond chance."
 
 
 def test_the_workbook_neutralises_text_a_spreadsheet_would_run_as_a_formula():

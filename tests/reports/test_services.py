@@ -57,13 +57,14 @@ class AuditMaker:
 
 
 @pytest.fixture
-def people(make_person, own_area, other_area):
+def people(qa_lead, practice_manager, service_lead, head_of_service, practitioner):
+    """The shared cast by their part in a report."""
     return {
-        "qa_lead": make_person(Role.QA_LEAD, full_name="Quinn Lead"),
-        "manager": make_person(Role.PRACTICE_MANAGER, own_area, full_name="Mona Manager"),
-        "service_lead": make_person(Role.SERVICE_LEAD, own_area, full_name="Sam Lead"),
-        "head": make_person(Role.HEAD_OF_SERVICE, full_name="Hana Head"),
-        "practitioner": make_person(Role.PRACTITIONER, own_area, full_name="Pat Worker"),
+        "qa_lead": qa_lead,
+        "manager": practice_manager,
+        "service_lead": service_lead,
+        "head": head_of_service,
+        "practitioner": practitioner,
     }
 
 

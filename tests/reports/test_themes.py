@@ -18,17 +18,11 @@ from quality.org.models import ChangeRecord, Role
 from quality.reports import themes
 from quality.reports.models import PracticeTheme
 from quality.reports.theme_views import DEACTIVATED, DEFAULTS_PRESENT
-from tests.moderation.outcome_world import published_version
 
 pytestmark = pytest.mark.django_db
 
 LIST_URL = reverse("reports:theme_list")
 ADD_URL = reverse("reports:theme_add")
-
-
-@pytest.fixture
-def qa_lead(make_person):
-    return make_person(Role.QA_LEAD, full_name="Quinn Lead")
 
 
 @pytest.fixture
@@ -98,11 +92,6 @@ def test_phrases_are_lower_case_trimmed_single_spaced_and_without_repeats():
 # Matching in the database
 
 
-@pytest.fixture
-def version(db):
-    return published_version()
-
-
 def _audit(version, area, auditor, reference, **fields):
     return Audit.objects.create(
         case_reference=reference,
@@ -116,19 +105,19 @@ def _audit(version, area, auditor, reference, **fields):
     )
 
 
-def test_a_theme_is_found_in_any_narrative_in_any_case_and_inside_longer_words(version, own_area, make_person):
+def test_a_theme_is_found_in_any_narrative_in_any_case_and_inside_longer_words(tool_version, own_area, make_person):
     auditor = make_person(Role.PRACTICE_MANAGER, own_area)
-    in_strengths = _audit(version, own_area, auditor, "C1", strengths="Regular HOME VISITS.")
-    in_improvements = _audit(version, own_area, auditor, "C2", areas_for_improvement="Visiting was patchy")
-    in_views = _audit(version, own_area, auditor, "C3", child_family_views="He wants more visits.")
-    in_answer = _audit(version, own_area, auditor, "C4")
-    in_short_answer = _audit(version, own_area, auditor, "C5")
+    in_strengths = _audit(tool_version, own_area, auditor, "C1", strengths="Regular HOME VISITS.")
+    in_improvements = _audit(tool_version, own_area, auditor, "C2", areas_for_improvement="Visiting was patchy")
+    in_views = _audit(tool_version, own_area, auditor, "C3", child_family_views="He wants more visits.")
+    in_answer = _audit(tool_version, own_area, auditor, "C4")
+    in_short_answer = _audit(tool_version, own_area, auditor, "C5")
     _audit(
-        version, own_area, auditor, "C6", strengths="Nothing relevant", theme="Visiting"
+        tool_version, own_area, auditor, "C6", strengths="Nothing relevant", theme="Visiting"
     )  # theme field: not a narrative
-    narrative = Question.objects.filter(section__version=version, type=Question.Type.NARRATIVE).first()
+    narrative = Question.objects.filter(section__version=tool_version, type=Question.Type.NARRATIVE).first()
     Answer.objects.create(audit=in_answer, question=narrative, value="Unannounced Visit on 3 May.")
-    section = Section.objects.create(version=version, title="Extra", order=99)
+    section = Section.objects.create(version=tool_version, title="Extra", order=99)
     short = Question.objects.create(section=section, key="extra-short", text="Short", type="short_text", order=1)
     Answer.objects.create(audit=in_short_answer, question=short, value="visit")
 
@@ -138,10 +127,10 @@ def test_a_theme_is_found_in_any_narrative_in_any_case_and_inside_longer_words(v
     assert not Audit.objects.filter(themes.mentions([])).exists()
 
 
-def test_a_theme_condition_reaches_audits_through_a_relation(version, own_area, make_person):
+def test_a_theme_condition_reaches_audits_through_a_relation(tool_version, own_area, make_person):
     auditor = make_person(Role.PRACTICE_MANAGER, own_area)
-    mentioned = _audit(version, own_area, auditor, "C1", strengths="Contingency plan in place")
-    silent = _audit(version, own_area, auditor, "C2")
+    mentioned = _audit(tool_version, own_area, auditor, "C1", strengths="Contingency plan in place")
+    silent = _audit(tool_version, own_area, auditor, "C2")
     AreaGrade.objects.create(audit=mentioned, area="planning", grade="good")
     AreaGrade.objects.create(audit=silent, area="planning", grade="good")
 

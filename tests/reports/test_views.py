@@ -18,7 +18,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audits.models import Audit
-from quality.org.models import Role
 from quality.reports import services, views
 from quality.reports.models import PracticeTheme, Report, ReportSubscription
 from tests.moderation.outcome_world import published_version
@@ -31,16 +30,17 @@ TODAY = date(2026, 11, 23)
 
 
 @pytest.fixture
-def people(make_person, own_area, other_area):
+def people(qa_lead, qa_officer, practice_manager, other_manager, service_lead, head_of_service, reader, practitioner):
+    """The shared cast by their part around the report pages."""
     return {
-        "qa_lead": make_person(Role.QA_LEAD, full_name="Quinn Lead"),
-        "qa_officer": make_person(Role.QA_OFFICER, full_name="Olly Officer"),
-        "manager": make_person(Role.PRACTICE_MANAGER, own_area, full_name="Mona Manager"),
-        "other_manager": make_person(Role.PRACTICE_MANAGER, other_area, full_name="Pat Other"),
-        "service_lead": make_person(Role.SERVICE_LEAD, own_area, full_name="Sam Lead"),
-        "head": make_person(Role.HEAD_OF_SERVICE, full_name="Hana Head"),
-        "reader": make_person(Role.READ_ONLY, full_name="Rae Reader"),
-        "practitioner": make_person(Role.PRACTITIONER, own_area, full_name="Pat Worker"),
+        "qa_lead": qa_lead,
+        "qa_officer": qa_officer,
+        "manager": practice_manager,
+        "other_manager": other_manager,
+        "service_lead": service_lead,
+        "head": head_of_service,
+        "reader": reader,
+        "practitioner": practitioner,
     }
 
 

@@ -21,12 +21,13 @@ from django.utils import timezone
 from audits import services
 from audits.models import Audit, AuditDocument, Escalation
 from performance.models import PerformancePack
+from quality.months import month_start
 from quality.org.models import Role
 from quality.security import access
 from quality.security.models import AccessRecord, SecurityEvent
 from quality.security.tasks import purge_old_security_events
 from quality.security.views import SEARCH_ENDED
-from tests.audits.test_audit_views import published_tool
+from tests.factories import published_tool_version
 from tests.test_access_matrix import World
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_today")]
@@ -38,45 +39,37 @@ Kind = AccessRecord.Kind
 
 
 @pytest.fixture
-def people(make_person, own_area, other_area):
+def people(qa_lead, practice_manager, practitioner, service_lead, make_person, own_area, other_area):
+    """The shared cast by their part around an audit, with a second manager in the own area and the
+    other area's manager under the name the search results show."""
     return {
-        "qa_lead": make_person(Role.QA_LEAD, full_name="Quinn QA"),
-        "auditor": make_person(Role.PRACTICE_MANAGER, own_area, full_name="Priya Manager"),
+        "qa_lead": qa_lead,
+        "auditor": practice_manager,
         "colleague": make_person(Role.PRACTICE_MANAGER, own_area, full_name="Colin Colleague"),
-        "worker": make_person(Role.PRACTITIONER, own_area, full_name="Wendy Worker"),
-        "lead": make_person(Role.SERVICE_LEAD, own_area, full_name="Sam Lead"),
+        "worker": practitioner,
+        "lead": service_lead,
         "other_manager": make_person(Role.PRACTICE_MANAGER, other_area, full_name="Otto Manager"),
     }
 
 
-def audit_in(area, auditor, case_reference, qa_lead):
+def audit_in(tool_version, practice_manager, case_reference, qa_lead):
     return services.audit_create(
         actor=qa_lead.user,
         case_reference=case_reference,
-        service_area=area,
-        auditor=auditor,
-        tool_version=published_tool(qa_lead.user, f"{area.code} case audit", area),
+        service_area=tool_version.tool.service_area,
+        auditor=practice_manager,
+        tool_version=tool_version,
     )
 
 
 @pytest.fixture
-def audit(people, own_area):
-    return audit_in(own_area, people["auditor"], CASE, people["qa_lead"])
+def audit(people, tool_version):
+    return audit_in(tool_version, people["auditor"], CASE, people["qa_lead"])
 
 
 @pytest.fixture
 def other_audit(people, other_area):
-    return audit_in(other_area, people["other_manager"], "P-5501", people["qa_lead"])
-
-
-@pytest.fixture
-def qa_lead(people):
-    return people["qa_lead"]
-
-
-@pytest.fixture
-def auditor(people):
-    return people["auditor"]
+    return audit_in(published_tool_version(area=other_area), people["other_manager"], "P-5501", people["qa_lead"])
 
 
 def signed_in(client, person):
@@ -95,34 +88,34 @@ def what(record: AccessRecord) -> tuple:
 # --- each kind of access writes exactly one record ---------------------------------------------------
 
 
-def test_opening_an_audit_records_one_view_with_its_case(client, auditor, audit):
-    assert signed_in(client, auditor).get(audit.get_absolute_url()).status_code == 200
-    assert what(only_record()) == (auditor.user, Kind.VIEWED, "audits.audit", audit.pk, CASE)
+def test_opening_an_audit_records_one_view_with_its_case(client, practice_manager, audit):
+    assert signed_in(client, practice_manager).get(audit.get_absolute_url()).status_code == 200
+    assert what(only_record()) == (practice_manager.user, Kind.VIEWED, "audits.audit", audit.pk, CASE)
 
 
-def test_the_printable_page_records_one_print(client, auditor, audit):
-    assert signed_in(client, auditor).get(reverse("audits:audit_print", args=[audit.pk])).status_code == 200
-    assert what(only_record()) == (auditor.user, Kind.PRINTED, "audits.audit", audit.pk, CASE)
+def test_the_printable_page_records_one_print(client, practice_manager, audit):
+    assert signed_in(client, practice_manager).get(reverse("audits:audit_print", args=[audit.pk])).status_code == 200
+    assert what(only_record()) == (practice_manager.user, Kind.PRINTED, "audits.audit", audit.pk, CASE)
 
 
-def test_downloading_the_pdf_records_one_download(client, auditor, audit):
+def test_downloading_the_pdf_records_one_download(client, practice_manager, audit):
     document = AuditDocument.objects.create(
         audit=audit,
-        requested_by=auditor.user,
+        requested_by=practice_manager.user,
         state=AuditDocument.State.READY,
         file=ContentFile(b"%PDF-1.7\n", name="audit.pdf"),
         generated_at=timezone.now(),
     )
     url = reverse("audits:audit_document_download", args=[audit.pk, document.pk])
-    response = signed_in(client, auditor).get(url)
+    response = signed_in(client, practice_manager).get(url)
     assert b"".join(response.streaming_content) == b"%PDF-1.7\n"
-    assert what(only_record()) == (auditor.user, Kind.PDF_DOWNLOADED, "audits.audit", audit.pk, CASE)
+    assert what(only_record()) == (practice_manager.user, Kind.PDF_DOWNLOADED, "audits.audit", audit.pk, CASE)
 
 
-def test_the_pdfs_status_page_is_no_access_to_the_record(client, auditor, audit):
-    document = AuditDocument.objects.create(audit=audit, requested_by=auditor.user)
+def test_the_pdfs_status_page_is_no_access_to_the_record(client, practice_manager, audit):
+    document = AuditDocument.objects.create(audit=audit, requested_by=practice_manager.user)
     url = reverse("audits:audit_document", args=[audit.pk, document.pk])
-    assert signed_in(client, auditor).get(url).status_code == 200
+    assert signed_in(client, practice_manager).get(url).status_code == 200
     assert not AccessRecord.objects.exists()
 
 
@@ -193,7 +186,7 @@ def test_downloading_a_report_and_a_performance_pack_records_one_download_each(c
     world = World(own_area, other_area)
     report = world.report_to_read("own")
     pack = PerformancePack.objects.create(
-        period=timezone.localdate().replace(day=1),
+        period=month_start(timezone.localdate()),
         requested_by=qa_lead.user,
         state=PerformancePack.State.READY,
         file=ContentFile(b"%PDF-1.7\n", name="pack.pdf"),
@@ -233,8 +226,10 @@ def failing_insert(self, *args, **kwargs):
         cursor.execute("INSERT INTO no_such_table_for_access_records VALUES (1)")
 
 
-def test_a_database_error_while_recording_leaves_the_page_and_its_transaction_working(client, auditor, audit, caplog):
-    signed_in(client, auditor)
+def test_a_database_error_while_recording_leaves_the_page_and_its_transaction_working(
+    client, practice_manager, audit, caplog
+):
+    signed_in(client, practice_manager)
     with mock.patch.object(AccessRecord, "save", failing_insert), caplog.at_level(logging.WARNING, "quality.security"):
         response = client.get(audit.get_absolute_url())
 
@@ -245,26 +240,26 @@ def test_a_database_error_while_recording_leaves_the_page_and_its_transaction_wo
     assert not AccessRecord.objects.exists()
     [line] = {record.getMessage() for record in caplog.records if record.levelno == logging.WARNING}
     assert line == (
-        f"access_record_failed kind=viewed object_type=audits.audit object_id={audit.pk} user={auditor.user_id}"
+        f"access_record_failed kind=viewed object_type=audits.audit object_id={audit.pk} user={practice_manager.user_id}"  # noqa: E501
         " error=ProgrammingError"
     )
 
 
-def test_a_failure_log_line_names_no_case_and_no_one(client, auditor, audit, caplog):
-    signed_in(client, auditor)
+def test_a_failure_log_line_names_no_case_and_no_one(client, practice_manager, audit, caplog):
+    signed_in(client, practice_manager)
     with mock.patch.object(AccessRecord, "save", failing_insert), caplog.at_level(logging.DEBUG, "quality.security"):
         client.get(reverse("audits:audit_print", args=[audit.pk]))
     text = caplog.text
     assert "access_record_failed" in text
-    assert CASE not in text and auditor.full_name not in text and auditor.user.email not in text
+    assert CASE not in text and practice_manager.full_name not in text and practice_manager.user.email not in text
 
 
 # --- "Who has seen this audit" on the audit's page --------------------------------------------------
 
 
 @pytest.mark.parametrize("role", [Role.QA_LEAD, Role.ADMINISTRATOR])
-def test_the_qa_lead_and_administrators_see_who_has_seen_the_audit(client, make_person, auditor, audit, role):
-    signed_in(client, auditor).get(audit.get_absolute_url())
+def test_the_qa_lead_and_administrators_see_who_has_seen_the_audit(client, make_person, practice_manager, audit, role):
+    signed_in(client, practice_manager).get(audit.get_absolute_url())
     client.get(reverse("audits:audit_print", args=[audit.pk]))
     viewer = make_person(role, full_name="Vera Viewer")
 
@@ -284,9 +279,11 @@ def test_nobody_else_has_the_panel_in_the_page_at_all(client, people, make_perso
     assert "Who has seen this audit" not in body and SEARCH not in body
 
 
-def test_the_panel_shows_the_latest_twenty(client, qa_lead, auditor, audit):
+def test_the_panel_shows_the_latest_twenty(client, qa_lead, practice_manager, audit):
     for _ in range(25):
-        AccessRecord.objects.create(user=auditor.user, kind=Kind.VIEWED, object_type="audits.audit", object_id=audit.pk)
+        AccessRecord.objects.create(
+            user=practice_manager.user, kind=Kind.VIEWED, object_type="audits.audit", object_id=audit.pk
+        )
     body = signed_in(client, qa_lead).get(audit.get_absolute_url()).content.decode()
     panel = body[body.index("Who has seen this audit") :]
     assert panel.count("<td>Viewed</td>") == 20
@@ -334,10 +331,14 @@ def test_a_search_by_case_reference_finds_its_records_whatever_the_case_of_the_l
     ]
 
 
-def test_the_results_pages_links_carry_no_case_reference(client, qa_lead, auditor, audit):
+def test_the_results_pages_links_carry_no_case_reference(client, qa_lead, practice_manager, audit):
     for _ in range(3):
         AccessRecord.objects.create(
-            user=auditor.user, kind=Kind.VIEWED, object_type="audits.audit", object_id=audit.pk, case_reference=CASE
+            user=practice_manager.user,
+            kind=Kind.VIEWED,
+            object_type="audits.audit",
+            object_id=audit.pk,
+            case_reference=CASE,
         )
     signed_in(client, qa_lead)
     location = search(client, case_reference=CASE)["Location"]
@@ -455,14 +456,14 @@ def test_the_csv_holds_what_the_search_found_and_is_itself_recorded(client, qa_l
 # --- retention --------------------------------------------------------------------------------------
 
 
-def test_records_older_than_the_retention_are_removed_and_counted(settings, auditor, audit, frozen_today):
+def test_records_older_than_the_retention_are_removed_and_counted(settings, practice_manager, audit, frozen_today):
     settings.SECURITY_EVENT_RETENTION = timedelta(days=730)
     old = AccessRecord.objects.create(
-        user=auditor.user, kind=Kind.VIEWED, object_type="audits.audit", object_id=audit.pk
+        user=practice_manager.user, kind=Kind.VIEWED, object_type="audits.audit", object_id=audit.pk
     )
     frozen_today.tick(timedelta(days=731))
     kept = AccessRecord.objects.create(
-        user=auditor.user, kind=Kind.VIEWED, object_type="audits.audit", object_id=audit.pk
+        user=practice_manager.user, kind=Kind.VIEWED, object_type="audits.audit", object_id=audit.pk
     )
 
     purge_old_security_events()

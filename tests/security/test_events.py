@@ -29,11 +29,6 @@ EVENTS = reverse("security:event_list")
 EXPORT = reverse("security:event_export")
 
 
-@pytest.fixture
-def practitioner(make_person, own_area):
-    return make_person(Role.PRACTITIONER, own_area)
-
-
 def kinds():
     return list(SecurityEvent.objects.order_by("pk").values_list("kind", flat=True))
 

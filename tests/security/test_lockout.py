@@ -25,11 +25,6 @@ from tests.test_security_settings import database_url, production_env, run_pytho
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_today")]
 
 
-@pytest.fixture
-def practitioner(make_person, own_area):
-    return make_person(Role.PRACTITIONER, own_area)
-
-
 def events(kind, **lookup):
     return SecurityEvent.objects.filter(kind=kind, **lookup)
 

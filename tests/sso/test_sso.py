@@ -18,7 +18,6 @@ from django.test import Client
 from django.urls import reverse
 
 from quality.org.messages import PASSWORD_SIGN_IN_SSO_ONLY, SSO_FAILED, SSO_NOT_SET_UP
-from quality.org.models import Role
 from quality.security.events import username_key
 from quality.security.models import Kind, SecurityEvent
 from quality.sso import CouncilAccountBackend
@@ -30,11 +29,6 @@ from .provider import point_portal_at
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_today")]
 
 SSO_BUTTON = "Sign in with your council account"
-
-
-@pytest.fixture
-def practitioner(make_person, own_area):
-    return make_person(Role.PRACTITIONER, own_area, full_name="Pat Practitioner")
 
 
 def at_provider(client, sub: str, *, next_url: str = "") -> str:

@@ -9,7 +9,7 @@ distributes it. Output names cases by reference, areas by code and auditors by e
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from audits import allocation as allocation_services
+from audits.cycle import allocation as allocation_services
 from audits.models import Allocation
 from quality.tabular import parse_month
 

@@ -6,7 +6,7 @@ list"). A refused file prints every problem (row, column, reason) on stderr, sav
 exits with status 1.
 """
 
-from audits.case_import import case_list_import
+from audits.cycle.case_import import case_list_import
 from quality.tabular import ImportCommand
 
 

@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from moderation import outcome_exports
 from moderation.selectors import decisions_in, summary
-from quality.org.models import ServiceArea
+from quality.org.lookup import AREA_AMBIGUOUS, Problem, service_area_named
 
 DATE_INVALID = "{option} must be a date written YYYY-MM-DD, not {value!r}."
 RANGE_BACKWARDS = "--from ({start}) is after --to ({end})."
@@ -45,9 +45,12 @@ class Command(BaseCommand):
             raise CommandError(RANGE_BACKWARDS.format(start=start, end=end))
         area = None
         if service_area is not None:
-            area = ServiceArea.objects.filter(code__iexact=service_area.strip()).first()
-            if area is None:
+            match = service_area_named(service_area, include_retired=True)  # the range may predate retiring
+            if match.problem is Problem.AMBIGUOUS:
+                raise CommandError(AREA_AMBIGUOUS.format(value=service_area))
+            if match.problem:
                 raise CommandError(AREA_UNKNOWN.format(code=service_area))
+            area = match.area
         figures = summary(decisions_in(start, end, area))
         if file_format == "json":
             text = outcome_exports.summary_json(figures)
