@@ -24,7 +24,7 @@ from quality.built_files import build_stranded_files
 from quality.org.models import Role, ServiceAreaName
 from tests.org.test_tasks import celery_worker, wait_for  # noqa: F401 (celery_worker is a fixture)
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_today")]
 
 CASE = "C-104233"
 QUESTION = "What did you find? Give the evidence for the grade."
