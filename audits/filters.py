@@ -2,19 +2,27 @@
 
 Choices of areas, teams and auditors come through the access rules, so a filter never names an
 area, team or person the viewer could not otherwise see, and an id outside them is refused.
+
+`completed_from` and `completed_to` (ISO days) keep the audits completed in a period by the reports'
+own rule (audits.models.completed_in, on the stored `completed_day`). A higher layer adds filters of
+its own through `audit_filter_register` (docs/architecture.md, "Dependency direction"): the reports
+add the practice theme, so a report's theme count links to exactly the audits behind it.
 """
 
+from collections.abc import Callable
 from datetime import date, datetime
 
 import django_filters
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
 
 from quality.access import visible
 from quality.forms import written
 from quality.months import next_month
 from quality.org.models import Person, ServiceArea, Team
 
-from .models import Audit, Grade
+from .models import Audit, Grade, submitted
 
 ANY = "Any"
 MONTH_INVALID = "Give the month as year and month, for example 2026-11."
@@ -37,6 +45,25 @@ class MonthField(forms.CharField):
         return month.year, month.month
 
 
+class ListSelect(forms.Select):
+    """A <select> written in Python, option by option, escaped by format_html: the form renderer's template
+    per option made the lists' filter drop-downs (every team, every auditor) cost more than the page's rows."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        options = (
+            (option["value"], flatatt(option["attrs"]), option["label"])
+            for _group, group_options, _index in widget["optgroups"]
+            for option in group_options
+        )
+        return format_html(
+            '<select name="{}"{}>{}</select>',
+            widget["name"],
+            flatatt(widget["attrs"]),
+            format_html_join("", '<option value="{}"{}>{}</option>', options),
+        )
+
+
 class MonthFilter(django_filters.Filter):
     """Rows whose `field_name` (a day, already in the portal's time zone) falls in the month."""
 
@@ -48,6 +75,30 @@ class MonthFilter(django_filters.Filter):
         year, month = value
         first = date(year, month, 1)
         return qs.filter(**{f"{self.field_name}__gte": first, f"{self.field_name}__lt": next_month(first)})
+
+
+class CompletedFilter(django_filters.DateFilter):
+    """Audits completed on or after (`gte`) or on or before (`lte`) a day, by completed_in()'s rule:
+    no longer a draft, and `completed_day` in range. The two together are a report's period."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+        super().__init__(*args, field_name="completed_day", **kwargs)
+
+    def filter(self, qs, value):
+        if value is None:
+            return qs
+        return qs.filter(submitted(), **{f"completed_day__{self.lookup_expr}": value})
+
+
+# Filters a higher layer adds to the audit lists: name -> a function making the filter (audits never
+# imports the layers above it; quality.reports registers the practice theme in its AppConfig.ready()).
+_REGISTERED_FILTERS: dict[str, Callable[[], django_filters.Filter]] = {}
+
+
+def audit_filter_register(name: str, make: Callable[[], django_filters.Filter]) -> None:
+    """Add the filter `make()` to the audit lists and their exports, read from `?name=`."""
+    _REGISTERED_FILTERS[name] = make
 
 
 def _areas(request):
@@ -66,7 +117,9 @@ class VoicesFilter(django_filters.FilterSet):
     month = MonthFilter(
         field_name="counted_on", label="Month", help_text="Completed in this month (a draft: started in it)."
     )
-    service_area = django_filters.ModelChoiceFilter(queryset=_areas, label="Service area", empty_label=ANY)
+    service_area = django_filters.ModelChoiceFilter(
+        queryset=_areas, label="Service area", empty_label=ANY, widget=ListSelect
+    )
 
     class Meta:
         model = Audit
@@ -74,21 +127,38 @@ class VoicesFilter(django_filters.FilterSet):
 
 
 class AuditFilter(VoicesFilter):
-    team = django_filters.ModelChoiceFilter(queryset=_teams, empty_label=ANY)
-    kind = django_filters.ChoiceFilter(choices=Audit.Kind.choices, empty_label=ANY)
+    team = django_filters.ModelChoiceFilter(queryset=_teams, empty_label=ANY, widget=ListSelect)
+    kind = django_filters.ChoiceFilter(choices=Audit.Kind.choices, empty_label=ANY, widget=ListSelect)
     theme = django_filters.CharFilter(lookup_expr="icontains", label="Theme contains")
     # On `shown_grade` (audits_listed): a grade hidden by blind moderation matches no grade.
     overall_grade = django_filters.ChoiceFilter(
-        field_name="shown_grade", choices=Grade.choices, label="Overall grade", empty_label=ANY
+        field_name="shown_grade", choices=Grade.choices, label="Overall grade", empty_label=ANY, widget=ListSelect
     )
-    state = django_filters.ChoiceFilter(choices=Audit.State.choices, empty_label=ANY)
-    auditor = django_filters.ModelChoiceFilter(queryset=_auditors, empty_label=ANY)
+    state = django_filters.ChoiceFilter(choices=Audit.State.choices, empty_label=ANY, widget=ListSelect)
+    auditor = django_filters.ModelChoiceFilter(queryset=_auditors, empty_label=ANY, widget=ListSelect)
+    completed_from = CompletedFilter(lookup_expr="gte", label="Completed from")
+    completed_to = CompletedFilter(lookup_expr="lte", label="Completed to")
 
     class Meta:
         model = Audit
-        fields = ["month", "service_area", "team", "kind", "theme", "overall_grade", "state", "auditor"]
+        fields = [
+            "month",
+            "service_area",
+            "team",
+            "kind",
+            "theme",
+            "overall_grade",
+            "state",
+            "auditor",
+            "completed_from",
+            "completed_to",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for name, make in _REGISTERED_FILTERS.items():
+            added = make()
+            added.model, added.parent = self.queryset.model, self
+            self.filters[name] = added
         # Two areas may each have a team of the same name.
         self.form.fields["team"].label_from_instance = lambda team: written(f"{team.name} ({team.service_area.code})")

@@ -4,18 +4,17 @@ A tool's published version never changes: editing makes a new draft version, so 
 always shows exactly the questions it was answered on.
 """
 
-from datetime import date, timedelta
+from datetime import date
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import models
-from django.db.models import DateField, Q, Value
+from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce, NullIf, TruncDate
 from django.urls import reverse
-from django.utils import timezone
 
 from quality import append_only
 from quality.built_files import BuiltFile
-from quality.months import start_of_day
 from quality.org.models import Role, ServiceArea
 
 
@@ -194,28 +193,25 @@ def submitted(prefix: str = "") -> Q:
     return Q(**{f"{prefix}state__in": [state for state in Audit.State.values if state != Audit.State.DRAFT]})
 
 
+class CouncilDay(TruncDate):
+    """The day a moment fell on in London, in a form a stored column can hold (a fixed zone: the
+    column must not change meaning with a setting)."""
+
+    def __init__(self, expression, **extra):
+        super().__init__(expression, tzinfo=ZoneInfo("Europe/London"), **extra)
+
+
 def completed_in(start: date, end: date, prefix: str = "") -> Q:
     """Completed from `start` to `end` (both days included), and no longer a draft.
 
-    An audit imported from the QA spreadsheet was completed on its `completed_on`, whatever its
-    `submitted_at` says; any other audit on the day it was submitted, in London. Imported dates come
-    first because the council's published figures were counted by them, and the reports reproduce
-    those figures. `completion_day()` is the same rule as a value."""
-    imported = Q(**{f"{prefix}completed_on__gte": start, f"{prefix}completed_on__lte": end})
-    submitted_then = Q(
-        **{
-            f"{prefix}completed_on__isnull": True,
-            f"{prefix}submitted_at__gte": start_of_day(start),
-            f"{prefix}submitted_at__lt": start_of_day(end + timedelta(days=1)),
-        }
-    )
-    return submitted(prefix) & (imported | submitted_then)
+    The day is `Audit.completed_day` (see there), stored and indexed so that a period's audits are
+    an index range, not a scan of every audit."""
+    return submitted(prefix) & Q(**{f"{prefix}completed_day__gte": start, f"{prefix}completed_day__lte": end})
 
 
-def completion_day() -> Coalesce:
+def completion_day() -> F:
     """The day an audit was completed, by completed_in()'s rule: to group by month or order by."""
-    submitted_on = TruncDate("submitted_at", tzinfo=timezone.get_default_timezone())
-    return Coalesce("completed_on", submitted_on, output_field=DateField())
+    return F("completed_day")
 
 
 def graded(prefix: str = "") -> Q:
@@ -293,8 +289,14 @@ class Audit(models.Model):
     case_reference = models.CharField(
         max_length=32, help_text="The case number from the case-management system. Never a name."
     )
-    service_area = models.ForeignKey(ServiceArea, on_delete=models.PROTECT, related_name="audits")
-    team = models.ForeignKey("org.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="audits")
+    # Every index on audits slows each write (the history import writes thousands a second): the area
+    # and the team lead composite indexes below, so they carry no index of their own; nothing looks
+    # audits up by who oversaw them, put them on the record or marked them an exemplar (people are
+    # deactivated, never deleted), so those references have none either.
+    service_area = models.ForeignKey(ServiceArea, on_delete=models.PROTECT, related_name="audits", db_index=False)
+    team = models.ForeignKey(
+        "org.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="audits", db_index=False
+    )
     case_holder = models.ForeignKey(
         "org.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="audits_as_case_holder"
     )
@@ -321,11 +323,13 @@ class Audit(models.Model):
     due_on = models.DateField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     oversight_by = models.ForeignKey(
-        "org.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="audits_overseen"
+        "org.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="audits_overseen", db_index=False
     )
     oversight_at = models.DateTimeField(null=True, blank=True)
     oversight_comment = models.TextField(blank=True)
-    on_record_by = models.ForeignKey("org.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    on_record_by = models.ForeignKey(
+        "org.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     on_record_at = models.DateTimeField("added to the child's record", null=True, blank=True)
 
     # The monthly cycle's other deadlines (audits.cycle.dates.cycle_dates): oversight by the 5th and on
@@ -354,13 +358,39 @@ class Audit(models.Model):
     is_exemplar = models.BooleanField("exemplar for practice forums", default=False)
     exemplar_note = models.TextField(blank=True)
     exemplar_marked_by = models.ForeignKey(
-        "org.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "org.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     exemplar_marked_at = models.DateTimeField(null=True, blank=True)
     # Audits brought in from the QA spreadsheet by `import_audits`: their reference in that file
     # (re-importing it updates the same audit), and the day the file says they were completed.
     import_reference = models.CharField(max_length=64, null=True, blank=True, unique=True)
     completed_on = models.DateField(null=True, blank=True)
+    # The day the audit counts as completed in every figure, computed by the database from the two
+    # above: an audit imported from the QA spreadsheet on its `completed_on`, whatever its
+    # `submitted_at` says (the council's published figures were counted by those dates and the
+    # reports reproduce them); any other audit on the day it was submitted, in London. Stored, so
+    # an index serves completed_in(); re-read it from the database after a save.
+    completed_day = models.GeneratedField(
+        expression=Coalesce("completed_on", CouncilDay("submitted_at"), output_field=models.DateField()),
+        output_field=models.DateField(),
+        db_persist=True,
+    )
+    # What the lists sort and filter by, computed by the database like `completed_day` and indexed
+    # (audits.selectors._listed), so a page of a list is an index range, not a sort of every audit:
+    # `listed_at`, when the audit was submitted or (a draft) started; `counted_on`, the month filters'
+    # day: the completion day, or for a draft the London day it was started.
+    listed_at = models.GeneratedField(
+        expression=Coalesce("submitted_at", "created_at", output_field=models.DateTimeField()),
+        output_field=models.DateTimeField(),
+        db_persist=True,
+    )
+    counted_on = models.GeneratedField(
+        expression=Coalesce(
+            "completed_on", CouncilDay("submitted_at"), CouncilDay("created_at"), output_field=models.DateField()
+        ),
+        output_field=models.DateField(),
+        db_persist=True,
+    )
 
     # Bumped on every save: a save based on an older revision is refused as a conflict.
     revision = models.PositiveIntegerField(default=1)
@@ -382,6 +412,38 @@ class Audit(models.Model):
         indexes = [
             models.Index(fields=["service_area", "state"], name="audit_area_state"),
             models.Index(fields=["case_reference"], name="audit_case_reference"),
+            models.Index(fields=["completed_day", "service_area"], name="audit_completed_area"),
+            # The latest audits of an area in a period (a report's exemplars and highlight candidates).
+            models.Index(fields=["service_area", "-completed_day"], name="audit_area_latest"),
+            models.Index(
+                fields=["service_area", "-completed_day"], name="audit_area_exemplars", condition=Q(is_exemplar=True)
+            ),
+            # The lists (audits.selectors): the default order (Meta.ordering) alone and after each filter
+            # that picks a few values, so a filtered page is still a LIMIT over an index range in order.
+            models.Index(fields=["-created_at", "-id"], name="audit_created"),
+            models.Index(fields=["service_area", "-created_at", "-id"], name="audit_area_created"),
+            models.Index(fields=["team", "-created_at", "-id"], name="audit_team_created"),
+            models.Index(fields=["state", "-created_at", "-id"], name="audit_state_created"),
+            models.Index(fields=["kind", "-created_at", "-id"], name="audit_kind_created"),
+            models.Index(fields=["overall_grade", "-created_at", "-id"], name="audit_grade_created"),
+            models.Index(fields=["counted_on", "service_area"], name="audit_counted_area"),
+            # The voices of children and families: submitted audits with views, newest first.
+            models.Index(
+                fields=["-listed_at", "-id"],
+                condition=~Q(child_family_views="") & ~Q(state="draft"),
+                name="audit_voices_listed",
+            ),
+            # The open states the home page and the overdue lists count (audits.cycle.deadlines): each
+            # deadline's date while the audit waits in its state, and an auditor's drafts.
+            # With the service area: the overdue counts per area are index-only scans of these.
+            models.Index(fields=["due_on", "service_area"], name="audit_draft_due", condition=Q(state="draft")),
+            models.Index(fields=["auditor", "due_on"], name="audit_auditor_draft_due", condition=Q(state="draft")),
+            models.Index(
+                fields=["oversight_due_on", "service_area"], name="audit_oversight_due", condition=Q(state="submitted")
+            ),
+            models.Index(
+                fields=["record_due_on", "service_area"], name="audit_record_due", condition=Q(state="overseen")
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(period_start__lte=models.F("period_end")), name="audit_period"),
@@ -468,6 +530,11 @@ class LearningAction(models.Model):
 
     class Meta:
         ordering = ["due_on", "pk"]
+        indexes = [
+            # The action lists' order, and a person's open actions (the home page).
+            models.Index(fields=["due_on", "id"], name="action_due"),
+            models.Index(fields=["owner", "due_on"], name="action_owner_open_due", condition=Q(status="open")),
+        ]
 
     def __str__(self) -> str:
         return self.description[:80]
@@ -888,3 +955,61 @@ class SentReminder(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+# ---------------------------------------------------------------------------------------
+# Figure months (audits/figure_months.py): the audits' counts, month by month, so that a report
+# adds up a few hundred rows instead of counting a year of audits. The database marks a month
+# stale whenever an audit or an area grade of that month changes; the counts are rebuilt from the
+# audits before they are read.
+
+
+class FigureMonth(models.Model):
+    """A month of completed audits (the first day): whether its counts must be rebuilt (the audits'
+    and area grades' below; the practice themes' in quality.reports), and the cases audited in it
+    (distinct case references, which the counts below cannot add up to)."""
+
+    month = models.DateField(primary_key=True)
+    is_stale = models.BooleanField(default=True)
+    themes_stale = models.BooleanField(default=True)
+    cases_audited = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}{' (stale)' if self.is_stale else ''}"
+
+
+class AuditMonthCount(models.Model):
+    """How many audits completed in `month` share these values. The fields carry the audit's names,
+    so the figures' conditions (graded(), auditor_grade_is(), final_grade_is(), ...) apply as they are."""
+
+    month = models.DateField()
+    service_area = models.ForeignKey(ServiceArea, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=Audit.Kind.choices)
+    theme = models.CharField(max_length=120, blank=True)
+    overall_grade = models.CharField(max_length=24, choices=Grade.choices, blank=True)
+    moderated_grade = models.CharField(max_length=24, choices=Grade.choices, blank=True)
+    discussion_held = models.BooleanField(null=True)
+    child_contacted = models.BooleanField(null=True)
+    family_contacted = models.BooleanField(null=True)
+    audits = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["month"], name="audit_month_count_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}: {self.audits}"
+
+
+class AreaGradeMonthCount(models.Model):
+    """How many area grades of audits completed in `month` gave `area` the grade `grade`."""
+
+    month = models.DateField()
+    area = models.CharField(max_length=32, choices=AnalysisArea.choices)
+    grade = models.CharField(max_length=24, choices=Grade.choices)
+    area_grades = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["month"], name="area_grade_month_count_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.area} {self.grade}: {self.area_grades}"

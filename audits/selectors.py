@@ -3,8 +3,7 @@
 from enum import StrEnum
 
 from django.db.models import Case, CharField, Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import Coalesce, TruncDate
-from django.utils import timezone
+from django.db.models.functions import Coalesce
 
 from quality.access import grades_hidden_from, visible
 from quality.org.models import ServiceAreaName
@@ -18,7 +17,6 @@ from .models import (
     Question,
     Section,
     ToolVersion,
-    completion_day,
 )
 
 
@@ -87,10 +85,17 @@ def _working_on(person_id) -> Q:
     return Q(auditor_id=person_id) | Q(pk__in=AuditParticipant.objects.filter(person_id=person_id).values("audit_id"))
 
 
+HOME_ROWS = 10  # the most rows a list of the home page's panel shows; a "see all" link leads to the rest
+
+
 def due_for(user) -> dict:
     """What is waiting for this person: audits to complete, to oversee and to put on the child's record
     (each with `due_date` and `days_left`, soonest first), escalation updates owed, disputes to resolve,
-    actions, and for the QA unit the overdue counts. A fixed number of queries whatever the rows."""
+    actions, and for the QA unit the overdue counts. A fixed number of queries whatever the rows.
+
+    Each list is its first HOME_ROWS rows (a LIMIT over an index); `due["totals"]` counts each list
+    whole (a count an index serves) and `due["see_all"]` links each to a list page holding it all."""
+    from django.urls import reverse
     from django.utils import timezone
 
     from quality.access import Action, can, grant_for
@@ -102,18 +107,26 @@ def due_for(user) -> dict:
     grant = grant_for(user)
     today = timezone.localdate()
     seen = visible(user, Audit.objects.select_related("service_area"))
+    lists = {}
+    see_all = {}
     mine = seen.filter(_working_on(grant.person_id), state=Audit.State.DRAFT)
-    due = {"to_complete": deadlines.with_days_left(mine, Deadline.COMPLETION, today=today)}
+    lists["to_complete"] = deadlines.with_days_left(mine, Deadline.COMPLETION, today=today)
+    see_all["to_complete"] = f"{reverse('audits:audit_list_mine')}?state={Audit.State.DRAFT}"
     lead_areas = grant.area_ids_for(frozenset({Role.SERVICE_LEAD}))
+    escalation_steps = None
     if lead_areas:
         in_areas = seen.filter(service_area_id__in=lead_areas)
-        due["to_oversee"] = deadlines.with_days_left(
+        lists["to_oversee"] = deadlines.with_days_left(
             in_areas.filter(state=Audit.State.SUBMITTED), Deadline.OVERSIGHT, today=today
         )
-        due["to_close"] = deadlines.with_days_left(
+        lists["to_close"] = deadlines.with_days_left(
             in_areas.filter(state=Audit.State.OVERSEEN), Deadline.RECORD, today=today
         )
-        due["escalation_steps"] = deadlines.escalation_steps_due(user, lead_areas, today=today)
+        in_lead_area = f"&service_area={next(iter(lead_areas))}" if len(lead_areas) == 1 else ""
+        for key, state in (("to_oversee", Audit.State.SUBMITTED), ("to_close", Audit.State.OVERSEEN)):
+            see_all[key] = f"{reverse('audits:audit_list_area')}?state={state}{in_lead_area}"
+        escalation_steps = deadlines.escalation_steps_due(user, lead_areas, today=today)
+    due = {}
     if can(user, Action.VIEW_OVERDUE):
         # The QA unit chases the whole cycle: its panel counts what is overdue. Others who may read
         # the overdue lists (service leads, cross-area roles) get a link to them.
@@ -122,10 +135,22 @@ def due_for(user) -> dict:
         else:
             due["overdue_link"] = True
     if can(user, Action.RESOLVE_DISPUTE):
-        due["disputes"] = seen.filter(state=Audit.State.DISPUTED)
-    due["actions"] = _actions_shown(visible(user, LearningAction.objects.all())).filter(
-        owner_id=grant.person_id, status=LearningAction.Status.OPEN
+        lists["disputes"] = seen.filter(state=Audit.State.DISPUTED).order_by("-created_at", "-pk")
+        scope = "all" if can(user, Action.VIEW_ALL_AUDITS) else "area"
+        see_all["disputes"] = f"{reverse(f'audits:audit_list_{scope}')}?state={Audit.State.DISPUTED}"
+    lists["actions"] = (
+        _actions_shown(visible(user, LearningAction.objects.all()))
+        .filter(owner_id=grant.person_id, status=LearningAction.Status.OPEN)
+        .order_by("due_on", "pk")
     )
+    see_all["actions"] = reverse("audits:action_list_mine")
+    due["totals"] = {key: rows.count() for key, rows in lists.items()}
+    due.update({key: rows[:HOME_ROWS] for key, rows in lists.items()})
+    if escalation_steps is not None:
+        due["totals"]["escalation_steps"] = len(escalation_steps)
+        due["escalation_steps"] = escalation_steps[:HOME_ROWS]
+        see_all["escalation_steps"] = reverse("escalations:board")
+    due["see_all"] = see_all
     return due
 
 
@@ -147,15 +172,19 @@ def _area_name_then() -> Coalesce:
     return Coalesce(Subquery(names.values("name")[:1]), F("service_area__name"))
 
 
+def with_area_names(audits: QuerySet[Audit]) -> QuerySet[Audit]:
+    """Each audit with `area_name`, its area's name as it was when the audit was made: a lookup per row,
+    so a list page adds it to the rows it shows (quality.pagination's `rows_for_page`) and an export
+    to the rows it writes, never to the whole table a page is cut from."""
+    return audits.annotate(area_name=_area_name_then())
+
+
 def _listed(audits: QuerySet[Audit]) -> QuerySet[Audit]:
-    # `dated`: when the audit was submitted, or (a draft) started, shown and sorted by. `counted_on`: the
-    # month filters' day, the reports' completion day (audits.models.completion_day: an imported audit's
-    # completed_on) so a month lists the audits its report counts; a draft counts on the day it was started.
-    return audits.select_related("team", "auditor").annotate(
-        area_name=_area_name_then(),
-        dated=Coalesce("submitted_at", "created_at"),
-        counted_on=Coalesce(completion_day(), TruncDate("created_at", tzinfo=timezone.get_default_timezone())),
-    )
+    # `dated`: the stored `listed_at`, when the audit was submitted or (a draft) started, shown and sorted
+    # by. `counted_on` (stored too) is the month filters' day, the reports' completion day
+    # (audits.models.completion_day: an imported audit's completed_on) so a month lists the audits its
+    # report counts; a draft counts on the day it was started. Both are indexed (Audit.Meta.indexes).
+    return audits.select_related("team", "auditor").annotate(dated=F("listed_at"))
 
 
 def audits_listed(user, scope: AuditScope) -> QuerySet[Audit]:
@@ -198,7 +227,7 @@ def sections_with_grades_hidden(sections, shown: str):
 def voices_for(user) -> QuerySet[Audit]:
     """Audits recording what the child and family said. Drafts are left out: their words may still change."""
     audits = visible(user, Audit.objects.exclude(child_family_views="").exclude(state=Audit.State.DRAFT))
-    return _listed(audits).order_by("-dated", "-pk")
+    return _listed(audits).order_by("-listed_at", "-pk")
 
 
 # ---------------------------------------------------------------------------------------

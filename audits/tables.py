@@ -1,4 +1,6 @@
-"""Tables of the audit lists. Rows come from audits.selectors (area_name and dated are annotations)."""
+"""Tables of the audit lists. Rows come from audits.selectors: `dated` is the stored `listed_at`, and
+`area_name` (the area's name when the audit was made) is looked up for the rows of the page only
+(selectors.with_area_names), so the column sorts by the area's name today."""
 
 import django_tables2 as tables
 
@@ -14,7 +16,7 @@ TABLE_ATTRS = {"class": "table table-striped align-middle"}
 class AuditTable(tables.Table):
     # A case is named by its reference only, never by the child's name.
     case_reference = tables.Column(linkify=True, verbose_name="Case")
-    area_name = tables.Column(verbose_name="Service area")
+    area_name = tables.Column(verbose_name="Service area", order_by=("service_area__name",))
     team = tables.Column(order_by=("team__name",))
     kind = tables.Column()
     theme = tables.Column()
@@ -48,8 +50,8 @@ class AuditTable(tables.Table):
 
 class VoicesTable(tables.Table):
     case_reference = tables.Column(linkify=True, verbose_name="Case")
-    area_name = tables.Column(verbose_name="Service area")
-    dated = tables.DateTimeColumn(format=DAY, verbose_name="Date")
+    area_name = tables.Column(verbose_name="Service area", order_by=("service_area__name",))
+    dated = tables.DateTimeColumn(format=DAY, verbose_name="Date", order_by=("listed_at", "pk"))
     child_family_views = tables.TemplateColumn(
         "{{ value|linebreaksbr }}", verbose_name="What the child and family said", orderable=False
     )

@@ -13,23 +13,35 @@ the import is moderation's: audits never imports moderation (docs/architecture.m
 never edited or deleted (quality/append_only.py): a re-import that changes one records a new
 decision superseding it, and one that drops a recorded moderated grade is refused at that row.
 
-Speed: a file is a few thousand rows; everything is looked up once before the rows are read, and
-written in bulk, so the number of queries does not grow with the number of rows.
+Speed (issue 15: 10,000 rows a second is the aim; bench/history_import.py measures it): the file is
+read a row at a time and each row kept once, as a small tuple; each distinct cell text (a date, a
+grade, an e-mail) is parsed once. Service areas, auditors, earlier imports of the file's references
+and the cases are each looked up once for the whole file (on PostgreSQL one array parameter, not
+one parameter a row). The rows are then written _CHUNK at a time: new audits, their events and
+their decisions by PostgreSQL's COPY, with the audits' ids taken from their sequence (elsewhere,
+SQLite for one, by bulk_create); re-imported audits by a bulk upsert. No model instance is made for
+a new row, and the queries grow with the file only by a handful a chunk.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from enum import Enum
+from itertools import islice
+from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import F, Lookup, Model, Q, QuerySet
 from django.db.models.functions import Lower, Upper
+from django.db.models.lookups import In
 from django.utils import timezone
 
 from audits.cycle.dates import audit_period_start
@@ -39,9 +51,9 @@ from audits.models import Audit, AuditEvent, AuditTool, Case, Grade, ToolVersion
 from audits.services import CASE_REFERENCE, audit_event
 from quality import locks
 from quality.org.lookup import Problem, ServiceAreaLookup
-from quality.org.models import ChangeRecord, Person, ServiceArea
+from quality.org.models import ChangeRecord, Person
 from quality.org.services import change_record, service_area_create
-from quality.tabular import ImportRefused, RowError, parse_date, parse_yes_no, read_sheet
+from quality.tabular import ImportRefused, RowError, open_sheet, parse_date, parse_yes_no
 
 from .decisions import moderation_decision_build
 from .models import ModerationDecision
@@ -121,13 +133,14 @@ _GRADES = {
     "inadequate": Grade.INADEQUATE,
     "ungraded": UNGRADED,
 }
-_BATCH = 1000
+_BATCH = 1000  # rows a bulk_create, a bulk upsert or a block of COPY sends at once
+_CHUNK = 5000  # rows written together (and whose re-imported audits are read together)
 
 
-@dataclass(frozen=True)
-class HistoryRow:
-    """One row of the file as parsed. A row with errors is kept (its service area and auditor are
-    still checked, so every problem is reported at once) but the file is then refused."""
+class HistoryRow(NamedTuple):
+    """One row of the file as parsed (a tuple: the whole file's rows are held until it is checked).
+    A row with errors is kept (its service area and auditor are still checked, so every problem is
+    reported at once) but the file is then refused."""
 
     number: int
     reference: str
@@ -189,12 +202,13 @@ def audit_history_import(
 ) -> HistoryImportResult:
     """Import the audit history file, all or nothing. Raises ImportRefused (nothing saved) if any
     row is wrong. A dry run does all the work, reports it, and rolls it back."""
-    sheet = read_sheet(content, file_name, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS)
-    result = HistoryImportResult(file_name=file_name, dry_run=dry_run, rows=len(sheet.rows))
+    _header, cells = open_sheet(content, file_name, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS)
+    with closing(cells):
+        rows, errors = _parse_rows(cells, today=timezone.localdate())
+    result = HistoryImportResult(file_name=file_name, dry_run=dry_run, rows=len(rows))
     with transaction.atomic():
         # Two imports at once would both create the same new references: let them queue.
         locks.hold("audits.history_import")
-        rows, errors = _parse_rows(sheet.rows, today=timezone.localdate())
         areas, new_areas, area_errors = _resolve_areas(rows, create=create_service_areas)
         people, new_emails, people_errors = _resolve_auditors(rows)
         errors += area_errors + people_errors
@@ -214,127 +228,179 @@ def audit_history_import(
 # ---------------------------------------------------------------------------------------
 # Checking the rows
 
+_KIND_SEPARATORS = re.compile(r"[\s-]+")
+_GRADE_SEPARATORS = re.compile(r"[\s_-]+")
 
-def _parse_rows(cells: list[tuple[int, dict[str, str]]], *, today: date) -> tuple[list[HistoryRow], list[RowError]]:
+
+def _parse_rows(cells: Iterable[tuple[int, dict[str, str]]], *, today: date) -> tuple[list[HistoryRow], list[RowError]]:
+    """Every row checked, and kept as a HistoryRow. A history repeats its dates, grades, kinds and
+    auditors thousands of times: each distinct cell text is parsed once (the caches below)."""
     rows, errors, seen = [], [], {}
+    dates, grades, kinds, emails, answers = {}, {}, {}, {}, {}
+    texts = {}  # one string for each service area, theme and e-mail the rows repeat: they are held
+
     for number, cell in cells:
+        get = cell.get
 
-        def fail(column: str, reason: str, *, number=number) -> None:
-            errors.append(RowError(number, column, reason))
-
-        def needed(column: str, *, cell=cell) -> str:
-            value = cell.get(column, "")
-            if not value:
-                fail(column, VALUE_REQUIRED)
-            return value
-
-        reference = needed("reference")
-        if len(reference) > 64:
-            fail("reference", REFERENCE_TOO_LONG)
+        reference = get("reference", "")
+        if not reference:
+            errors.append(RowError(number, "reference", VALUE_REQUIRED))
+        elif len(reference) > 64:
+            errors.append(RowError(number, "reference", REFERENCE_TOO_LONG))
         elif reference in seen:
-            fail("reference", REFERENCE_REPEATED.format(row=seen[reference]))
-        elif reference:
+            errors.append(RowError(number, "reference", REFERENCE_REPEATED.format(row=seen[reference])))
+        else:
             seen[reference] = number
 
-        child_ref = needed("child_ref").upper()
-        if child_ref and not CASE_REFERENCE.match(child_ref):
-            fail("child_ref", CASE_REFERENCE_INVALID)
+        child_ref = get("child_ref", "").upper()
+        if not child_ref:
+            errors.append(RowError(number, "child_ref", VALUE_REQUIRED))
+        elif not CASE_REFERENCE.match(child_ref):
+            errors.append(RowError(number, "child_ref", CASE_REFERENCE_INVALID))
 
-        area_text = needed("service_area")
+        area_text = get("service_area", "")
+        area_text = texts.setdefault(area_text, area_text)
+        if not area_text:
+            errors.append(RowError(number, "service_area", VALUE_REQUIRED))
 
-        kind_text = needed("kind")
-        kind = _KINDS.get(re.sub(r"[\s-]+", "_", kind_text.lower()), "")
-        if kind_text and not kind:
-            fail("kind", KIND_UNKNOWN.format(value=kind_text))
+        kind_text = get("kind", "")
+        if not kind_text:
+            errors.append(RowError(number, "kind", VALUE_REQUIRED))
+            kind = ""
+        else:
+            kind = kinds.get(kind_text)
+            if kind is None:
+                kind = kinds[kind_text] = _plain(_KINDS.get(_KIND_SEPARATORS.sub("_", kind_text.lower()), ""))
+            if not kind:
+                errors.append(RowError(number, "kind", KIND_UNKNOWN.format(value=kind_text)))
 
-        theme = cell.get("theme", "")
+        theme = get("theme", "")
+        theme = texts.setdefault(theme, theme)
         if len(theme) > 120:
-            fail("theme", THEME_TOO_LONG)
+            errors.append(RowError(number, "theme", THEME_TOO_LONG))
 
-        auditor_email = needed("auditor").lower()
-        if auditor_email:
-            try:
-                validate_email(auditor_email)
-            except ValidationError:
-                fail("auditor", EMAIL_INVALID.format(value=cell["auditor"]))
+        auditor_text = get("auditor", "")
+        auditor_email = auditor_text.lower()
+        auditor_email = texts.setdefault(auditor_email, auditor_email)
+        if not auditor_email:
+            errors.append(RowError(number, "auditor", VALUE_REQUIRED))
+        else:
+            valid = emails.get(auditor_email)
+            if valid is None:
+                valid = emails[auditor_email] = _is_email(auditor_email)
+            if not valid:
+                errors.append(RowError(number, "auditor", EMAIL_INVALID.format(value=auditor_text)))
                 auditor_email = ""
 
-        completed_on = _date_cell(cell, "completed_on", fail, today=today, required=True)
+        completed_text = get("completed_on", "")
+        if not completed_text:
+            errors.append(RowError(number, "completed_on", VALUE_REQUIRED))
+            completed_on = None
+        else:
+            completed_on = _cached_date(dates, completed_text, today, number, "completed_on", errors)
 
-        grade = _grade_cell(cell, "grade", fail)
-        if not cell.get("grade"):
+        grade_text = get("grade", "")
+        if not grade_text:
             if kind == Audit.Kind.REVIEW:
                 grade = UNGRADED  # a review is ungraded: its grade may be left blank
             else:
-                fail("grade", GRADE_REQUIRED)
-        elif kind == Audit.Kind.REVIEW and grade:
-            fail("grade", REVIEW_GRADED)
+                errors.append(RowError(number, "grade", GRADE_REQUIRED))
+                grade = None
+        else:
+            grade = _cached_grade(grades, grade_text, number, "grade", errors)
+            if kind == Audit.Kind.REVIEW and grade:
+                errors.append(RowError(number, "grade", REVIEW_GRADED))
 
-        moderated_grade = _grade_cell(cell, "moderated_grade", fail)
+        moderated_text = get("moderated_grade", "")
+        moderated_grade = _cached_grade(grades, moderated_text, number, "moderated_grade", errors)
         if moderated_grade == UNGRADED:
-            fail("moderated_grade", MODERATED_UNGRADED)
+            errors.append(RowError(number, "moderated_grade", MODERATED_UNGRADED))
         elif moderated_grade and kind == Audit.Kind.REVIEW:
-            fail("moderated_grade", REVIEW_MODERATED)
-        moderated_on = _date_cell(cell, "moderated_on", fail, today=today, required=False)
-        if cell.get("moderated_grade") and not cell.get("moderated_on"):
-            fail("moderated_on", MODERATED_ON_REQUIRED)
-        if cell.get("moderated_on") and not cell.get("moderated_grade"):
-            fail("moderated_grade", MODERATED_GRADE_REQUIRED)
+            errors.append(RowError(number, "moderated_grade", REVIEW_MODERATED))
+        moderated_on_text = get("moderated_on", "")
+        moderated_on = (
+            _cached_date(dates, moderated_on_text, today, number, "moderated_on", errors) if moderated_on_text else None
+        )
+        if moderated_text and not moderated_on_text:
+            errors.append(RowError(number, "moderated_on", MODERATED_ON_REQUIRED))
+        if moderated_on_text and not moderated_text:
+            errors.append(RowError(number, "moderated_grade", MODERATED_GRADE_REQUIRED))
         if moderated_on and completed_on and moderated_on < completed_on:
-            fail("moderated_on", MODERATED_BEFORE_COMPLETED)
+            errors.append(RowError(number, "moderated_on", MODERATED_BEFORE_COMPLETED))
 
-        try:
-            discussion_held = parse_yes_no(cell.get("practitioner_discussion", ""))
-        except ValueError as error:
-            fail("practitioner_discussion", str(error))
-            discussion_held = None
+        answer_text = get("practitioner_discussion", "")
+        answer = answers.get(answer_text)
+        if answer is None:
+            try:
+                answer = answers[answer_text] = (parse_yes_no(answer_text), "")
+            except ValueError as error:
+                answer = answers[answer_text] = (None, str(error))
+        discussion_held, answer_error = answer
+        if answer_error:
+            errors.append(RowError(number, "practitioner_discussion", answer_error))
 
         rows.append(
             HistoryRow(
-                number=number,
-                reference=reference,
-                child_ref=child_ref,
-                area_text=area_text,
-                kind=kind,
-                theme=theme,
-                auditor_email=auditor_email,
-                completed_on=completed_on,
-                grade=grade,
-                discussion_held=discussion_held,
-                moderated_grade=moderated_grade or "",
-                moderated_on=moderated_on,
-                strengths=cell.get("strengths", ""),
-                areas_for_improvement=cell.get("areas_for_improvement", ""),
+                number,
+                reference,
+                child_ref,
+                area_text,
+                kind,
+                theme,
+                auditor_email,
+                completed_on,
+                grade,
+                discussion_held,
+                moderated_grade or "",
+                moderated_on,
+                get("strengths", ""),
+                get("areas_for_improvement", ""),
             )
         )
     return rows, errors
 
 
-def _date_cell(cell: dict[str, str], column: str, fail, *, today: date, required: bool) -> date | None:
-    text = cell.get(column, "")
-    if not text:
-        if required:
-            fail(column, VALUE_REQUIRED)
-        return None
+def _plain(value: str) -> str:
+    """A choice as the plain string it is stored as (a TextChoices member is a str, but COPY wants str)."""
+    return value.value if isinstance(value, Enum) else value
+
+
+def _is_email(text: str) -> bool:
     try:
-        day = parse_date(text)
-    except ValueError as error:
-        fail(column, str(error))
-        return None
-    if day > today:
-        fail(column, DATE_IN_FUTURE.format(value=text))
-        return None
+        validate_email(text)
+    except ValidationError:
+        return False
+    return True
+
+
+def _cached_date(cache: dict, text: str, today: date, number: int, column: str, errors: list) -> date | None:
+    """The date in a cell that is not blank (None, with the row's error, when it is not a date)."""
+    found = cache.get(text)
+    if found is None:
+        try:
+            day = parse_date(text)
+        except ValueError as error:
+            found = cache[text] = (None, str(error))
+        else:
+            found = cache[text] = (None, DATE_IN_FUTURE.format(value=text)) if day > today else (day, "")
+    day, reason = found
+    if reason:
+        errors.append(RowError(number, column, reason))
     return day
 
 
-def _grade_cell(cell: dict[str, str], column: str, fail) -> str | None:
-    """The grade in a cell ("" for ungraded); None when the cell is blank or holds no grade."""
-    text = cell.get(column, "")
+def _cached_grade(cache: dict, text: str, number: int, column: str, errors: list) -> str | None:
+    """The grade in a cell ("" for ungraded); None when the cell is blank or holds no grade (then
+    with the row's error)."""
     if not text:
         return None
-    grade = _GRADES.get(" ".join(re.split(r"[\s_-]+", text.lower())))
+    if text in cache:
+        grade = cache[text]
+    else:
+        grade = _GRADES.get(" ".join(_GRADE_SEPARATORS.split(text.lower())))
+        grade = cache[text] = None if grade is None else _plain(grade)
     if grade is None:
-        fail(column, GRADE_UNKNOWN.format(value=text))
+        errors.append(RowError(number, column, GRADE_UNKNOWN.format(value=text)))
     return grade
 
 
@@ -498,27 +564,82 @@ _UPDATED_FIELDS = [
 ]
 
 
-def _values(row: HistoryRow, *, area: ServiceArea, auditor: Person, case_id: int | None) -> dict:
+# What a new audit takes from its row, in this order (_new_audit_values); the other columns are the
+# same for every audit of the file (_Writers.audit).
+_NEW_FIELDS = (
+    "import_reference",
+    "case_reference",
+    "case_id",
+    "service_area_id",
+    "auditor_id",
+    "kind",
+    "theme",
+    "period_start",
+    "period_end",
+    "overall_grade",
+    "moderated_grade",
+    "discussion_held",
+    "strengths",
+    "areas_for_improvement",
+    "completed_on",
+    "submitted_at",
+)
+_DECISION_FIELDS = ("audit_id", "original_grade", "moderated_grade", "decided_on")
+
+
+class _Days(dict):
+    """A completion day's casework start and submission time, worked out once per day in the file."""
+
+    def __missing__(self, day: date) -> tuple[date, datetime]:
+        # The file gives a day; noon local time keeps it that day in lists and month filters.
+        noon = timezone.make_aware(datetime.combine(day, time(12)), timezone.get_default_timezone())
+        self[day] = found = (audit_period_start(day), noon)
+        return found
+
+
+def _values(row: HistoryRow, *, area_id: int, auditor_id: int, case_id: int | None, days: _Days) -> dict:
+    period_start, submitted_at = days[row.completed_on]
     return {
         "case_reference": row.child_ref,
         "case_id": case_id,
-        "service_area_id": area.pk,
-        "auditor_id": auditor.pk,
+        "service_area_id": area_id,
+        "auditor_id": auditor_id,
         "kind": row.kind,
         "theme": row.theme,
-        "period_start": audit_period_start(row.completed_on),
+        "period_start": period_start,
         "period_end": row.completed_on,
         "overall_grade": row.grade,
         "discussion_held": row.discussion_held,
         "strengths": row.strengths,
         "areas_for_improvement": row.areas_for_improvement,
         "completed_on": row.completed_on,
-        # The file gives a day; noon local time keeps it that day in lists and month filters.
-        "submitted_at": timezone.make_aware(
-            datetime.combine(row.completed_on, time(12)), timezone.get_default_timezone()
-        ),
+        "submitted_at": submitted_at,
         "state": Audit.State.CLOSED,
     }
+
+
+def _new_audit_values(row: HistoryRow, *, area_id: int, auditor_id: int, case_id: int | None, days: _Days) -> tuple:
+    """A new audit's _NEW_FIELDS: what _values gives an audit the file updates, and its reference
+    and moderated grade."""
+    period_start, submitted_at = days[row.completed_on]
+    return (
+        row.reference,
+        row.child_ref,
+        case_id,
+        area_id,
+        auditor_id,
+        row.kind,
+        row.theme,
+        period_start,
+        row.completed_on,
+        row.grade,
+        row.moderated_grade,
+        row.discussion_held,
+        row.strengths,
+        row.areas_for_improvement,
+        row.completed_on,
+        submitted_at,
+    )
 
 
 def _decisions_of(audit_ids: list[int]) -> dict[int, tuple[list, list]]:
@@ -575,42 +696,129 @@ def _bulk_save(model, objects: list, *, fields: list[str]) -> None:
     )
 
 
+class _Writers:
+    """What every new row of the file writes, apart from the values its row gives: one unsaved
+    instance per table, defined by the module that defines the record (audits.services.audit_event,
+    moderation.decisions), and whatever its model's defaults say."""
+
+    def __init__(self, *, actor, version: ToolVersion, reason: str):
+        self.audit = Audit(tool_version=version, state=Audit.State.CLOSED)
+        blank = Audit()
+        self.event = audit_event(blank, actor, "state", "", Audit.State.CLOSED, reason)
+        self.decision = moderation_decision_build(
+            audit=blank,
+            source=ModerationDecision.Source.IMPORTED,
+            original_grade="",
+            moderated_grade="",
+            decided_on=None,
+            rationale=reason,
+            recorded_by=actor,
+        )
+
+
 def _save(*, actor, rows, areas, people, file_name, result: HistoryImportResult) -> None:
-    imported = IMPORTED_REASON.format(file_name=file_name)
-    reimported = REIMPORTED_REASON.format(file_name=file_name)
+    """Write the file's rows, a chunk at a time. A re-imported row that would drop a recorded
+    moderation refuses the file: the rest is still checked, so that every such row is reported,
+    and the caller's transaction undoes what was written."""
     version = history_tool_version(actor)
-    existing = {
-        audit.import_reference: audit
-        for audit in Audit.objects.filter(import_reference__in=[row.reference for row in rows])
-    }
-    cases = dict(
-        Case.objects.annotate(ref=Upper("child_ref"))
-        .filter(ref__in={row.child_ref for row in rows})
-        .values_list("ref", "pk")
+    writers = _Writers(actor=actor, version=version, reason=IMPORTED_REASON.format(file_name=file_name))
+    reimported = REIMPORTED_REASON.format(file_name=file_name)
+    area_ids = {key: area.pk for key, area in areas.items()}
+    person_ids = {email: person.pk for email, person in people.items()}
+    days = _Days()
+    audits = Audit.objects.order_by().values_list("import_reference", "pk")
+    imported = dict(_where_in(audits, F("import_reference"), [row.reference for row in rows]))
+    cases = Case.objects.order_by().annotate(ref=Upper("child_ref")).values_list("ref", "pk")
+    cases = dict(_where_in(cases, Upper("child_ref"), list({row.child_ref for row in rows})))
+    refused = []
+    for start in range(0, len(rows), _CHUNK):
+        chunk = rows[start : start + _CHUNK]
+        new = [row for row in chunk if row.reference not in imported]
+        if new and not refused:
+            result.moderations_recorded += _create(
+                new, writers=writers, cases=cases, area_ids=area_ids, person_ids=person_ids, days=days
+            )
+            result.created += len(new)
+        again = [row for row in chunk if row.reference in imported]
+        if again:
+            refused += _update(
+                again,
+                existing=Audit.objects.in_bulk([imported[row.reference] for row in again]),
+                ids=imported,
+                actor=actor,
+                reason=reimported,
+                write=not refused,
+                cases=cases,
+                area_ids=area_ids,
+                person_ids=person_ids,
+                days=days,
+                result=result,
+            )
+    if refused:
+        raise ImportRefused(refused)
+    result.unchanged = len(rows) - result.created - result.updated
+
+
+def _create(rows: list[HistoryRow], *, writers: _Writers, cases, area_ids, person_ids, days: _Days) -> int:
+    """Write new audits, each with the event of its import and, when moderated, its imported
+    decision. Returns the number of decisions."""
+    values = (
+        _new_audit_values(
+            row,
+            area_id=area_ids[row.area_key],
+            auditor_id=person_ids[row.auditor_email],
+            case_id=cases.get(row.child_ref),
+            days=days,
+        )
+        for row in rows
     )
+    if _copies():
+        ids = _reserved_ids(Audit, len(rows))
+        _copy(writers.audit, ("id", *_NEW_FIELDS), ((pk, *audit) for pk, audit in zip(ids, values, strict=True)))
+    else:
+        ids = _created(writers.audit, _NEW_FIELDS, values)
+    _insert(writers.event, ("audit_id",), ((pk,) for pk in ids))
+    decisions = [
+        (pk, row.grade, row.moderated_grade, row.moderated_on)
+        for pk, row in zip(ids, rows, strict=True)
+        if row.moderated_grade
+    ]
+    _insert(writers.decision, _DECISION_FIELDS, decisions)
+    return len(decisions)
+
+
+def _update(
+    rows: list[HistoryRow],
+    *,
+    existing: dict[int, Audit],
+    ids: dict[str, int],
+    actor,
+    reason: str,
+    write: bool,
+    cases,
+    area_ids,
+    person_ids,
+    days: _Days,
+    result: HistoryImportResult,
+) -> list[RowError]:
+    """Bring audits imported before in step with the file; the rows refused (a recorded moderated
+    grade dropped). Writes nothing unless `write` (the file is already refused)."""
     decisions = _decisions_of([audit.pk for audit in existing.values()])
     now = timezone.now()
-    new_audits, changed, events = [], [], []
-    decisions_new, refused = [], []
-
+    changed, events, decisions_new, refused = [], [], [], []
     for row in rows:
+        audit = existing[ids[row.reference]]
         values = _values(
-            row, area=areas[row.area_key], auditor=people[row.auditor_email], case_id=cases.get(row.child_ref)
+            row,
+            area_id=area_ids[row.area_key],
+            auditor_id=person_ids[row.auditor_email],
+            case_id=cases.get(row.child_ref),
+            days=days,
         )
-        audit = existing.get(row.reference)
-        if audit is None:
-            audit = Audit(
-                **values, moderated_grade=row.moderated_grade, import_reference=row.reference, tool_version=version
-            )
-            new_audits.append(audit)
-            if row.moderated_grade:
-                decisions_new.append(_imported_decision(audit, row, actor=actor, reason=imported))
-            continue
-
-        # A re-import: the standing imported decision stays in step with the file by being superseded.
+        # The standing imported decision stays in step with the file by being superseded.
         others, mine = decisions.get(audit.pk, ([], []))
         kept = mine[0] if mine else None
-        added = _reimported_decision(kept, audit, row, actor=actor, reason=reimported)
+        added = _reimported_decision(kept, audit, row, actor=actor, reason=reason)
         if isinstance(added, RowError):
             refused.append(added)
             continue
@@ -624,25 +832,160 @@ def _save(*, actor, rows, areas, people, file_name, result: HistoryImportResult)
         # Events written in bulk, defined as every writer defines them (audits.services, audits.grades).
         for what in ("state", "overall_grade"):
             if getattr(audit, what) != values[what]:
-                events.append(audit_event(audit, actor, what, getattr(audit, what), values[what], reimported))
+                events.append(audit_event(audit, actor, what, getattr(audit, what), values[what], reason))
         if audit.moderated_grade != values["moderated_grade"]:
             grade = values["moderated_grade"]
-            events.append(moderated_grade_event(actor=actor, audit=audit, grade=grade, reason=reimported))
+            events.append(moderated_grade_event(actor=actor, audit=audit, grade=grade, reason=reason))
         for name, value in values.items():
             setattr(audit, name, value)
         audit.revision += 1
         audit.updated_at = now
         changed.append(audit)
 
-    if refused:
-        raise ImportRefused(refused)
-    Audit.objects.bulk_create(new_audits, batch_size=_BATCH)
-    _bulk_save(Audit, changed, fields=_UPDATED_FIELDS)
-    events += [audit_event(audit, actor, "state", "", Audit.State.CLOSED, imported) for audit in new_audits]
-    AuditEvent.objects.bulk_create(events, batch_size=_BATCH)
-    ModerationDecision.objects.bulk_create(decisions_new, batch_size=_BATCH)
+    if write and not refused:
+        _bulk_save(Audit, changed, fields=_UPDATED_FIELDS)
+        AuditEvent.objects.bulk_create(events, batch_size=_BATCH)
+        ModerationDecision.objects.bulk_create(decisions_new, batch_size=_BATCH)
+    result.updated += len(changed)
+    corrections = sum(1 for decision in decisions_new if decision.supersedes is not None)
+    result.moderations_changed += corrections
+    result.moderations_recorded += len(decisions_new) - corrections
+    return refused
 
-    result.created, result.updated = len(new_audits), len(changed)
-    result.unchanged = len(rows) - result.created - result.updated
-    result.moderations_changed = sum(1 for decision in decisions_new if decision.supersedes is not None)
-    result.moderations_recorded = len(decisions_new) - result.moderations_changed
+
+# ---------------------------------------------------------------------------------------
+# Writing new rows: COPY on PostgreSQL, bulk_create elsewhere
+
+
+def _copies() -> bool:
+    return connection.vendor == "postgresql"
+
+
+class _AnyOf(Lookup):
+    """`lhs = ANY(%s)`: one array parameter, however many values (an IN list has one each)."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", [*params, list(self.rhs)]
+
+
+def _where_in(queryset: QuerySet, lhs, values: list) -> Iterator:
+    """The rows of `queryset` whose `lhs` (an expression) is one of `values`: on PostgreSQL in one
+    query, elsewhere (SQLite caps a statement's parameters) _CHUNK values at a time."""
+    if _copies():
+        yield from queryset.filter(_AnyOf(lhs, values))
+        return
+    for start in range(0, len(values), _CHUNK):
+        yield from queryset.filter(In(lhs, values[start : start + _CHUNK]))
+
+
+def _reserved_ids(model: type[Model], count: int) -> list[int]:
+    """`count` new primary keys from the table's own sequence: rows written with them are rows the
+    database would have numbered so, and other writers keep taking numbers past them."""
+    opts = model._meta
+    with connection.cursor() as cursor:
+        # The sequence named once (a scalar subquery), not once a row: that would cost more than the rows.
+        cursor.execute(
+            "SELECT array_agg(nextval((SELECT pg_get_serial_sequence(%s, %s)::regclass))) FROM generate_series(1, %s)",
+            [connection.ops.quote_name(opts.db_table), opts.pk.column, count],
+        )
+        return sorted(cursor.fetchone()[0])
+
+
+def _insert(template: Model, fields: Sequence[str], rows: Iterable[tuple]) -> None:
+    """Insert rows of `template`'s model: `fields` (attribute names) from each of `rows`, every
+    other column as on `template` (its defaults and auto_now stamps); the database numbers them."""
+    if _copies():
+        _copy(template, fields, rows)
+    else:
+        _created(template, fields, rows)
+
+
+def _other_fields(template: Model, fields: Sequence[str]) -> list:
+    """The columns written from `template`: not the row's fields, not the primary key (unless the
+    row gives it), not a column the database computes."""
+    given = set(fields)
+    return [
+        field
+        for field in template._meta.concrete_fields
+        if field.attname not in given and not field.primary_key and not field.generated
+    ]
+
+
+def _copy(template: Model, fields: Sequence[str], rows: Iterable[tuple]) -> None:
+    """One COPY of the rows, written as COPY's text format (_copy_text) a block of rows at a time;
+    the columns that are the same on every row are formatted once. A thread of psycopg's sends each
+    block while the next is formatted, so the database inserts while Python formats."""
+    from psycopg.copy import QueuedLibpqWriter  # here: only the PostgreSQL path needs psycopg
+
+    opts, quote = template._meta, connection.ops.quote_name
+    others = _other_fields(template, fields)
+    same = "".join(
+        "\t" + _copy_text(field.get_db_prep_save(field.pre_save(template, True), connection)) for field in others
+    )
+    columns = [opts.get_field(name).column for name in fields] + [field.column for field in others]
+    sql = f"COPY {quote(opts.db_table)} ({', '.join(quote(column) for column in columns)}) FROM STDIN"
+    line_end = same + "\n"
+    rows = iter(rows)
+    with connection.cursor() as wrapper, wrapper.cursor.copy(sql, writer=QueuedLibpqWriter(wrapper.cursor)) as copy:
+        texts = _COPY_TEXT
+        while block := ["\t".join([texts[type(v)](v) for v in row]) + line_end for row in islice(rows, _BATCH)]:
+            copy.write("".join(block))
+
+
+def _escaped(text: str) -> str:
+    """Text as COPY's text format writes it: backslash, tab, newline and carriage return escaped
+    with a backslash (nothing else is special; the file's text holds no NUL)."""
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return text
+
+
+def _copy_text_other(value) -> str:
+    """COPY's text for the types _COPY_TEXT does not name: choices, psycopg's Int4 and the like."""
+    if isinstance(value, Enum):  # a TextChoices member: its value
+        return _copy_text(value.value)
+    if isinstance(value, str):
+        return _escaped(value)
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, date):  # and datetime, and the clock a test freezes (freezegun's own classes)
+        return value.isoformat()
+    raise TypeError(f"no COPY text for a {type(value).__name__}")
+
+
+class _CopyTexts(dict):
+    def __missing__(self, kind: type):
+        return _copy_text_other
+
+
+# COPY's text format of a value, by its exact type (a dict lookup per value: the rows are many).
+_COPY_TEXT = _CopyTexts(
+    {
+        str: _escaped,
+        type(None): lambda value: "\\N",
+        bool: lambda value: "t" if value else "f",
+        int: int.__repr__,
+        date: date.isoformat,  # ISO 8601
+        datetime: datetime.isoformat,  # with its UTC offset
+    }
+)
+
+
+def _copy_text(value) -> str:
+    return _COPY_TEXT[type(value)](value)
+
+
+def _created(template: Model, fields: Sequence[str], rows: Iterable[tuple]) -> list[int]:
+    """bulk_create, a batch at a time (never the whole file's instances at once); the new rows' ids."""
+    model = type(template)
+    common = {field.attname: getattr(template, field.attname) for field in _other_fields(template, fields)}
+    ids, rows = [], iter(rows)
+    while batch := [model(**common, **dict(zip(fields, row, strict=True))) for row in islice(rows, _BATCH)]:
+        ids += [obj.pk for obj in model.objects.bulk_create(batch)]
+    return ids

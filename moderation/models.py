@@ -68,7 +68,11 @@ class ModerationDecision(models.Model):
 
     class Meta:
         ordering = ["-decided_on", "-pk"]
-        indexes = [models.Index(fields=["decided_on"], name="moderation_decided_on")]
+        indexes = [
+            models.Index(fields=["decided_on"], name="moderation_decided_on"),
+            # Serves decisions_in()'s "latest decision of each audit in the range" subquery.
+            models.Index(fields=["audit", "-decided_on", "-id"], name="moderation_latest_of_audit"),
+        ]
         constraints = [
             # A panel decides an audit once; its corrections hang off that decision, one after another.
             models.UniqueConstraint(

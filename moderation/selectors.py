@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from quality.access import grades_hidden_from, visible
 from quality.org.models import Person, ServiceArea
@@ -68,10 +68,11 @@ def decisions_in(
     in_range = ModerationDecision.objects.standing().filter(decided_on__gte=date_from, decided_on__lte=date_to)
     if panel is not None:
         in_range = in_range.filter(panel=panel)
-    # A decision counts when it is its audit's latest in the range (a correlated subquery: portable
-    # to SQLite, the zero-setup database, unlike PostgreSQL's DISTINCT ON).
-    latest_of_audit = in_range.filter(audit_id=OuterRef("audit_id")).order_by("-decided_on", "-pk").values("pk")[:1]
-    latest = in_range.filter(pk=Subquery(latest_of_audit))
+    # A decision counts when it is its audit's latest in the range: no later one (by day, then by
+    # id) on the same audit. NOT EXISTS is portable to SQLite, the zero-setup database (unlike
+    # PostgreSQL's DISTINCT ON), and PostgreSQL runs it as one anti-join, not a subquery per decision.
+    later = Q(decided_on__gt=OuterRef("decided_on")) | Q(decided_on=OuterRef("decided_on"), pk__gt=OuterRef("pk"))
+    latest = in_range.filter(~Exists(in_range.filter(later, audit_id=OuterRef("audit_id"))))
     if user is not None:
         # An earlier decision (QA's review of an Inadequate grade) would say the grade a blind panel hides.
         latest = visible(user, latest).exclude(audit_id__in=sorted(grades_hidden_from(user)))

@@ -5,7 +5,7 @@ the reports count them: `audits.models.completed_in`), and of the graded ones (`
 case reviews and audits without an overall grade left out) the share graded Good or Outstanding,
 Requires Improvement and Inadequate, twice: on the auditors' grades (`overall_grade`, before
 moderation) and on the grades the service stands by (`final_grade()`: the moderated grade where
-moderation gave one). One aggregate query for any number of months.
+moderation gave one). Read from the counts kept month by month, for any number of months.
 
 The figures are council-wide counts: no case reference, no child and no person reaches the page, so
 every role that reads the scorecard sees the same figures.
@@ -17,20 +17,16 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, DateField
-from django.db.models.functions import TruncMonth
-
+from audits import figure_months
 from audits.models import (
     GOOD_OR_BETTER,
-    Audit,
     Grade,
     auditor_grade_is,
-    completion_day,
     final_grade_is,
     graded,
     moderated,
 )
-from quality.months import add_months, month_end
+from quality.months import add_months
 
 from . import calculations
 
@@ -88,30 +84,19 @@ def _empty(period: date) -> QualityMonth:
 
 
 def quality_months(first: date, last: date) -> dict[date, QualityMonth]:
-    """Every month from `first` to `last` (first days of months), in one query; months without audits are zeros."""
-    aggregates = {
-        "audited": Count("case_reference", distinct=True),
-        "audits": Count("pk"),
-        "moderated": Count("pk", filter=moderated()),
-        "graded": Count("pk", filter=graded()),
-    }
+    """Every month from `first` to `last` (first days of months), from the audits' counts kept month
+    by month (audits/figure_months.py); months without audits are zeros."""
+    conditions = {"moderated": moderated(), "graded": graded()}
     for key, grades in _GRADES_OF.items():
-        aggregates[f"before_{key}"] = Count("pk", filter=auditor_grade_is(*grades))
-        aggregates[f"after_{key}"] = Count("pk", filter=final_grade_is(*grades))
-    rows = (
-        Audit.objects.completed_in(first, month_end(last))
-        .annotate(month=TruncMonth(completion_day(), output_field=DateField()))
-        .order_by()
-        .values("month")
-        .annotate(**aggregates)
-    )
+        conditions[f"before_{key}"] = auditor_grade_is(*grades)
+        conditions[f"after_{key}"] = final_grade_is(*grades)
     months = {}
-    for row in rows:
+    for period, row in figure_months.counts_by_month(first, last, conditions).items():
         shares = {
             side: Shares(row["graded"], *(row[f"{side}_{key}"] for key, _ in SHARES)) for side in ("before", "after")
         }
-        months[row["month"]] = QualityMonth(
-            row["month"], row["audited"], row["audits"], row["moderated"], shares["before"], shares["after"]
+        months[period] = QualityMonth(
+            period, row["cases_audited"], row["total"], row["moderated"], shares["before"], shares["after"]
         )
     result, month = {}, first
     while month <= last:

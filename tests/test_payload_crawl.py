@@ -82,6 +82,7 @@ EXCLUDED = {
     "audits.AuditEvent.what": "the name of the field or step that changed, never typed",
     "audits.AuditDocument.sha256": "a hash",
     "audits.Case.child_ref": "the case list's unique key",
+    "audits.AuditMonthCount.theme": "copied from audits.Audit.theme by the counts kept month by month (figure_months)",
     "audits.CalendarSubscription.token": "a secret",
     "audits.SentReminder.key": "a key the reminders build",
     "audits.ScheduleEntry.legal_statuses": "codes from LegalStatus",

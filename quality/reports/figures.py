@@ -14,21 +14,20 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When, Window
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Window
 from django.db.models.functions import Lower, RowNumber
 from django.utils import timezone
 
+from audits import figure_months
 from audits.models import (
     Allocation,
     AllocationItem,
     AnalysisArea,
-    AreaGrade,
     Audit,
     Escalation,
     Grade,
     LearningAction,
     auditor_grade_is,
-    completion_day,
     final_grade_is,
     moderated,
     submitted,
@@ -37,9 +36,9 @@ from audits.models import (
 from audits.models import completed_in as audits_completed_in
 from moderation.selectors import decisions_in, summary
 from quality.months import add_months, month_end, quarter_end, quarter_of, start_of_day
-from quality.org.models import ServiceAreaName
+from quality.org.models import ServiceArea, ServiceAreaName
 
-from .models import PracticeTheme, Report
+from .models import PracticeTheme, Report, ThemeMonthCount
 from .themes import mentions
 
 Kind = Report.Kind
@@ -182,39 +181,51 @@ def _points(now: float | None, before: float | None) -> float | None:
     return None if now is None or before is None else round(now - before, PCT_PLACES)
 
 
-def _grade_counts() -> dict:
-    """Per group: audits by auditor's grade (before moderation), ungraded and in all, as aggregates."""
-    return {
-        **{grade: Count("pk", filter=auditor_grade_is(grade)) for grade in GRADES},
-        "ungraded": Count("pk", filter=ungraded()),
-        "total": Count("pk"),
-    }
-
-
 # ---------------------------------------------------------------------------------------
 # The figures
 
 
-def _headlines(this: Span, previous: Span) -> dict[str, dict]:
-    """The headline figures of both periods: one query over audits, one over allocations."""
-    aggregates = {}
-    for name, span in (("this", this), ("previous", previous)):
-        done = completed_in(span)
-        aggregates |= {
-            f"{name}_completed": Count("pk", filter=done),
-            f"{name}_service_areas": Count("service_area", distinct=True, filter=done),
-            **{
-                f"{name}_{field}_{answer}": Count("pk", filter=done & Q(**{f"{field}__{lookup}": value}))
-                for field in ("discussion_held", "child_contacted", "family_contacted")
-                for answer, lookup, value in (("yes", "exact", True), ("answered", "isnull", False))
-            },
-            **{f"{name}_{grade}": Count("pk", filter=done & auditor_grade_is(grade)) for grade in GRADES},
-        }
-    done = completed_in(this)
-    aggregates |= {f"final_{grade}": Count("pk", filter=done & final_grade_is(grade)) for grade in GRADES}
-    aggregates["moderated_count"] = Count("pk", filter=done & moderated())
-    counts = Audit.objects.filter(completed_in(this) | completed_in(previous)).aggregate(**aggregates)
+ANSWERED_FIELDS = ("discussion_held", "child_contacted", "family_contacted")  # yes / no / not answered
 
+
+def _audit_conditions() -> dict[str, Q]:
+    """What the headlines and the tables count, each a condition on an audit (audits.models)."""
+    return {
+        **{grade: auditor_grade_is(grade) for grade in GRADES},
+        "ungraded": ungraded(),
+        **{f"final_{grade}": final_grade_is(grade) for grade in GRADES},
+        "moderated_count": moderated(),
+        **{f"{field}_yes": Q(**{field: True}) for field in ANSWERED_FIELDS},
+        **{f"{field}_answered": Q(**{f"{field}__isnull": False}) for field in ANSWERED_FIELDS},
+    }
+
+
+def _audit_groups(this: Span, previous: Span) -> list[dict]:
+    """The audits completed in either period, counted per period (`now`), service area, kind and
+    theme, with every count the headlines and the three tables add up in Python.
+
+    Read from the figure months (audits/figure_months.py): a few hundred stored rows per period,
+    however many the audits; the groups are few (areas x kinds x themes)."""
+    groups = []
+    for now, span in ((True, this), (False, previous)):
+        rows = figure_months.counts(span.start, span.end, ("service_area_id", "kind", "theme"), _audit_conditions())
+        groups += [{**row, "now": now} for row in rows]
+    return groups
+
+
+def _summed(groups: list[dict], key: str | None = None) -> dict:
+    """The groups' counts added up: in all (key None), or per value of `key` in first-seen order."""
+    totals: dict = {}
+    for group in groups:
+        into = totals.setdefault(group[key] if key else None, {})
+        for name, value in group.items():
+            if isinstance(value, int) and not isinstance(value, bool) and not name.endswith("_id"):
+                into[name] = into.get(name, 0) + value
+    return totals if key else totals.get(None, {})
+
+
+def _allocation_counts(this: Span, previous: Span) -> dict:
+    """Allocated cases of each period, and how many of their audits are submitted: one query."""
     allocated = {}
     for name, span in (("this", this), ("previous", previous)):
         in_span = Q(allocation__month__gte=span.start, allocation__month__lte=span.end)
@@ -222,95 +233,104 @@ def _headlines(this: Span, previous: Span) -> dict[str, dict]:
             f"{name}_allocated": Count("pk", filter=in_span),
             f"{name}_allocated_completed": Count("pk", filter=in_span & submitted("audit__")),
         }
-    allocation_counts = AllocationItem.objects.filter(
+    return AllocationItem.objects.filter(
         removed_at__isnull=True,
         allocation__state=Allocation.State.DISTRIBUTED,
         allocation__month__gte=previous.start,
         allocation__month__lte=this.end,
     ).aggregate(**allocated)
 
+
+def _period_headlines(counts: dict, areas: int, allocated: int, allocated_completed: int) -> dict:
+    grades = {grade: counts.get(grade, 0) for grade in GRADES}
+    graded = sum(grades.values())
+    completed = counts.get("total", 0)
+    answered = {field: counts.get(f"{field}_answered", 0) for field in ANSWERED_FIELDS}
+    yes = {field: counts.get(f"{field}_yes", 0) for field in ANSWERED_FIELDS}
+    return {
+        "completed": completed,
+        "allocated": allocated,
+        "allocated_completed": allocated_completed,
+        "completed_of_allocated_pct": _pct(allocated_completed, allocated),
+        "service_areas": areas,
+        "practitioner_discussion_pct": _pct(yes["discussion_held"], answered["discussion_held"]),
+        "child_contact_pct": _pct(yes["child_contacted"], answered["child_contacted"]),
+        "family_contact_pct": _pct(yes["family_contacted"], answered["family_contacted"]),
+        "graded": graded,
+        "ungraded": completed - graded,
+        "grades": grades,
+        "small_sample": completed < SMALL_SAMPLE_THRESHOLD,
+        "bases": {
+            "completed_of_allocated_pct": allocated,
+            "practitioner_discussion_pct": answered["discussion_held"],
+            "child_contact_pct": answered["child_contacted"],
+            "family_contact_pct": answered["family_contacted"],
+            "grades_pct": graded,
+        },
+    }
+
+
+def _headlines(groups: list[dict], this: Span, previous: Span) -> dict[str, dict]:
+    """The headline figures of both periods, from the audit groups and one query over allocations."""
+    allocation_counts = _allocation_counts(this, previous)
     result = {}
-    for name in ("this", "previous"):
-        grades = {grade: counts[f"{name}_{grade}"] for grade in GRADES}
-        graded = sum(grades.values())
-        completed = counts[f"{name}_completed"]
-        answered = {
-            field: counts[f"{name}_{field}_answered"]
-            for field in ("discussion_held", "child_contacted", "family_contacted")
-        }
-        allocated_count = allocation_counts[f"{name}_allocated"]
-        allocated_completed = allocation_counts[f"{name}_allocated_completed"]
-        result[name] = {
-            "completed": completed,
-            "allocated": allocated_count,
-            "allocated_completed": allocated_completed,
-            "completed_of_allocated_pct": _pct(allocated_completed, allocated_count),
-            "service_areas": counts[f"{name}_service_areas"],
-            "practitioner_discussion_pct": _pct(counts[f"{name}_discussion_held_yes"], answered["discussion_held"]),
-            "child_contact_pct": _pct(counts[f"{name}_child_contacted_yes"], answered["child_contacted"]),
-            "family_contact_pct": _pct(counts[f"{name}_family_contacted_yes"], answered["family_contacted"]),
-            "graded": graded,
-            "ungraded": completed - graded,
-            "grades": grades,
-            "small_sample": completed < SMALL_SAMPLE_THRESHOLD,
-            "bases": {
-                "completed_of_allocated_pct": allocated_count,
-                "practitioner_discussion_pct": answered["discussion_held"],
-                "child_contact_pct": answered["child_contacted"],
-                "family_contact_pct": answered["family_contacted"],
-                "grades_pct": graded,
-            },
-        }
-    final = {grade: counts[f"final_{grade}"] for grade in GRADES}
+    for name, now in (("this", True), ("previous", False)):
+        in_period = [group for group in groups if group["now"] is now]
+        result[name] = _period_headlines(
+            _summed(in_period),
+            len({group["service_area_id"] for group in in_period}),
+            allocation_counts[f"{name}_allocated"],
+            allocation_counts[f"{name}_allocated_completed"],
+        )
+    this_counts = _summed([group for group in groups if group["now"]])
+    final = {grade: this_counts.get(f"final_{grade}", 0) for grade in GRADES}
     final_graded = sum(final.values())
     result["moderated"] = {
         "grades": final,
         "grades_pct": {grade: _pct(count, final_graded) for grade, count in final.items()},
-        "moderated_count": counts["moderated_count"],
+        "moderated_count": this_counts.get("moderated_count", 0),
         "graded": final_graded,
     }
     return result
 
 
 def _row(values: dict) -> dict:
-    return {**{grade: values[grade] for grade in GRADES}, "ungraded": values["ungraded"], "total": values["total"]}
+    return {
+        **{grade: values.get(grade, 0) for grade in GRADES},
+        "ungraded": values["ungraded"],
+        "total": values["total"],
+    }
 
 
-def _by_service_area(this: Span) -> list[dict]:
+def _by_service_area(groups: list[dict], this: Span) -> list[dict]:
     """Per service area with an audit completed in the period: grade counts, named as it was then."""
-    name_then = ServiceAreaName.objects.filter(
-        service_area=OuterRef("service_area_id"), valid_from__lt=this.ends
-    ).order_by("-valid_from", "-pk")
-    rows = (
-        Audit.objects.filter(completed_in(this))
-        .values("service_area_id", "service_area__code", "service_area__name")
-        .annotate(**_grade_counts())
+    per_area = _summed([group for group in groups if group["now"]], "service_area_id")
+    name_then = ServiceAreaName.objects.filter(service_area=OuterRef("pk"), valid_from__lt=this.ends).order_by(
+        "-valid_from", "-pk"
+    )
+    areas = (
+        ServiceArea.objects.filter(pk__in=per_area)
         .annotate(name_then=Subquery(name_then.values("name")[:1]))
-        .order_by(Lower("service_area__code"), "service_area_id")
+        .order_by(Lower("code"), "pk")
+        .values("pk", "code", "name", "name_then")
     )
     return [
-        {"code": row["service_area__code"], "name": row["name_then"] or row["service_area__name"], **_row(row)}
-        for row in rows
+        {"code": area["code"], "name": area["name_then"] or area["name"], **_row(per_area[area["pk"]])}
+        for area in areas
     ]
 
 
-def _by_kind(this: Span) -> list[dict]:
-    rows = {
-        row["kind"]: row
-        for row in Audit.objects.filter(completed_in(this)).values("kind").annotate(**_grade_counts()).order_by()
-    }
-    return [{"kind": kind, "label": label, **_row(rows[kind])} for kind, label in Audit.Kind.choices if kind in rows]
+def _by_kind(groups: list[dict]) -> list[dict]:
+    per_kind = _summed([group for group in groups if group["now"]], "kind")
+    return [
+        {"kind": kind, "label": label, **_row(per_kind[kind])} for kind, label in Audit.Kind.choices if kind in per_kind
+    ]
 
 
-def _by_theme(this: Span) -> list[dict]:
-    rows = (
-        Audit.objects.filter(completed_in(this))
-        .exclude(theme="")
-        .values("theme")
-        .annotate(**_grade_counts())
-        .order_by(Lower("theme"), "theme")
-    )
-    return [{"theme": row["theme"], **_row(row)} for row in rows]
+def _by_theme(groups: list[dict]) -> list[dict]:
+    per_theme = _summed([group for group in groups if group["now"] and group["theme"]], "theme")
+    ordered = sorted(per_theme.items(), key=lambda item: (item[0].lower(), item[0]))
+    return [{"theme": theme, **_row(counts)} for theme, counts in ordered]
 
 
 def _areas_of_analysis(kind: str, this: Span, trend: list[Span]) -> list[dict]:
@@ -319,19 +339,7 @@ def _areas_of_analysis(kind: str, this: Span, trend: list[Span]) -> list[dict]:
     spans = {f"t{index}": span for index, span in enumerate(trend)} | {
         f"q{index}": span for index, span in enumerate(quarters)
     }
-    anywhere = Q()
-    for span in spans.values():
-        anywhere |= completed_in(span, "audit__")
-    rows = (
-        AreaGrade.objects.filter(anywhere)
-        .values("area", "grade")
-        .annotate(**{key: Count("pk", filter=completed_in(span, "audit__")) for key, span in spans.items()})
-        .order_by()
-    )
-    counts: dict[tuple[str, str, str], int] = {}
-    for row in rows:
-        for key in spans:
-            counts[(row["area"], key, row["grade"])] = row[key]
+    counts = figure_months.area_grade_counts({key: (span.start, span.end) for key, span in spans.items()})
 
     def distribution(area: str, key: str, span: Span) -> dict:
         grades = {grade: counts.get((area, key, grade), 0) for grade in GRADES}
@@ -354,38 +362,56 @@ def _areas_of_analysis(kind: str, this: Span, trend: list[Span]) -> list[dict]:
     return result
 
 
-def _themes(this: Span, previous: Span) -> list[dict]:
-    """Per active practice theme: the audits mentioning it in this period (with their ids) and the previous.
-
-    One query per theme (the theme list is short and set by QA; the audits are many): the theme's
-    condition is then evaluated once per audit, in the WHERE clause, and the matching audits are
-    counted and collected per period by the database."""
-    done_now, done_before = completed_in(this), completed_in(previous)
-    result = []
-    for theme in PracticeTheme.objects.filter(is_active=True):
-        counts, ids = {True: 0, False: 0}, []
-        if theme.key_phrases:
-            mentioning = Audit.objects.filter(done_now | done_before).filter(mentions(theme.key_phrases))
-            rows = (
-                mentioning.annotate(now=Case(When(done_now, then=Value(True)), default=Value(False)))
-                .values("now")
-                .annotate(count=Count("pk"))
-                .order_by()
-            )
-            counts |= {row["now"]: row["count"] for row in rows}
-            # The ids behind this period's count, for the report's links (a second query rather than
-            # PostgreSQL's ARRAY_AGG, so the figures work on SQLite too).
-            ids = list(mentioning.filter(done_now).order_by("pk").values_list("pk", flat=True))
-        result.append(
-            {
-                "name": theme.name,
-                "count": counts[True],
-                "previous_count": counts[False],
-                "change": counts[True] - counts[False],
-                "audit_ids": ids,
+def _theme_counts(span: Span, themes: list[PracticeTheme]) -> dict[int, int]:
+    """Per theme id, the audits completed in `span` mentioning it: the counts kept month by month
+    (ThemeMonthCount) for the span's whole months, and for days left over (a year to date) one
+    query counting every theme at once, its condition evaluated once per audit of those days."""
+    months, edges = figure_months.split(span.start, span.end)
+    counts: dict[int, int] = {}
+    if months:
+        stored = (
+            ThemeMonthCount.objects.filter(month__gte=months[0], month__lte=months[1])
+            .values("theme_id")
+            .annotate(audits=Sum("audits"))
+            .order_by()
+        )
+        counts |= {row["theme_id"]: row["audits"] for row in stored}
+    phrased = [theme for theme in themes if theme.key_phrases]
+    for first, last in edges:
+        if not phrased:
+            break
+        answers_of = audits_completed_in(first, last, "audit__")
+        live = Audit.objects.filter(audits_completed_in(first, last)).aggregate(
+            **{
+                f"theme_{theme.pk}": Count("pk", filter=mentions(theme.key_phrases, answers_of=answers_of))
+                for theme in phrased
             }
         )
-    return result
+        for theme in phrased:
+            counts[theme.pk] = counts.get(theme.pk, 0) + live[f"theme_{theme.pk}"]
+    return counts
+
+
+def _themes(this: Span, previous: Span) -> list[dict]:
+    """Per active practice theme: how many audits mention it in this period and the previous, from the
+    counts kept month by month (audits/figure_months.py), rebuilt first where an audit or a theme changed.
+
+    No ids are collected: the theme's `theme_id` with the report's period is all the audit list needs
+    to show the audits behind `count` (its practice theme and completion filters), so the figures stay
+    the same size whatever the number of audits."""
+    figure_months.refresh("themes_stale")
+    themes = list(PracticeTheme.objects.filter(is_active=True))
+    now, before = _theme_counts(this, themes), _theme_counts(previous, themes)
+    return [
+        {
+            "theme_id": theme.pk,
+            "name": theme.name,
+            "count": now.get(theme.pk, 0),
+            "previous_count": before.get(theme.pk, 0),
+            "change": now.get(theme.pk, 0) - before.get(theme.pk, 0),
+        }
+        for theme in themes
+    ]
 
 
 def _actions(this: Span, as_of: datetime) -> dict:
@@ -430,22 +456,31 @@ def _escalations(this: Span, as_of: datetime) -> dict:
     )
 
 
-def _latest_per(queryset, partition: list, limit: int):
-    """The latest-completed `limit` audits of `queryset` per `partition`, ranked by the database."""
-    latest_first = [F("completion_day").desc(), F("submitted_at").desc(nulls_last=True), F("pk").desc()]
+def _latest_per_area(queryset, limit: int):
+    """The latest-completed `limit` audits of `queryset` in each service area, ranked by the database.
+
+    Two steps, so that neither reads the period's audits: the completion day of each area's
+    `limit`-th latest audit (a subquery per area, walking the index on the area and completion day),
+    then the ranking over the audits completed on or after it (ties on that day included, so the
+    ranks are those over every audit of the area)."""
+    latest_first = [F("completed_day").desc(), F("submitted_at").desc(nulls_last=True), F("pk").desc()]
+    nth_latest = queryset.filter(service_area_id=OuterRef("pk")).order_by(*latest_first).values("completed_day")
+    cutoffs = ServiceArea.objects.annotate(cutoff=Subquery(nth_latest[limit - 1 : limit])).values_list("pk", "cutoff")
+    recent = Q(pk__in=[])
+    for area_id, cutoff in cutoffs:
+        # An area with fewer than `limit` audits in the period has no cutoff: all of them.
+        recent |= Q(service_area_id=area_id, **({"completed_day__gte": cutoff} if cutoff else {}))
     return (
-        queryset.annotate(completion_day=completion_day())
-        .annotate(rank=Window(RowNumber(), partition_by=partition, order_by=latest_first))
+        queryset.filter(recent)
+        .annotate(rank=Window(RowNumber(), partition_by=[F("service_area_id")], order_by=latest_first))
         .filter(rank__lte=limit)
         .order_by(Lower("service_area__code"), "service_area_id", *latest_first)
     )
 
 
 def _exemplars(this: Span) -> list[dict]:
-    rows = _latest_per(
-        Audit.objects.with_final_grade().filter(completed_in(this), is_exemplar=True),
-        [F("service_area_id")],
-        EXEMPLARS_PER_AREA,
+    rows = _latest_per_area(
+        Audit.objects.with_final_grade().filter(completed_in(this), is_exemplar=True), EXEMPLARS_PER_AREA
     ).values("pk", "case_reference", "service_area__code", "final_grade")
     return [
         {
@@ -465,7 +500,7 @@ def _highlight_candidates(this: Span) -> list[dict]:
     candidates = []
     for kind, field in HIGHLIGHT_SOURCES:
         written = Audit.objects.filter(completed_in(this)).exclude(**{f"{field}__regex": r"^\s*$"})
-        rows = _latest_per(written, [F("service_area_id")], HIGHLIGHTS_PER_AREA_AND_KIND).values(
+        rows = _latest_per_area(written, HIGHLIGHTS_PER_AREA_AND_KIND).values(
             "pk", "service_area_id", "service_area__code", field
         )
         candidates += [
@@ -492,7 +527,8 @@ def compute(kind: str, period: str, *, year_to_date: bool = False, today: date |
     # "At the end of the period" for what is open, late or overdue; never later than the start of today.
     as_of = min(this.ends, start_of_day(today))
 
-    headlines = _headlines(this, previous)
+    groups = _audit_groups(this, previous)
+    headlines = _headlines(groups, this, previous)
     audits, before = headlines["this"], headlines["previous"]
     return {
         "kind": kind,
@@ -512,9 +548,9 @@ def compute(kind: str, period: str, *, year_to_date: bool = False, today: date |
                 for key in ("practitioner_discussion_pct", "child_contact_pct", "family_contact_pct")
             },
         },
-        "by_service_area": _by_service_area(this),
-        "by_kind": _by_kind(this),
-        "by_theme": _by_theme(this),
+        "by_service_area": _by_service_area(groups, this),
+        "by_kind": _by_kind(groups),
+        "by_theme": _by_theme(groups),
         "areas_of_analysis": _areas_of_analysis(kind, this, trend),
         "themes": _themes(this, previous),
         "actions": _actions(this, as_of),

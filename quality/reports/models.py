@@ -169,6 +169,21 @@ class PracticeTheme(models.Model):
         return self.name
 
 
+class ThemeMonthCount(models.Model):
+    """How many audits completed in `month` mention `theme` (kept by audits/figure_months.py, rebuilt
+    when an audit of the month or any practice theme changes)."""
+
+    month = models.DateField()
+    theme = models.ForeignKey(PracticeTheme, on_delete=models.CASCADE, related_name="+")
+    audits = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["month"], name="theme_month_count_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}: {self.audits}"
+
+
 class ReportDocument(BuiltFile):
     """A PDF or XLSX of a report, built by a worker (never in a web request)."""
 

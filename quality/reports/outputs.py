@@ -43,7 +43,8 @@ from .selectors import period_label
 # 2: the grade columns of the count tables widened (headings ran over)
 # 3: the tables' labels shared with the report page (quality/reports/tables.py)
 # 4: the moderation figures labelled as on the moderation outcomes page (moderation/tables.py)
-OUTPUT_VERSION = 4
+# 5: theme counts link to the audit list (`audits_url`) instead of listing audit ids
+OUTPUT_VERSION = 5
 PRINT_STYLESHEET = "css/report-print.css"
 PDF_TEMPLATE = "reports/pdf/report.html"
 PDF_TYPE = "application/pdf"
@@ -80,6 +81,16 @@ def _title_and_label(figures: dict) -> tuple[str, str]:
     return kind.label, label
 
 
+def _linked(figures: dict) -> dict:
+    """The figures as the files show them: each theme with `audits_url`, the portal's audit list of the
+    audits behind its count (an absolute address: settings.PORTAL_URL), and no audit ids, even in a
+    report made before theme links (its themes have no `theme_id`, so no link either)."""
+    figures = selectors.without_audit_ids(figures)
+    if "themes" in figures:
+        figures["themes"] = selectors.theme_rows(figures, linked=True, absolute=True)
+    return figures
+
+
 def _iso(moment: datetime | None) -> str | None:
     return timezone.localtime(moment).isoformat() if moment else None
 
@@ -93,7 +104,7 @@ def report_content(report: Report, *, user=None) -> dict:
     correction later superseded it), so each of its documents is made once."""
     if report.figures is None:
         raise ValueError(f"report {report.pk} has no figures yet: it is still being generated or failed")
-    figures = report.figures if user is None else selectors.figures_for(user, report)
+    figures = _linked(report.figures if user is None else selectors.figures_for(user, report))
     highlights = (
         report.highlights.filter(included=True).select_related("service_area")
         if user is None
@@ -147,7 +158,7 @@ def report_content(report: Report, *, user=None) -> dict:
 
 def draft_content(figures: dict) -> dict:
     """The content of a report built from figures just computed: no narrative, nothing picked."""
-    return {"version": OUTPUT_VERSION, "figures": figures, "report": None}
+    return {"version": OUTPUT_VERSION, "figures": _linked(figures), "report": None}
 
 
 def fingerprint(content: dict) -> str:
@@ -432,12 +443,15 @@ def xlsx_bytes(content: dict, *, made_at: datetime) -> bytes:
     _sheet(
         workbook,
         "Practice themes",
-        ["Theme", "Audits this period", "Audits previous period", "Change", "Audit ids"],
+        ["Theme", "Audits this period", "Audits previous period", "Change", "The audits this period (portal)"],
         (
-            [row["name"], row["count"], row["previous_count"], row["change"], ", ".join(map(str, row["audit_ids"]))]
+            [row["name"], row["count"], row["previous_count"], row["change"], row.get("audits_url")]
             for row in figures.get("themes", [])
         ),
     )
+    for cell in workbook["Practice themes"]["E"][1:]:
+        if cell.value:
+            cell.hyperlink = cell.value
     actions, escalations = figures.get("actions") or {}, figures.get("escalations") or {}
     _sheet(
         workbook,

@@ -6,13 +6,13 @@
 - One report: `figures_for(user, report)` (the figures as that person may see them: a service lead
   gets only the sections of their own areas; the figures themselves are never filtered when stored),
   `highlights_for`, `earlier_points` (the improvement points a quarterly or annual report records
-  progress on), `theme_audit_links` (which audits behind a theme count the person may open).
+  progress on). A theme count links to the audit list (quality.reports.themes.theme_audits_url):
+  the figures hold no audit ids.
 """
 
 from __future__ import annotations
 
 import calendar
-from copy import deepcopy
 from datetime import date, timedelta
 
 from django.db.models import QuerySet
@@ -23,6 +23,7 @@ from quality.months import quarter_of
 from quality.org.models import ServiceArea
 
 from .models import Highlight, ImprovementPoint, Report
+from .themes import theme_audits_url
 
 # A report still queued this long after its last sign of life has lost its worker (the task's hard
 # time limit is shorter, so a report being worked on is never taken for one that is stranded).
@@ -106,16 +107,28 @@ def area_codes_for(user) -> set[str] | None:
     return set(ServiceArea.objects.filter(pk__in=grant.area_ids).values_list("code", flat=True))
 
 
+def without_audit_ids(figures: dict) -> dict:
+    """The figures without the audit ids that reports made before theme links held in each theme
+    (`audit_ids`): they are never shown or written out again. A new dict; the stored one is unchanged."""
+    themes = figures.get("themes")
+    if not themes or not any("audit_ids" in theme for theme in themes):
+        return dict(figures)
+    return {**figures, "themes": [{k: v for k, v in theme.items() if k != "audit_ids"} for theme in themes]}
+
+
 def figures_for(user, report: Report) -> dict | None:
     """The report's figures as this person may see them. Counts across all areas are shown to every
     reader; the rows and lists about one service area (the service-area table, exemplars and the
-    highlight candidates) only for the person's own areas, unless they see every area."""
+    highlight candidates) only for the person's own areas, unless they see every area.
+
+    A new top-level dict over the stored figures (whose rows are shared, never changed): the sections
+    narrowed here are replaced, not edited."""
     if report.figures is None:
         return None
+    scoped = without_audit_ids(report.figures)
     codes = area_codes_for(user)
     if codes is None:
-        return report.figures
-    scoped = deepcopy(report.figures)
+        return scoped
     scoped["by_service_area"] = [row for row in scoped.get("by_service_area", []) if row["code"] in codes]
     scoped["exemplars"] = [row for row in scoped.get("exemplars", []) if row["service_area"] in codes]
     scoped["highlight_candidates"] = [
@@ -176,18 +189,22 @@ def progress_rows(report: Report) -> list[dict]:
     return [{"point": point, "progress": recorded.get(point.pk)} for point in points]
 
 
-def theme_audit_links(user, figures: dict) -> dict[str, list[int]]:
-    """For each theme, the audits behind its count that this person may open (one query for all)."""
-    wanted = {audit_id for theme in figures.get("themes", []) for audit_id in theme.get("audit_ids", [])}
-    if not wanted or not can(user, Action.VIEW_AUDITS):  # a read-only reader reads reports, not audits
-        return {}
-    from audits.models import Audit
-
-    openable = set(visible(user, Audit.objects.filter(pk__in=wanted)).values_list("pk", flat=True))
-    return {
-        theme["name"]: [audit_id for audit_id in theme.get("audit_ids", []) if audit_id in openable]
+def theme_rows(figures: dict, *, linked: bool, absolute: bool = False) -> list[dict]:
+    """The figures' themes, each with `audits_url`: the audit list showing the audits behind its count
+    (themes.theme_audits_url). None where there is no link: for someone who may not open audits
+    (`linked` False: a read-only reader reads reports, not audits) and for a theme of a report made
+    before the themes carried their `theme_id`."""
+    return [
+        {
+            **theme,
+            "audits_url": theme_audits_url(
+                theme["theme_id"], figures["period_start"], figures["period_end"], absolute=absolute
+            )
+            if linked and theme.get("theme_id")
+            else None,
+        }
         for theme in figures.get("themes", [])
-    }
+    ]
 
 
 def report_history(report: Report) -> QuerySet:

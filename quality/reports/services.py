@@ -29,6 +29,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from audits import figure_months
 from quality.access import Action, roles_granting
 from quality.months import add_months, month_start
 from quality.org.models import ServiceArea
@@ -211,20 +212,29 @@ def _as_of(report: Report) -> date | None:
     return report.period_end + timedelta(days=1) if report.year_to_date else None
 
 
+SNAPSHOT_ATTEMPTS = 5
+
+
 def _figures_at_one_moment(report: Report) -> tuple:
     """Every figure from one snapshot of the data, taken at the moment returned with them: the
     worker's queries run in one REPEATABLE READ transaction (PostgreSQL), so an audit submitted while
-    they run is in all of the figures or in none."""
+    they run is in all of the figures or in none.
+
+    The counts kept month by month (audits/figure_months.py) are brought up to date first, outside
+    the snapshot: rebuilding them writes, and a snapshot that writes rows others change fails. A
+    snapshot that still finds a month stale (an audit changed in between) is given up and taken again."""
     one_snapshot = connection.vendor == "postgresql" and not connection.in_atomic_block
-    with transaction.atomic():
-        if one_snapshot:
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        taken_at = _now()
-        computed = report_figures.compute(
-            report.kind, report.period, year_to_date=report.year_to_date, today=_as_of(report)
-        )
-    return taken_at, computed
+    for attempt in range(SNAPSHOT_ATTEMPTS):
+        figure_months.refresh_all()
+        with transaction.atomic():
+            if one_snapshot:
+                with connection.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            # The last attempt computes whatever it finds: the figures rebuild a stale month themselves.
+            if figure_months.is_fresh() or attempt == SNAPSHOT_ATTEMPTS - 1:
+                taken_at = _now()
+                kind, period, year_to_date = report.kind, report.period, report.year_to_date
+                return taken_at, report_figures.compute(kind, period, year_to_date=year_to_date, today=_as_of(report))
 
 
 def report_generate(*, report_id: int) -> Report | None:

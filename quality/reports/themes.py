@@ -8,22 +8,36 @@ database evaluates (`mentions`), never a loop over audits.
 
 The list lives in the database (`PracticeTheme`) so the QA lead can change it; `DEFAULT_THEMES`
 is the list the portal starts with, loaded by `ensure_default_themes()` (no data migration).
+
+A report's theme count links to the audit list filtered by the theme (`?practice_theme=<id>`, the
+filter this module adds to the audit lists: `PracticeThemeFilter`) and the report's period
+(`completed_from`, `completed_to`): `theme_audits_url`. The list then shows the audits behind the
+count, among those the person may see; the report itself holds no audit ids.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import date
+from urllib.parse import urlencode
 
+import django_filters
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Q
-from django.db.models.functions import Lower
+from django.db.models import Count, Max, Q
+from django.db.models.functions import Lower, TruncMonth
+from django.urls import reverse
 
-from audits.models import Answer, Question
+from audits import figure_months
+from audits.filters import ANY, audit_filter_register
+from audits.models import Answer, Audit, Question
+from quality.access import visible
+from quality.forms import written
 from quality.org.services import change_record
 
-from .models import PracticeTheme
+from .models import PracticeTheme, ThemeMonthCount
 
 # The narrative fields of an audit that themes are looked for in (its answers to narrative questions too).
 NARRATIVE_FIELDS = ("strengths", "areas_for_improvement", "child_family_views")
@@ -86,12 +100,14 @@ def ensure_default_themes() -> int:
     return len(missing)
 
 
-def mentions(phrases: Iterable[str], prefix: str = "") -> Q:
+def mentions(phrases: Iterable[str], prefix: str = "", *, answers_of: Q | None = None) -> Q:
     """Audits (reached through `prefix`, e.g. "audit__") whose narratives contain one of `phrases`.
 
     One condition for the database: `ILIKE`-style matches on the narrative fields, and the audits
     with a narrative answer containing a phrase as one uncorrelated subquery (PostgreSQL hashes it
-    once per query, not once per audit). No phrases: matches nothing."""
+    once per query, not once per audit). `answers_of`, a condition on the answers (e.g. on their
+    "audit__"), keeps that subquery to the audits counted instead of every answer ever given.
+    No phrases: matches nothing."""
     phrases = normalise_phrases(phrases)
     if not phrases:
         return Q(pk__in=[])
@@ -101,8 +117,85 @@ def mentions(phrases: Iterable[str], prefix: str = "") -> Q:
         for field in NARRATIVE_FIELDS:
             in_fields |= Q(**{f"{prefix}{field}__icontains": phrase})
         in_answers |= Q(value__icontains=phrase)
-    answered = Answer.objects.filter(in_answers, question__type=Question.Type.NARRATIVE).values("audit_id")
-    return in_fields | Q(**{f"{prefix}pk__in": answered})
+    answered = Answer.objects.filter(in_answers, question__type=Question.Type.NARRATIVE)
+    if answers_of is not None:
+        answered = answered.filter(answers_of)
+    return in_fields | Q(**{f"{prefix}pk__in": answered.values("audit_id")})
+
+
+def theme_month_counts(months: list[date]) -> list[dict]:
+    """Per active practice theme and month of `months`, the audits completed then mentioning it: the
+    rows audits/figure_months.py keeps (ThemeMonthCount). One query per theme."""
+    rows = []
+    counted, answers_of = figure_months.in_months(months), figure_months.in_months(months, "audit__")
+    for theme in PracticeTheme.objects.filter(is_active=True):
+        if not theme.key_phrases:
+            continue
+        mentioning = Audit.objects.filter(counted).filter(mentions(theme.key_phrases, answers_of=answers_of))
+        by_month = mentioning.values(month=TruncMonth("completed_day")).annotate(audits=Count("pk")).order_by()
+        rows += [{**row, "theme_id": theme.pk} for row in by_month]
+    return rows
+
+
+def theme_counts_keep() -> None:
+    """Have audits/figure_months.py keep the practice themes' counts month by month (apps.ready)."""
+    figure_months.kept_counts_add(
+        figure_months.KeptCounts(
+            ThemeMonthCount,
+            ("theme_id",),
+            "audits",
+            theme_month_counts,
+            "theme mentions",
+            flag="themes_stale",
+            defined_by=PracticeTheme._meta.db_table,
+        )
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# The audits behind a report's theme count: the audit list, filtered by the theme and the period.
+
+THEME_FILTER = "practice_theme"  # the audit lists' query-string key for the theme (its id)
+THEME_AUDITS_LIST = "audits:audit_list_area"  # every audit the person may see (the access rules)
+NO_LONGER_COUNTED = "{name} (no longer counted)"
+
+
+class ThemeChoiceField(django_filters.fields.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return written(obj.name if obj.is_active else NO_LONGER_COUNTED.format(name=obj.name))
+
+
+def _themes_offered(request):
+    # Inactive themes too: an older report links to a theme that has since stopped being counted.
+    return visible(request.user, PracticeTheme.objects.all())
+
+
+class PracticeThemeFilter(django_filters.ModelChoiceFilter):
+    """Audits whose narratives mention the theme, by the reports' own condition (`mentions`)."""
+
+    field_class = ThemeChoiceField
+
+    def __init__(self):
+        super().__init__(queryset=_themes_offered, label="Practice theme", empty_label=ANY)
+
+    def filter(self, qs, value):
+        if value in (None, ""):
+            return qs
+        return qs.filter(mentions(value.key_phrases))
+
+
+def audit_filters_register() -> None:
+    """Add the practice theme filter to the audit lists (called by the reports app's ready())."""
+    audit_filter_register(THEME_FILTER, PracticeThemeFilter)
+
+
+def theme_audits_url(theme_id: int, period_start: str, period_end: str, *, absolute: bool = False) -> str:
+    """The audit list of the audits completed from `period_start` to `period_end` (ISO days, both
+    included) that mention the theme: the audits behind a report's count. `absolute` for a document
+    read outside the portal (settings.PORTAL_URL in front). No names or case references in it."""
+    query = urlencode({THEME_FILTER: theme_id, "completed_from": period_start, "completed_to": period_end})
+    path = f"{reverse(THEME_AUDITS_LIST)}?{query}"
+    return f"{settings.PORTAL_URL.rstrip('/')}{path}" if absolute else path
 
 
 # ---------------------------------------------------------------------------------------

@@ -115,15 +115,15 @@ def _figures_context(request, report: Report) -> dict:
         return {"figures": None}
     threshold = figures.get("small_sample_threshold", 20)
     audits = figures["audits"]
-    links = selectors.theme_audit_links(request.user, figures)
-    themes = [{**theme, "links": links.get(theme["name"], [])} for theme in figures.get("themes", [])]
+    may_open_audits = can(request.user, Action.VIEW_AUDITS)
+    themes = selectors.theme_rows(figures, linked=may_open_audits)
     report_tables = tables.report_tables(figures)
     trends = report_tables["area_trends"]
     return {
         "figures": figures,
         "threshold": threshold,
         "scoped": "scoped_to_areas" in figures,
-        "may_open_audits": can(request.user, Action.VIEW_AUDITS),
+        "may_open_audits": may_open_audits,
         "small_graded": audits.get("graded", 0) < threshold,
         "tables": report_tables,
         "previous_label": selectors.period_label(report.kind, figures["previous"]["period"])

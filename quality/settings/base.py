@@ -102,6 +102,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No just-in-time compilation: the portal's queries are short, and PostgreSQL's cost estimate
+    # for a correlated subquery over a year of decisions set it compiling for longer (0.4 s at a
+    # million audits) than the query then ran (bench/scale.py, docs/performance.md).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # SQLite cannot hold Membership's "nulls not distinct" constraint; the service checks the rule
 # too, and PostgreSQL (production, tests) enforces it.

@@ -24,6 +24,8 @@ from audits import services
 from audits.filters import FILTERS_INVALID, MONTH_INVALID
 from audits.models import AnalysisArea, AreaGrade, Audit
 from quality.org.models import Person, Role, ServiceAreaName
+from quality.reports.models import PracticeTheme
+from quality.reports.themes import normalise_phrases
 from tests.factories import ServiceAreaFactory
 
 pytestmark = pytest.mark.django_db
@@ -74,6 +76,11 @@ class World:
     qa_lead: Person
     version: object
     audits: dict
+
+    def theme(self, name: str, *phrases: str) -> PracticeTheme:
+        """A practice theme (the reports' own, which adds its filter to the audit lists)."""
+        theme, _ = PracticeTheme.objects.get_or_create(name=name, defaults={"key_phrases": normalise_phrases(phrases)})
+        return theme
 
     def audit(self, area, reference, auditor, *, created: date, grades: dict | None = None, **fields) -> Audit:
         audit = Audit.objects.create(
@@ -351,6 +358,23 @@ FILTERS = [
     ("auditor", lambda w: {"auditor": w.manager.pk}, {"C-1001", "C-1002"}),
     ("area-and-month", lambda w: {"service_area": w.own_area.pk, "month": "2026-10"}, {"C-1002", "C-1003"}),
     ("nothing-matches", lambda w: {"state": "disputed"}, set()),
+    # Completed in a period by the reports' rule (a draft never: C-1002 was started in October).
+    (
+        "completed-november",
+        lambda w: {"completed_from": "2026-11-01", "completed_to": "2026-11-30"},
+        {"C-1001", "P-2001"},
+    ),
+    ("completed-october", lambda w: {"completed_from": "2026-10-01", "completed_to": "2026-10-31"}, {"C-1003"}),
+    ("completed-from", lambda w: {"completed_from": "2026-11-04"}, {"C-1001"}),
+    ("completed-to", lambda w: {"completed_to": "2026-11-03"}, {"C-1003", "P-2001"}),
+    ("completed-one-day", lambda w: {"completed_from": "2026-11-03", "completed_to": "2026-11-03"}, {"P-2001"}),
+    ("practice-theme", lambda w: {"practice_theme": w.theme("Listening", "listened").pk}, {"P-2001"}),
+    ("practice-theme-in-any-narrative", lambda w: {"practice_theme": w.theme("Home", "SAFE AT HOME").pk}, {"C-1001"}),
+    (
+        "practice-theme-and-period",
+        lambda w: {"practice_theme": w.theme("Views", "nan", "listened").pk, "completed_to": "2026-11-05"},
+        {"P-2001"},
+    ),
 ]
 
 
@@ -395,6 +419,51 @@ def test_a_month_that_is_not_a_month_is_refused_and_nothing_is_listed_or_exporte
     refused = client.get(export_url("all", "csv"), {"month": "2026-13"})
     assert refused.status_code == 400
     assert refused.content.decode() == FILTERS_INVALID
+
+
+def test_a_completion_day_that_is_not_an_iso_day_or_an_unknown_theme_is_refused(client, world):
+    client.force_login(world.qa_lead.user)
+
+    for query, field in (
+        ({"completed_from": "2026-02-30"}, "completed_from"),
+        ({"completed_to": "next week"}, "completed_to"),
+        ({"practice_theme": "999999"}, "practice_theme"),
+    ):
+        response = client.get(list_url("all"), query)
+        assert listed(response) == set(), query
+        assert field in response.context["filter"].form.errors
+        assert client.get(export_url("all", "csv"), query).status_code == 400
+
+
+def test_the_completion_period_counts_the_london_day_and_an_imported_audits_completion_day(client, world):
+    # 23:30 on 31 October in UTC is 23:30 on 31 October in London (winter time): October. An imported
+    # audit counts on the day it was completed, not the day it was loaded (its completed_on).
+    Audit.objects.filter(case_reference="C-1001").update(
+        submitted_at=datetime(2026, 10, 31, 23, 30, tzinfo=ZoneInfo("UTC"))
+    )
+    Audit.objects.filter(case_reference="P-2001").update(completed_on=date(2026, 9, 30))
+    client.force_login(world.qa_lead.user)
+
+    october = {"completed_from": "2026-10-01", "completed_to": "2026-10-31"}
+    assert listed(client.get(list_url("all"), october)) == {"C-1001", "C-1003"}
+    september = {"completed_from": "2026-09-01", "completed_to": "2026-09-30"}
+    assert listed(client.get(list_url("all"), september)) == {"P-2001"}
+
+
+def test_the_practice_theme_filter_offers_every_theme_and_marks_those_no_longer_counted(client, world):
+    counted = world.theme("Chronology", "chronolog")
+    retired = PracticeTheme.objects.create(name="<b>Old</b> theme", key_phrases=["old"], is_active=False, order=5)
+    client.force_login(world.other_lead.user)
+
+    response = client.get(list_url("area"), {"practice_theme": retired.pk})
+
+    field = response.context["filter"].form.fields["practice_theme"]
+    assert [(c[0].value, str(c[1])) for c in list(field.choices)[1:]] == [
+        (counted.pk, "Chronology"),
+        (retired.pk, "&lt;b&gt;Old&lt;/b&gt; theme (no longer counted)"),
+    ]
+    assert listed(response) == set()
+    assert "<b>Old</b>" not in response.content.decode()
 
 
 def test_a_filter_cannot_name_a_service_area_outside_the_persons_own(client, world):

@@ -1,5 +1,6 @@
 """Journeys through the cycle's deadlines: a service lead finds overdue oversight on the home page,
-opens the overdue lists and clears it from there; a QA officer reads the overdue counts.
+opens the overdue lists and clears it from there; a QA officer reads the overdue counts; a QA lead pages
+through a long overdue list and follows a home panel's "see all" link.
 
 Dates are set relative to the real day the test runs (the live server is not time-travelled): audits
 due about ten weeks ago, so their oversight (the 5th after) and record (the 6th) deadlines have passed.
@@ -13,7 +14,7 @@ from playwright.sync_api import Page, expect
 
 from audits import services
 from audits.models import Audit
-from tests.factories import published_tool_version
+from tests.factories import AuditFactory, published_tool_version
 
 from .conftest import assert_accessible, sign_in
 
@@ -139,4 +140,44 @@ def test_a_qa_officer_sees_the_overdue_counts_and_opens_the_lists_of_every_area(
     expect(page.get_by_role("heading", name="Oversight not recorded (0)")).to_be_visible()
     expect(overdue_table(page, "Audits not completed, the longest overdue first")).to_contain_text("P-7002")
     expect(page.get_by_role("main")).not_to_contain_text("C-7003")  # due in two days: not overdue
+    assert_accessible(page)
+
+
+def test_a_qa_lead_pages_through_a_long_overdue_list_and_follows_see_all_from_home(
+    page: Page, live_server, qa_lead, people, own_area
+):
+    """30 drafts long overdue, each a day later than the one before: the list shows 25 a page, the
+    home page's disputes panel its first 10 of 12 with a link to them all."""
+    version = published_tool_version(area=own_area, actor=people["qa_officer"])
+    first_due = timezone.localdate() - timedelta(days=60)
+    for i in range(30):
+        AuditFactory(
+            draft=True,
+            tool_version=version,
+            auditor=people["manager"],
+            case_reference=f"L-{i:03}",
+            due_on=first_due + timedelta(days=i),
+        )
+    for _ in range(12):
+        AuditFactory(tool_version=version, auditor=people["manager"], state=Audit.State.DISPUTED)
+    sign_in(page, live_server.url, qa_lead.user.email)
+
+    disputes = panel_list(page, "Disputed grades to resolve")
+    expect(disputes.get_by_role("listitem")).to_have_count(10)
+    expect(page.get_by_text("10 of 12 shown.")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="See all 12 disputed grades").click()
+    expect(page.get_by_text("12 audits match.")).to_be_visible()
+
+    page.goto(f"{live_server.url}/escalations/overdue/")
+    expect(page.get_by_role("heading", name="Audits not completed (30)")).to_be_visible()
+    drafts = overdue_table(page, "Audits not completed, the longest overdue first")
+    expect(drafts.get_by_role("row")).to_have_count(26)  # the header and 25 rows
+    expect(drafts.get_by_role("row").nth(1)).to_contain_text("L-000")
+    assert_accessible(page)
+    pages = page.get_by_role("navigation", name="Audits not completed: pages")
+    pages.get_by_role("link", name="next").click()
+    expect(drafts.get_by_role("row")).to_have_count(6)
+    expect(drafts.get_by_role("row").nth(1)).to_contain_text("L-025")
+    expect(page.get_by_text("Page 2 of 2, 25 a page")).to_be_visible()
     assert_accessible(page)

@@ -53,7 +53,8 @@ def test_qa_lead_filters_all_audits_by_area_and_reads_the_voices(
     expect(page.get_by_role("link", name="P-2001")).to_have_count(0)
     expect(page.get_by_role("link", name="Export CSV")).to_have_attribute(
         "href",
-        f"/audits/all/export.csv?month=&service_area={own_area.pk}&team=&kind=&theme=&overall_grade=&state=&auditor=",
+        f"/audits/all/export.csv?month=&service_area={own_area.pk}&team=&kind=&theme=&overall_grade=&state=&auditor="
+        "&completed_from=&completed_to=&practice_theme=",
     )
     assert_accessible(page)
 
@@ -64,3 +65,43 @@ def test_qa_lead_filters_all_audits_by_area_and_reads_the_voices(
 
     page.get_by_role("link", name="C-1001").click()
     expect(page).to_have_url(f"{live_server.url}{Audit.objects.get(case_reference='C-1001').get_absolute_url()}")
+
+
+def test_a_list_longer_than_the_count_cap_pages_on_with_previous_and_next(
+    page: Page, live_server, qa_lead, practice_manager, own_area, monkeypatch
+):
+    """Beyond quality.pagination.COUNT_CAP a list says "more than" and numbers its pages as far as the
+    one shown; its nav keeps the landmark and the previous and next links."""
+    from quality import pagination
+
+    monkeypatch.setattr(pagination, "COUNT_CAP", 3)
+    version = published_tool_version(actor=qa_lead)
+    for number in range(1, 8):
+        Audit.objects.create(
+            case_reference=f"C-30{number:02d}",
+            service_area=own_area,
+            auditor=practice_manager,
+            tool_version=version,
+            period_start=date(2026, 4, 1),
+            period_end=date(2026, 9, 30),
+            state=Audit.State.SUBMITTED,
+            submitted_at=datetime(2026, 11, 10, 12, tzinfo=ZoneInfo("Europe/London")),
+            overall_grade="good",
+        )
+    sign_in(page, live_server.url, qa_lead.user.email)
+
+    page.goto(f"{live_server.url}/audits/all/?per_page=2")
+    expect(page.get_by_text("More than 3 audits match.")).to_be_visible()
+    pages = page.get_by_role("navigation", name="Table navigation")
+    expect(pages.get_by_role("link", name="previous")).to_have_count(0)
+    pages.get_by_role("link", name="next").click()
+    pages.get_by_role("link", name="next").click()  # page 3: rows 5 and 6, beyond the cap
+    expect(page).to_have_url(f"{live_server.url}/audits/all/?per_page=2&page=3")
+    expect(page.get_by_role("link", name="C-3002")).to_be_visible()
+    expect(pages.get_by_role("link", name="previous")).to_be_visible()
+    assert_accessible(page)
+
+    pages.get_by_role("link", name="next").click()  # the last page: one row, no next
+    expect(page.get_by_role("link", name="C-3001")).to_be_visible()
+    expect(pages.get_by_role("link", name="next")).to_have_count(0)
+    assert_accessible(page)

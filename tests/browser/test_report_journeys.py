@@ -1,8 +1,9 @@
 """Journeys through audit analysis reports: the QA lead generates a quarterly report (the page shows the
-worker's progress, then the figures), picks highlights, writes the analysis and publishes it; an audit
-changed afterwards does not change the published report; the QA lead downloads its PDF (the headline
-figures and the service-area table in its text) and its workbook; a service lead reads it, with only their own
-area's rows. The worker's part runs in the test, as the worker would run it; every page is checked with axe.
+worker's progress, then the figures), picks highlights, writes the analysis and publishes it; a theme
+count opens the list of the audits behind it; an audit changed afterwards does not change the published
+report; the QA lead downloads its PDF (the headline figures and the service-area table in its text) and
+its workbook; a service lead reads it, with only their own area's rows, and the theme's list of their own
+area. The worker's part runs in the test, as the worker would run it; every page is checked with axe.
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ def people(qa_lead, practice_manager, other_manager, service_lead):
 
 @pytest.fixture
 def quarter(people, own_area, other_area):
-    """Q3 2026: four audits in SWF and two in PTC, with strengths and areas for improvement."""
+    """Q3 2026: four audits in SWF and two in PTC, with strengths and areas for improvement; one audit in
+    each area mentions the practice theme Chronology."""
     PracticeTheme.objects.create(name="Chronology", key_phrases=["chronolog"])
     version = published_version()
     swf = AuditMaker(version, people["manager"], own_area)
@@ -54,7 +56,7 @@ def quarter(people, own_area, other_area):
         swf(date(2026, 8, 19), "requires_improvement", strengths="Regular visits."),
         swf(date(2026, 9, 8), "good", strengths="Good multi-agency working."),
         ptc(date(2026, 9, 10), "inadequate", strengths="PTC strength, not for SWF eyes."),
-        ptc(date(2026, 9, 22), "good", strengths="Another PTC strength."),
+        ptc(date(2026, 9, 22), "good", strengths="Another PTC strength: a full chronology."),
     ]
 
 
@@ -154,6 +156,19 @@ def test_a_qa_lead_generates_edits_and_publishes_a_quarterly_report_and_a_servic
     frozen_headline = headline(page).inner_text()
     frozen_grades = page.get_by_role("table", name=re.compile("before and after moderation")).inner_text()
 
+    # A theme count opens the audit list filtered by the theme and the quarter: the audits behind it.
+    themes = page.get_by_role("table", name=re.compile("^Practice themes mentioned"))
+    themes.get_by_role("link", name="2 audits mentioning Chronology: list them").click()
+    expect(page.get_by_role("heading", name="My area's audits")).to_be_visible()
+    expect(page.get_by_text("2 audits match.")).to_be_visible()
+    expect(page.locator("table tbody tr")).to_have_count(2)
+    expect(page.get_by_label("Practice theme")).to_have_value(str(PracticeTheme.objects.get().pk))
+    expect(page.get_by_label("Completed from")).to_have_value("2026-07-01")
+    expect(page.get_by_label("Completed to")).to_have_value("2026-09-30")
+    assert_accessible(page)
+    page.go_back()
+    expect(page.locator("[data-state]")).to_have_text("Published")
+
     # The snapshot rule: an audit of the quarter regraded and another one added after publishing.
     Audit.objects.filter(pk=quarter[0].pk).update(overall_grade="inadequate", moderated_grade="inadequate")
     AuditMaker(quarter[0].tool_version, people["manager"], quarter[0].service_area)(date(2026, 9, 29), "good")
@@ -209,4 +224,14 @@ def test_a_qa_lead_generates_edits_and_publishes_a_quarterly_report_and_a_servic
     expect(page.get_by_text("PTC strength, not for SWF eyes.")).to_have_count(0)
     expect(headline(page).locator("[data-figure='completed'] [data-value]")).to_have_text("6")
     expect(page.get_by_role("link", name="Edit the draft")).to_have_count(0)
+    assert_accessible(page)
+
+    # The service lead's theme list holds the audits of their own area only: the quarter's SWF audit
+    # that mentions the theme, and the SWF audit added after publishing (the list shows the data now).
+    themes = page.get_by_role("table", name=re.compile("^Practice themes mentioned"))
+    themes.get_by_role("link", name="2 audits mentioning Chronology: list them").click()
+    expect(page.get_by_text("2 audits match.")).to_be_visible()
+    rows = page.locator("table tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.filter(has_text="Pathways Through Care")).to_have_count(0)
     assert_accessible(page)

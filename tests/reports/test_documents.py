@@ -31,7 +31,7 @@ from quality.reports.models import Highlight, Report, ReportDocument
 from quality.reports.output_tasks import MAX_RETRIES, build_report_document
 from tests.org.test_tasks import celery_worker, wait_for  # noqa: F401 (celery_worker is a fixture)
 
-from .test_outputs import AREA_NAMES, pdf_text, sample_figures, squash
+from .test_outputs import AREA_NAMES, pdf_text, portal, sample_figures, squash, with_theme_links  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -528,7 +528,7 @@ def test_a_report_being_generated_again_sends_the_qa_lead_to_its_page(client, dr
     assert message in [str(m) for m in response.wsgi_request._messages]
 
 
-def test_the_json_is_the_figures_and_the_narrative(client, published, people):
+def test_the_json_is_the_figures_and_the_narrative(client, published, people, portal):  # noqa: F811
     client.force_login(people["head"].user)
 
     response = client.get(url("report_json", published))
@@ -537,7 +537,8 @@ def test_the_json_is_the_figures_and_the_narrative(client, published, people):
     assert response["Content-Type"] == "application/json; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="monthly-audit-analysis-2023-11.json"'
     data = json.loads(response.content)
-    assert {key: value for key, value in data.items() if key != "report"} == published.figures
+    # Each theme count links to the audit list (theme and period), never to single audits.
+    assert {key: value for key, value in data.items() if key != "report"} == with_theme_links(published.figures)
     assert data["report"]["summary"] == "Practice is steady."
     assert data["report"]["shown_for"] is None
 

@@ -10,6 +10,7 @@ import json
 import re
 import subprocess
 import time
+import zlib
 from datetime import UTC, datetime
 
 import pytest
@@ -125,7 +126,7 @@ def sample_figures(*, areas: dict[str, str] | None = None, themes: int = 3, them
             for area in AnalysisArea
         ],
         "themes": [
-            {"name": f"Practice theme {n:03}", "count": 7, "previous_count": 4, "change": 3, "audit_ids": [101, 104]}
+            {"theme_id": n + 1, "name": f"Practice theme {n:03}", "count": 7, "previous_count": 4, "change": 3}
             for n in range(themes)
         ],
         "actions": {"opened": 30, "completed": 12, "overdue": 4},
@@ -436,10 +437,66 @@ def test_the_workbook_neutralises_text_a_spreadsheet_would_run_as_a_formula():
 # -- JSON ---------------------------------------------------------------------------------------
 
 
-def test_the_json_of_a_draft_built_from_the_command_is_exactly_the_figures():
+PORTAL = "https://quality.council.example"
+
+
+def theme_link(theme_id: int, start: str = "2023-11-01", end: str = "2023-11-30") -> str:
+    return f"{PORTAL}/audits/area/?practice_theme={theme_id}&completed_from={start}&completed_to={end}"
+
+
+def with_theme_links(figures: dict) -> dict:
+    """The figures as the files show them: each theme count with its link to the audit list."""
+    return {**figures, "themes": [{**t, "audits_url": theme_link(t["theme_id"])} for t in figures["themes"]]}
+
+
+@pytest.fixture
+def portal(settings):
+    settings.PORTAL_URL = PORTAL + "/"  # a trailing slash is not doubled
+
+
+def test_the_json_of_a_draft_built_from_the_command_is_the_figures_with_each_theme_linked(portal):
     figures = sample_figures()
 
-    assert json.loads(outputs.render(outputs.draft_content(figures), "json")) == figures
+    data = json.loads(outputs.render(outputs.draft_content(figures), "json"))
+
+    assert data == with_theme_links(figures)
+    assert data["themes"][1]["audits_url"] == (
+        "https://quality.council.example/audits/area/?practice_theme=2&completed_from=2023-11-01&completed_to=2023-11-30"
+    )
+
+
+def test_the_workbook_links_each_theme_count_to_the_audit_list(portal):
+    book = workbook_of(outputs.draft_content(sample_figures()))
+
+    rows = rows_of(book["Practice themes"])
+    assert rows[0] == (
+        "Theme",
+        "Audits this period",
+        "Audits previous period",
+        "Change",
+        "The audits this period (portal)",
+    )
+    assert rows[1:] == [(f"Practice theme {n:03}", 7, 4, 3, theme_link(n + 1)) for n in range(3)]
+    assert book["Practice themes"]["E3"].hyperlink.target == theme_link(2)
+
+
+def inflated_streams(pdf: bytes) -> list[bytes]:
+    """The PDF's Flate-compressed streams, inflated (others, such as images, left out)."""
+    inflated = []
+    for stream in re.findall(rb"stream\r?\n(.*?)endstream", pdf, re.S):
+        try:
+            inflated.append(zlib.decompressobj().decompress(stream))
+        except zlib.error:
+            continue
+    return inflated
+
+
+def test_the_pdf_links_each_theme_count_to_the_audit_list(portal):
+    pdf = outputs.render(outputs.draft_content(sample_figures()), "pdf", made_at=MADE_AT)
+
+    # WeasyPrint writes each link as a URI annotation, inside the PDF's compressed object streams.
+    links = re.findall(rb"/URI \((.*?)\)", b"".join(inflated_streams(pdf)))
+    assert [link.decode() for link in links] == [theme_link(theme_id) for theme_id in (1, 2, 3)]
 
 
 # -- a saved report -----------------------------------------------------------------------------
@@ -519,10 +576,10 @@ def test_a_service_leads_copy_has_only_their_own_areas_sections(saved_report, ma
     assert outputs.fingerprint(content) != outputs.fingerprint(outputs.report_content(saved_report))
 
 
-def test_a_saved_reports_json_is_its_figures_plus_the_narrative(saved_report):
+def test_a_saved_reports_json_is_its_figures_plus_the_narrative(saved_report, portal):
     data = json.loads(outputs.render(outputs.report_content(saved_report), "json"))
 
-    assert {key: value for key, value in data.items() if key != "report"} == saved_report.figures
+    assert {key: value for key, value in data.items() if key != "report"} == with_theme_links(saved_report.figures)
     assert data["report"]["summary"] == "Practice is steady."
     assert data["report"]["state"] == "published"
     assert [h["text"] for h in data["report"]["highlights"]] == [

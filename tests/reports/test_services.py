@@ -11,6 +11,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from audits import figure_months
 from audits.models import AreaGrade, Audit
 from quality.org.models import ChangeRecord, Notification, Role
 from quality.reports import services
@@ -191,6 +192,21 @@ def test_a_failed_report_asked_for_again_is_queued_again_not_duplicated(people, 
 
 # ---------------------------------------------------------------------------------------
 # Generating (the worker's part)
+
+
+@pytest.mark.parametrize("stale_answers,refreshes", [([False, False, True], 3), ([False] * 5, 5)])
+def test_a_month_made_stale_while_the_snapshot_is_taken_is_counted_again_before_the_figures(
+    people, october, stale_answers, refreshes
+):
+    """An audit changed between bringing the counts up to date and taking the snapshot: the snapshot is
+    given up and taken again; the last attempt computes anyway (the figures rebuild stale months)."""
+    with (
+        patch.object(figure_months, "is_fresh", side_effect=stale_answers),
+        patch.object(figure_months, "refresh_all", wraps=figure_months.refresh_all) as refresh_all,
+    ):
+        report = generated(queued())
+    assert refresh_all.call_count == refreshes
+    assert report.figures["audits"]["completed"] == 4
 
 
 def test_generating_counts_the_figures_draws_highlights_and_tells_the_requester(people, october, own_area):

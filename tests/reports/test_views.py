@@ -196,17 +196,20 @@ def test_a_service_lead_sees_only_their_own_areas_rows_and_highlights(client, pe
     assert re.search(r'data-figure="completed">\s*<th scope="row">Audits completed</th>\s*<td[^>]*>4</td>', text)
 
 
-def test_theme_counts_link_only_to_the_audits_the_reader_may_open(client, people, october):
+def test_theme_counts_link_to_the_audit_list_of_the_theme_and_period_not_to_single_audits(client, people, october):
     report = publish(people, generated(queued()))
-    swf_audit, ptc_audit = october[0], october[3]
+    theme = PracticeTheme.objects.get(name="Chronology")
+    link = f"/audits/area/?practice_theme={theme.pk}&amp;completed_from=2026-10-01&amp;completed_to=2026-10-31"
 
-    lead = page(signed_in(client, people["service_lead"]).get(report.get_absolute_url()))
-    head = page(signed_in(Client(), people["head"]).get(report.get_absolute_url()))
+    lead = signed_in(client, people["service_lead"]).get(report.get_absolute_url()).content.decode()
+    head = signed_in(Client(), people["head"]).get(report.get_absolute_url()).content.decode()
 
-    swf_link, ptc_link = (reverse("audits:audit_detail", args=[a.pk]) for a in (swf_audit, ptc_audit))
-    assert swf_link in lead and ptc_link not in lead
-    assert "2 in all, the others outside your service areas" in lead
-    assert swf_link in head and ptc_link in head
+    for text in (lead, head):
+        row = re.search(r'<tr data-theme="Chronology">(.*?)</tr>', text, re.S).group(1)
+        assert re.search(rf'<a href="{re.escape(link)}" data-theme-audits>2<span class="visually-hidden">', row)
+        assert not re.search(r'href="/audits/\d+/"', row)
+    assert "those in your service areas, so the list can hold fewer than the count" in unescape(lead)
+    assert "those in your service areas" not in unescape(head)
 
 
 def test_a_read_only_reader_reads_the_report_but_is_offered_no_link_to_an_audit(client, people, october):
@@ -216,7 +219,8 @@ def test_a_read_only_reader_reads_the_report_but_is_offered_no_link_to_an_audit(
     text = page(reader.get(report.get_absolute_url()))
 
     assert "Audits completed" in text
-    assert not re.search(r'href="/audits/\d+/"', text)
+    assert not re.search(r'href="/audits/', text)
+    assert "Each count opens the list" not in text
     assert reader.get(reverse("audits:audit_detail", args=[october[0].pk])).status_code == 403
 
 
