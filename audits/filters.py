@@ -46,22 +46,38 @@ class MonthField(forms.CharField):
 
 
 class ListSelect(forms.Select):
-    """A <select> written in Python, option by option, escaped by format_html: the form renderer's template
-    per option made the lists' filter drop-downs (every team, every auditor) cost more than the page's rows."""
+    """A <select> of flat choices written in Python, option by option, escaped by format_html: the form
+    renderer's template per option made the lists' filter drop-downs (every team, every auditor) cost more
+    than the page's rows, and Django's option dictionaries (optgroups) most of what was left."""
 
     def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        options = (
-            (option["value"], flatatt(option["attrs"]), option["label"])
-            for _group, group_options, _index in widget["optgroups"]
-            for option in group_options
-        )
+        chosen, selected = set(self.format_value(value)), False
+        options = []
+        for option_value, label in self.choices:
+            option_value = "" if option_value is None else str(option_value)
+            mark = " selected" if not selected and option_value in chosen else ""
+            selected = selected or bool(mark)  # one option only, as Django's Select marks
+            options.append((option_value, mark, label))
         return format_html(
             '<select name="{}"{}>{}</select>',
-            widget["name"],
-            flatatt(widget["attrs"]),
+            name,
+            flatatt(self.build_attrs(self.attrs, attrs)),
             format_html_join("", '<option value="{}"{}>{}</option>', options),
         )
+
+
+class ReadOnceChoices(django_filters.fields.ModelChoiceIterator):
+    """A model choice field's options read by one plain query and kept (its queryset's cache) for the rest
+    of the request: Django's own iterator reads them again at each use, through a server-side cursor
+    (three round trips to the database)."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        if self.field.null_label is not None:
+            yield (self.field.null_value, self.field.null_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
 
 
 class MonthFilter(django_filters.Filter):
@@ -101,25 +117,42 @@ def audit_filter_register(name: str, make: Callable[[], django_filters.Filter]) 
     _REGISTERED_FILTERS[name] = make
 
 
+# The drop-downs' options read only what their labels show.
+
+
 def _areas(request):
-    return visible(request.user, ServiceArea.objects.all())
+    return visible(request.user, ServiceArea.objects.only("name", "code"))
 
 
 def _teams(request):
-    return visible(request.user, Team.objects.select_related("service_area")).order_by("service_area__code", "name")
+    teams = Team.objects.select_related("service_area").only("name", "service_area__code")
+    return visible(request.user, teams).order_by("service_area__code", "name")
 
 
 def _auditors(request):
-    return Person.objects.filter(pk__in=visible(request.user, Audit.objects.all()).values("auditor_id"))
+    auditors = Person.objects.only("full_name")
+    return auditors.filter(pk__in=visible(request.user, Audit.objects.all()).values("auditor_id"))
 
 
-class VoicesFilter(django_filters.FilterSet):
+class ListFilters(django_filters.FilterSet):
+    """The lists' filters: each drop-down (a higher layer's too) written by ListSelect, a model's options
+    read once a request (ReadOnceChoices)."""
+
+    def get_form_class(self):
+        form = super().get_form_class()
+        for field in form.base_fields.values():
+            if isinstance(field, forms.ChoiceField) and not isinstance(field.widget, ListSelect):
+                field.widget = ListSelect(attrs=field.widget.attrs, choices=field.widget.choices)
+            if isinstance(field, django_filters.fields.ModelChoiceField):
+                field.iterator = ReadOnceChoices
+        return form
+
+
+class VoicesFilter(ListFilters):
     month = MonthFilter(
         field_name="counted_on", label="Month", help_text="Completed in this month (a draft: started in it)."
     )
-    service_area = django_filters.ModelChoiceFilter(
-        queryset=_areas, label="Service area", empty_label=ANY, widget=ListSelect
-    )
+    service_area = django_filters.ModelChoiceFilter(queryset=_areas, label="Service area", empty_label=ANY)
 
     class Meta:
         model = Audit
@@ -127,15 +160,15 @@ class VoicesFilter(django_filters.FilterSet):
 
 
 class AuditFilter(VoicesFilter):
-    team = django_filters.ModelChoiceFilter(queryset=_teams, empty_label=ANY, widget=ListSelect)
-    kind = django_filters.ChoiceFilter(choices=Audit.Kind.choices, empty_label=ANY, widget=ListSelect)
+    team = django_filters.ModelChoiceFilter(queryset=_teams, empty_label=ANY)
+    kind = django_filters.ChoiceFilter(choices=Audit.Kind.choices, empty_label=ANY)
     theme = django_filters.CharFilter(lookup_expr="icontains", label="Theme contains")
     # On `shown_grade` (audits_listed): a grade hidden by blind moderation matches no grade.
     overall_grade = django_filters.ChoiceFilter(
-        field_name="shown_grade", choices=Grade.choices, label="Overall grade", empty_label=ANY, widget=ListSelect
+        field_name="shown_grade", choices=Grade.choices, label="Overall grade", empty_label=ANY
     )
-    state = django_filters.ChoiceFilter(choices=Audit.State.choices, empty_label=ANY, widget=ListSelect)
-    auditor = django_filters.ModelChoiceFilter(queryset=_auditors, empty_label=ANY, widget=ListSelect)
+    state = django_filters.ChoiceFilter(choices=Audit.State.choices, empty_label=ANY)
+    auditor = django_filters.ModelChoiceFilter(queryset=_auditors, empty_label=ANY)
     completed_from = CompletedFilter(lookup_expr="gte", label="Completed from")
     completed_to = CompletedFilter(lookup_expr="lte", label="Completed to")
 

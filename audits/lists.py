@@ -11,14 +11,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from quality import spreadsheets
-from quality.access import GRADES_HIDDEN, Action, can, require
+from quality.access import Action, can, require
 from quality.pagination import filter_query, paginate_table
 from quality.security.access import record_export
 
 from . import exports
 from .filters import FILTERS_INVALID, AuditFilter, VoicesFilter
-from .selectors import HIDDEN_GRADE, AuditScope, audits_listed, voices_for, with_area_names
-from .tables import AuditTable, VoicesTable
+from .selectors import AuditScope, audits_listed, voices_for, with_area_names
+from .tables import AUDIT_ROW_FIELDS, AuditTable, VoicesTable
 
 SCOPE_ACTIONS = {
     AuditScope.MINE: Action.VIEW_AUDITS,
@@ -29,11 +29,15 @@ SCOPE_TITLES = {AuditScope.MINE: "My audits", AuditScope.AREA: "My area's audits
 
 
 def audit_table(audits) -> AuditTable:
-    """The lists' table, its page's cells written by audits/audit_table.html (rendering each cell through
-    django-tables2 cost several times the page's queries)."""
-    table = AuditTable(audits, template_name="audits/audit_table.html")
-    table.hidden_grade, table.grades_hidden = HIDDEN_GRADE, GRADES_HIDDEN
-    return table
+    """The lists' table, its page's rows written by AuditTable.page_rows (audits/audit_table.html): rendering
+    each cell through django-tables2 cost several times the page's queries."""
+    return AuditTable(audits, template_name="audits/audit_table.html")
+
+
+def _page_rows(audits):
+    """A list page's rows (quality.pagination's `rows_for_page`): with the area's name as it was, and only
+    the fields the table shows (an audit has dozens, their reading cost more than the query)."""
+    return with_area_names(audits).only(*AUDIT_ROW_FIELDS)
 
 
 def _filtered_audits(request, scope: AuditScope) -> AuditFilter:
@@ -53,7 +57,7 @@ def audit_list(request, scope):
     scope = AuditScope(scope)
     audits = _filtered_audits(request, scope)
     table = audit_table(audits.qs if audits.is_valid() else audits.qs.none())
-    paginate_table(request, table, rows_for_page=with_area_names)
+    paginate_table(request, table, rows_for_page=_page_rows)
     query = filter_query(request)
     context = {
         "filter": audits,

@@ -292,13 +292,19 @@ class Audit(models.Model):
     # Every index on audits slows each write (the history import writes thousands a second): the area
     # and the team lead composite indexes below, so they carry no index of their own; nothing looks
     # audits up by who oversaw them, put them on the record or marked them an exemplar (people are
-    # deactivated, never deleted), so those references have none either.
+    # deactivated, never deleted), so those references have none either; the case holder, the case and
+    # the audit re-audited are indexed only where they are set (Meta.indexes).
     service_area = models.ForeignKey(ServiceArea, on_delete=models.PROTECT, related_name="audits", db_index=False)
     team = models.ForeignKey(
         "org.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="audits", db_index=False
     )
     case_holder = models.ForeignKey(
-        "org.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="audits_as_case_holder"
+        "org.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="audits_as_case_holder",
+        db_index=False,  # audit_case_holder: only the audits that have one
     )
     auditor = models.ForeignKey("org.Person", on_delete=models.PROTECT, related_name="audits_as_auditor")
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.MONTHLY)
@@ -343,6 +349,7 @@ class Audit(models.Model):
         on_delete=models.PROTECT,
         related_name="audits",
         help_text="The case-list entry audited, when the audit was allocated from the case list.",
+        db_index=False,  # audit_case: only the audits that have one
     )
     reaudit_of = models.ForeignKey(
         "self",
@@ -351,6 +358,7 @@ class Audit(models.Model):
         on_delete=models.PROTECT,
         related_name="reaudits",
         help_text="The Inadequate audit this re-audit follows up.",
+        db_index=False,  # audit_reaudit_of: only the re-audits
     )
     # Set by moderation (moderation.ModerationDecision): the grade the service stands by. The
     # auditor's overall_grade is never overwritten; pages say which of the two they show.
@@ -410,7 +418,6 @@ class Audit(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [
-            models.Index(fields=["service_area", "state"], name="audit_area_state"),
             models.Index(fields=["case_reference"], name="audit_case_reference"),
             models.Index(fields=["completed_day", "service_area"], name="audit_completed_area"),
             # The latest audits of an area in a period (a report's exemplars and highlight candidates).
@@ -420,29 +427,49 @@ class Audit(models.Model):
             ),
             # The lists (audits.selectors): the default order (Meta.ordering) alone and after each filter
             # that picks a few values, so a filtered page is still a LIMIT over an index range in order.
+            # Each index costs every write (the history import's thousands a second included), so a
+            # filter most audits pass has none: a grade's page (each grade is a tenth of audits or more)
+            # is the newest audits walked in audit_created's order until the page is full. A kind keeps
+            # one (partnership and thematic audits are a few in a hundred, too few to walk to inside an
+            # area's list), and so does a state (imported audits are all closed and the newest: an open
+            # state's page would walk past every one). A team's is only where there is one.
             models.Index(fields=["-created_at", "-id"], name="audit_created"),
             models.Index(fields=["service_area", "-created_at", "-id"], name="audit_area_created"),
-            models.Index(fields=["team", "-created_at", "-id"], name="audit_team_created"),
-            models.Index(fields=["state", "-created_at", "-id"], name="audit_state_created"),
             models.Index(fields=["kind", "-created_at", "-id"], name="audit_kind_created"),
-            models.Index(fields=["overall_grade", "-created_at", "-id"], name="audit_grade_created"),
+            models.Index(
+                fields=["team", "-created_at", "-id"], name="audit_team_created", condition=Q(team__isnull=False)
+            ),
+            models.Index(fields=["state", "-created_at", "-id"], name="audit_state_created"),
             models.Index(fields=["counted_on", "service_area"], name="audit_counted_area"),
+            # References most audits leave empty (an imported audit, all three), indexed where they are set:
+            # looking audits up by one (a person's, a case's, an audit's re-audits) implies it is.
+            models.Index(fields=["case_holder"], name="audit_case_holder", condition=Q(case_holder__isnull=False)),
+            models.Index(fields=["case"], name="audit_case", condition=Q(case__isnull=False)),
+            models.Index(fields=["reaudit_of"], name="audit_reaudit_of", condition=Q(reaudit_of__isnull=False)),
             # The voices of children and families: submitted audits with views, newest first.
             models.Index(
                 fields=["-listed_at", "-id"],
                 condition=~Q(child_family_views="") & ~Q(state="draft"),
                 name="audit_voices_listed",
             ),
-            # The open states the home page and the overdue lists count (audits.cycle.deadlines): each
-            # deadline's date while the audit waits in its state, and an auditor's drafts.
-            # With the service area: the overdue counts per area are index-only scans of these.
-            models.Index(fields=["due_on", "service_area"], name="audit_draft_due", condition=Q(state="draft")),
+            # The open states the overdue lists page through (audits.cycle.deadlines.overdue_audits):
+            # each deadline's date while the audit waits in its state, in the lists' order, and an
+            # auditor's drafts. (How many are overdue is kept in DeadlineDayCount.)
+            models.Index(
+                fields=["due_on", "service_area", "case_reference", "id"],
+                name="audit_draft_due",
+                condition=Q(state="draft"),
+            ),
             models.Index(fields=["auditor", "due_on"], name="audit_auditor_draft_due", condition=Q(state="draft")),
             models.Index(
-                fields=["oversight_due_on", "service_area"], name="audit_oversight_due", condition=Q(state="submitted")
+                fields=["oversight_due_on", "service_area", "case_reference", "id"],
+                name="audit_oversight_due",
+                condition=Q(state="submitted"),
             ),
             models.Index(
-                fields=["record_due_on", "service_area"], name="audit_record_due", condition=Q(state="overseen")
+                fields=["record_due_on", "service_area", "case_reference", "id"],
+                name="audit_record_due",
+                condition=Q(state="overseen"),
             ),
         ]
         constraints = [
@@ -1013,3 +1040,34 @@ class AreaGradeMonthCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.area} {self.grade}: {self.area_grades}"
+
+
+# ---------------------------------------------------------------------------------------
+# Open deadlines counted as audits change (issue 15): audits/cycle/deadline_counts.py keeps them.
+
+
+class DeadlineDayCount(models.Model):
+    """How many audits of a service area wait on one deadline (completion, oversight, record) due on one
+    day. Database triggers keep it as audits are written, so "how many are overdue" adds up a few rows
+    per area and day, not every overdue audit. Only days with audits waiting have a row."""
+
+    # No foreign-key constraint: the triggers write it inside the audits' own statements, and a
+    # service area is never deleted while audits name it.
+    service_area = models.ForeignKey(
+        ServiceArea, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )  # the unique key below starts with it
+    deadline = models.CharField(max_length=16)
+    due_on = models.DateField()
+    audits = models.IntegerField()
+
+    # Seen as the audits of its area are (quality.access.visible): by the roles that see an area's audits.
+    ACCESS_AREA_FIELD = "service_area"
+    ACCESS_AREA_ROLES = Audit.ACCESS_AREA_ROLES
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["service_area", "deadline", "due_on"], name="deadline_day_count_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.deadline} due {self.due_on}: {self.audits}"

@@ -85,6 +85,14 @@ def _working_on(person_id) -> Q:
     return Q(auditor_id=person_id) | Q(pk__in=AuditParticipant.objects.filter(person_id=person_id).values("audit_id"))
 
 
+def _drafts_working_on(person_id) -> Q:
+    """The person's drafts (as _working_on): their ids from two index scans, the auditor's drafts (a
+    partial index) and their invitations, joined. An OR of the two conditions reads every draft."""
+    as_auditor = Audit.objects.filter(auditor_id=person_id, state=Audit.State.DRAFT).order_by().values("pk")
+    invited = AuditParticipant.objects.filter(person_id=person_id).order_by().values("audit_id")
+    return Q(pk__in=as_auditor.union(invited, all=True), state=Audit.State.DRAFT)
+
+
 HOME_ROWS = 10  # the most rows a list of the home page's panel shows; a "see all" link leads to the rest
 
 
@@ -109,7 +117,7 @@ def due_for(user) -> dict:
     seen = visible(user, Audit.objects.select_related("service_area"))
     lists = {}
     see_all = {}
-    mine = seen.filter(_working_on(grant.person_id), state=Audit.State.DRAFT)
+    mine = seen.filter(_drafts_working_on(grant.person_id))
     lists["to_complete"] = deadlines.with_days_left(mine, Deadline.COMPLETION, today=today)
     see_all["to_complete"] = f"{reverse('audits:audit_list_mine')}?state={Audit.State.DRAFT}"
     lead_areas = grant.area_ids_for(frozenset({Role.SERVICE_LEAD}))

@@ -75,6 +75,7 @@ from moderation.models import ModerationDecision  # noqa: E402
 from moderation.selectors import decisions_in, summary  # noqa: E402
 from quality.months import month_end  # noqa: E402
 from quality.org.models import Membership, Person, Role, ServiceArea, ServiceAreaName, Team  # noqa: E402
+from quality.pagination import COUNT_CAP, PER_PAGE  # noqa: E402
 from quality.reports import figures, outputs  # noqa: E402
 from quality.reports import services as report_services  # noqa: E402
 from quality.reports.models import Report  # noqa: E402
@@ -616,6 +617,12 @@ def _page_seconds(client: Client, url: str, runs: int) -> float:
     return seconds_of(get, runs=runs, warmup=1)
 
 
+def _row_at(fraction: float) -> int:
+    """The key of the row `fraction` of the way down the audit list's default order (not timed)."""
+    audits = Audit.objects.order_by("-listed_at", "-pk").values_list("pk", flat=True)
+    return audits[int(Audit.objects.count() * fraction)]
+
+
 def measure_pages(world: World, runs: int) -> list[Measurement]:
     results = []
     if world.report is None:
@@ -632,12 +639,14 @@ def measure_pages(world: World, runs: int) -> list[Measurement]:
         )
     login = _page_seconds(Client(), reverse("login"), runs)
     client = signed_in_client(world.qa_lead)
-    late_page = max(1, Audit.objects.count() * 4 // 5 // 50)
     audit_list = reverse("audits:audit_list_all")
     pages = [
         ("home page", reverse("home")),
         ("audit list, all, page 1", audit_list),
-        (f"audit list, all, page {late_page}", f"{audit_list}?page={late_page}"),
+        ("audit list, all, the last numbered page", f"{audit_list}?page={COUNT_CAP // PER_PAGE}"),
+        # Past the rows counted a list pages on from the last row seen (?after=, keyset pagination):
+        # the page that follows the row 80% of the way through, as its "next" link asks for it.
+        ("audit list, all, the page after 80% of the rows", f"{audit_list}?after={_row_at(0.8)}"),
         ("overdue list", reverse("escalations:overdue_list")),
         # A month of the generated years: its quality section counts that year's audits.
         (f"scorecard, {REPORT_YEAR}-11", f"{reverse('performance:scorecard')}?month={REPORT_YEAR}-11"),

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import wraps
+from functools import reduce, wraps
+from operator import or_
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -333,13 +334,33 @@ def visible(user, queryset: QuerySet) -> QuerySet:
         ).distinct()
     area_ids = grant.area_ids_for(getattr(model, "ACCESS_AREA_ROLES", None))
     condition = Q(**{f"{field}__in": area_ids})
-    for person_field in getattr(model, "ACCESS_PERSON_FIELDS", ()):
-        condition |= Q(**{f"{person_field}_id": grant.person_id})
+    named = _named_or_taking_part(model, grant)
+    return queryset.filter(condition | named if named is not None else condition)
+
+
+def _named_or_taking_part(model, grant: Grant) -> Q | None:
+    """The rows of `model` the person sees whatever their areas: named on them (auditor, case holder...)
+    or taking part (invited to the audit); None when the model has no such rows."""
+    fields = getattr(model, "ACCESS_PERSON_FIELDS", ())
+    conditions = [Q(**{f"{person_field}_id": grant.person_id}) for person_field in fields]
     relation = getattr(model, "ACCESS_PARTICIPANTS", None)
     if relation is not None:
         # A subquery, not a join: a row with many participants must still come back once.
-        condition |= Q(pk__in=model._default_manager.filter(**{relation: grant.person_id}).values("pk"))
-    return queryset.filter(condition)
+        conditions.append(Q(pk__in=model._default_manager.filter(**{relation: grant.person_id}).values("pk")))
+    return reduce(or_, conditions) if conditions else None
+
+
+def visible_beyond_areas(user, queryset: QuerySet) -> QuerySet:
+    """The rows of `queryset` this person sees only as named on them or taking part, outside the areas
+    their roles cover: what visible() adds to a count kept per area (visible(user, <the counts>)), so the
+    two together are exactly the rows visible() gives. None for someone who sees every area."""
+    model = queryset.model
+    grant = grant_for(user)
+    named = _named_or_taking_part(model, grant) if grant.roles and not grant.all_areas else None
+    if named is None or getattr(model, "ACCESS_SHARED", False):
+        return queryset.none()
+    area_ids = grant.area_ids_for(getattr(model, "ACCESS_AREA_ROLES", None))
+    return queryset.filter(named).exclude(**{f"{model.ACCESS_AREA_FIELD}__in": area_ids})
 
 
 # Blind moderation (issue 13): what a page shows instead of an audit's grades while they are hidden.

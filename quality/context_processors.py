@@ -77,7 +77,10 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"navigation": []}
-    return {"navigation": _items(request, NAVIGATION)}
+    # Once per request: each table a page renders ({% render_table %}) runs the context processors again.
+    if not hasattr(request, "_navigation"):
+        request._navigation = _items(request, NAVIGATION)
+    return {"navigation": request._navigation}
 
 
 def sign_in_options(request):

@@ -24,7 +24,8 @@ WORK = [
     "report generation (worker), annual 2025",
     "home page",
     "audit list, all, page 1",
-    "audit list, all, page 4",  # 4/5 of the way through 300 audits at 50 a page
+    "audit list, all, the last numbered page",
+    "audit list, all, the page after 80% of the rows",  # keyset: ?after= the row 240 of 300
     "overdue list",
     "scorecard, 2025-11",
     "report page, annual 2025",

@@ -33,8 +33,9 @@ for chain in chains:
 print("dates agree")
 """
 
-# SQLite computes the stored completion day with Django's own function, and its triggers mark the
-# months whose counts must be rebuilt (audits/figure_months.py): both checked on the demo's audits.
+# SQLite computes the stored completion day with Django's own function, its triggers mark the months
+# whose counts must be rebuilt (audits/figure_months.py) and keep the counts of audits waiting on each
+# deadline (audits/cycle/deadline_counts.py): each checked on the demo's audits.
 CHECK_FIGURE_MONTHS = """
 from datetime import timedelta
 from django.utils import timezone
@@ -48,6 +49,12 @@ moved = Audit.objects.exclude(state="draft").filter(completed_on__isnull=True).f
 Audit.objects.filter(pk=moved.pk).update(submitted_at=moved.submitted_at - timedelta(days=40))
 assert FigureMonth.objects.filter(is_stale=True).count() == 2
 assert figure_months.differences() == []
+from audits.cycle import deadline_counts
+assert deadline_counts.differences() == []
+assert Audit.objects.filter(state="draft", due_on__isnull=False).exists()
+Audit.objects.filter(state="draft").update(state="submitted", oversight_due_on=timezone.localdate())
+Audit.objects.filter(pk=Audit.objects.filter(state="submitted").first().pk).update(state="closed")
+assert deadline_counts.differences() == []
 print("figure months agree")
 """
 

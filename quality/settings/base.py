@@ -248,7 +248,7 @@ TOOL_FILE_MAX_DEPTH = 20
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
-DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
+DJANGO_TABLES2_TEMPLATE = "tables/table.html"  # django-tables2 bootstrap5, with keyset pages (quality/pagination.py)
 
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")  # production requires EMAIL_URL
 vars().update(EMAIL_CONFIG)

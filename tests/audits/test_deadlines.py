@@ -125,8 +125,8 @@ def test_an_audit_is_overdue_from_the_day_after_each_deadline_in_its_state(overd
     qa = overdue_world.qa_officer.user
 
     assert refs(overdue_audits(qa, Deadline.COMPLETION, today=TODAY)) == ["P-DRAFT-LATE", "C-DRAFT-LATE"]
-    # Due the same day: by service area, then case.
-    assert refs(overdue_audits(qa, Deadline.OVERSIGHT, today=TODAY)) == ["P-SUB-LATE", "C-SUB-LATE"]
+    # Due the same day: by service area (in the order the areas were made: the partial index's), then case.
+    assert refs(overdue_audits(qa, Deadline.OVERSIGHT, today=TODAY)) == ["C-SUB-LATE", "P-SUB-LATE"]
     assert refs(overdue_audits(qa, Deadline.RECORD, today=TODAY)) == ["C-SEEN-LATE"]
 
 
@@ -357,7 +357,7 @@ def test_the_qa_unit_sees_every_areas_overdue_audits_with_counts_per_area(client
 
     assert response.status_code == 200
     assert page_refs(response, Deadline.COMPLETION) == ["P-DRAFT-LATE", "C-DRAFT-LATE"]
-    assert page_refs(response, Deadline.OVERSIGHT) == ["P-SUB-LATE", "C-SUB-LATE"]
+    assert page_refs(response, Deadline.OVERSIGHT) == ["C-SUB-LATE", "P-SUB-LATE"]
     assert page_refs(response, Deadline.RECORD) == ["C-SEEN-LATE"]
     assert [(r.name, r.total) for r in response.context["counts"]] == [
         ("Pathways Through Care", 2),

@@ -10,6 +10,7 @@ Four audits in two service areas, dated in October and November 2026 (Europe/Lon
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -21,8 +22,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from audits import services
-from audits.filters import FILTERS_INVALID, MONTH_INVALID
+from audits.filters import FILTERS_INVALID, MONTH_INVALID, AuditFilter
 from audits.models import AnalysisArea, AreaGrade, Audit
+from audits.selectors import AuditScope, audits_listed
 from quality.org.models import Person, Role, ServiceAreaName
 from quality.reports.models import PracticeTheme
 from quality.reports.themes import normalise_phrases
@@ -483,6 +485,56 @@ def test_the_team_and_auditor_filters_offer_only_what_the_person_may_see(client,
     fields = client.get(list_url("area")).context["filter"].form.fields
     assert list(fields["team"].queryset) == [world.other_team]
     assert list(fields["auditor"].queryset) == [world.other_manager]
+
+
+def field_block(page: str, name: str) -> str:
+    """The filter form's markup of one field (templates/includes/filter_field.html), whitespace squeezed."""
+    page = re.sub(r">\s+<", "><", page)
+    start = page.index(f'<div id="div_id_{name}" class="mb-3">')
+    return page[start : page.index("</div></div>", start)]
+
+
+def test_each_filter_has_its_label_widget_error_and_help_tied_to_it(client, world):
+    client.force_login(world.qa_lead.user)
+
+    page = client.get(list_url("all"), {"month": "November", "kind": "themed"}).content.decode()
+
+    month = field_block(page, "month")
+    assert month.startswith('<div id="div_id_month" class="mb-3"><label for="id_month" class="form-label">Month</')
+    [widget] = re.findall(r"<input [^>]*>", month)
+    assert 'id="id_month"' in widget and 'value="November"' in widget
+    assert 'class="textinput form-control is-invalid"' in widget and 'aria-invalid="true"' in widget
+    assert 'aria-describedby="id_month_helptext id_month_error"' in widget
+    # The error next to the field, then the help.
+    assert month.endswith(
+        f'<div id="id_month_error" class="invalid-feedback"><p id="error_1_id_month"><strong>{MONTH_INVALID}</strong>'
+        '</p></div><div id="id_month_helptext" class="form-text">Completed in this month (a draft: started in it).'
+    )
+    kind = field_block(page, "kind")
+    assert kind.startswith('<div id="div_id_kind" class="mb-3"><label for="id_kind" class="form-label">Kind</label>')
+    assert '<select name="kind" class="listselect form-select" id="id_kind">' in kind
+    assert "is-invalid" not in kind and "aria-invalid" not in kind and "invalid-feedback" not in kind
+    # The choice made stays chosen, and only it.
+    assert re.findall(r'<option value="(\w*)" selected>', kind) == ["themed"]
+
+
+def test_a_drop_downs_options_are_read_by_one_query_however_often_it_is_written(world, rf):
+    request = rf.get(list_url("all"), {"team": world.own_team.pk})
+    request.user = world.qa_lead.user
+    audits = AuditFilter(request.GET, queryset=audits_listed(request.user, AuditScope.ALL), request=request)
+    assert audits.is_valid(), audits.errors
+
+    with CaptureQueriesContext(connection) as queries:
+        written = [str(audits.form["team"]) for _ in range(3)]
+
+    # No server-side cursor (DECLARE, FETCH, CLOSE: three round trips each time), one plain query.
+    assert [query["sql"].split()[0] for query in queries.captured_queries] == ["SELECT"]
+    assert written[0] == written[1] == written[2]
+    assert re.findall(r'<option value="(\w*)"( selected)?>', written[0]) == [
+        ("", ""),
+        (str(world.other_team.pk), ""),  # by their area's code: PTC, then SWF
+        (str(world.own_team.pk), " selected"),
+    ]
 
 
 # --- what the exports hold -----------------------------------------------------------------------------

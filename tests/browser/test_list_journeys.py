@@ -70,8 +70,9 @@ def test_qa_lead_filters_all_audits_by_area_and_reads_the_voices(
 def test_a_list_longer_than_the_count_cap_pages_on_with_previous_and_next(
     page: Page, live_server, qa_lead, practice_manager, own_area, monkeypatch
 ):
-    """Beyond quality.pagination.COUNT_CAP a list says "more than" and numbers its pages as far as the
-    one shown; its nav keeps the landmark and the previous and next links."""
+    """Beyond quality.pagination.COUNT_CAP a list says "more than"; its pages are numbered as far as the
+    rows counted, then "next" follows the last row seen and a page leads back to the first; its nav
+    keeps the landmark."""
     from quality import pagination
 
     monkeypatch.setattr(pagination, "COUNT_CAP", 3)
@@ -94,11 +95,14 @@ def test_a_list_longer_than_the_count_cap_pages_on_with_previous_and_next(
     expect(page.get_by_text("More than 3 audits match.")).to_be_visible()
     pages = page.get_by_role("navigation", name="Table navigation")
     expect(pages.get_by_role("link", name="previous")).to_have_count(0)
-    pages.get_by_role("link", name="next").click()
-    pages.get_by_role("link", name="next").click()  # page 3: rows 5 and 6, beyond the cap
-    expect(page).to_have_url(f"{live_server.url}/audits/all/?per_page=2&page=3")
-    expect(page.get_by_role("link", name="C-3002")).to_be_visible()
+    pages.get_by_role("link", name="next").click()  # page 2: rows 3 and 4, the last rows counted
+    expect(page).to_have_url(f"{live_server.url}/audits/all/?per_page=2&page=2")
     expect(pages.get_by_role("link", name="previous")).to_be_visible()
+    pages.get_by_role("link", name="next").click()  # rows 5 and 6, after the last row seen
+    last_seen = Audit.objects.get(case_reference="C-3004").pk
+    expect(page).to_have_url(f"{live_server.url}/audits/all/?per_page=2&page=&after={last_seen}")
+    expect(page.get_by_role("link", name="C-3002")).to_be_visible()
+    expect(pages.get_by_role("link", name="first page")).to_be_visible()
     assert_accessible(page)
 
     pages.get_by_role("link", name="next").click()  # the last page: one row, no next

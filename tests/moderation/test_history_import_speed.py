@@ -11,6 +11,7 @@ import io
 from datetime import date, datetime, timedelta
 
 import pytest
+from django.db import IntegrityError, connection
 from django.utils import timezone
 
 from audits.models import Audit, AuditEvent, Case, LegalStatus
@@ -356,3 +357,59 @@ def test_copy_text_keeps_every_awkward_value_as_it_was():
     ]
     assert hi._copy_text(Audit.State.CLOSED) == "closed"
     assert hi._copy_text(date(2023, 1, 31)) == "2023-01-31"
+
+
+def test_the_columns_left_out_of_copy_are_null_and_the_set_ones_as_the_template_says(practice_manager):
+    """COPY leaves out the columns that are NULL on every new row: the database writes NULL there."""
+    load([cells(n, practice_manager.user.email) for n in range(20)])
+
+    left_out = (
+        "discussion_on",
+        "child_contacted",
+        "family_contacted",
+        "safeguarding_raised_at",
+        "due_on",
+        "oversight_at",
+        "on_record_at",
+        "oversight_due_on",
+        "record_due_on",
+        "exemplar_marked_at",
+        "team",
+        "case_holder",
+        "oversight_by",
+        "on_record_by",
+        "exemplar_marked_by",
+        "reaudit_of",
+    )
+    audits = Audit.objects.filter(import_reference__startswith="H-")
+    assert set(audits.values_list(*left_out)) == {(None,) * len(left_out)}
+    written = ("child_family_views", "safeguarding_concern", "safeguarding_details", "oversight_comment")
+    written += ("exemplar_note", "is_exemplar", "revision")
+    assert set(audits.values_list(*written)) == {("", False, "", "", "", False, 1)}
+    decisions = ModerationDecision.objects.filter(audit__in=audits)
+    assert decisions.count() == len([n for n in range(20) if is_moderated(n)]) == 5
+    assert set(decisions.values_list("supersedes", "recorded_by")) == {(None, None)}
+
+
+def test_a_broken_reference_refuses_the_import_itself_and_the_planner_setting_is_left_as_it_was(
+    practice_manager, monkeypatch
+):
+    """The new rows' foreign keys are checked before the import returns (not only at commit, which a
+    caller's own transaction would put off): a row pointing at no person saves nothing."""
+    resolve = hi._resolve_auditors
+
+    def nobody(rows):
+        people, new, errors = resolve(rows)
+        return {email: Person(pk=10**9) for email in people}, new, errors
+
+    monkeypatch.setattr(hi, "_resolve_auditors", nobody)
+    with pytest.raises(IntegrityError):
+        load([cells(n, practice_manager.user.email) for n in range(3, 6)])
+    assert not Audit.objects.filter(import_reference__startswith="H-").exists()
+
+    monkeypatch.setattr(hi, "_resolve_auditors", resolve)
+    load([cells(n, practice_manager.user.email) for n in range(3, 6)])
+    assert Audit.objects.filter(import_reference__startswith="H-").count() == 3
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW enable_seqscan")
+        assert cursor.fetchone() == ("on",)
