@@ -15,6 +15,10 @@ How the counts stay right, whoever writes:
 An audit counts towards a deadline while it is in the deadline's state with the deadline's date set
 (deadline_rules.RULES): a draft towards completion, a submitted audit towards oversight, an overseen one
 towards the child's record. A day's row is removed when no audit waits on it any more.
+
+Two transactions that move audits of the same area and day update the same row: the second waits
+for the first to commit (a short wait: the portal's transactions are short). A statement writes its
+rows in key order, so two bulk changes of many areas at once do not lock them in opposite orders.
 """
 
 # The trigger SQL below is put together from the deadline rules' own states and field names; nothing
