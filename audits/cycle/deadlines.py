@@ -114,15 +114,6 @@ class AreaCounts:
         return self.completion + self.oversight + self.record
 
 
-def _overdue_any(today: date) -> Q:
-    """Overdue on any deadline: each deadline's state and date, which a partial index serves
-    (Audit.Meta.indexes: audit_draft_due, audit_oversight_due, audit_record_due)."""
-    anything = Q()
-    for deadline in Deadline:
-        anything |= _overdue(deadline, today)
-    return anything
-
-
 def _counted(user, today: date) -> list[tuple[int, str, str, str, int]]:
     """(area id, code, name, deadline, count) of the overdue audits the person may see: the counts kept
     per area and day (deadline_counts) of the areas they see, then, for someone who also sees audits
