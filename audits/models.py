@@ -371,7 +371,7 @@ class Audit(models.Model):
     exemplar_marked_at = models.DateTimeField(null=True, blank=True)
     # Audits brought in from the QA spreadsheet by `import_audits`: their reference in that file
     # (re-importing it updates the same audit), and the day the file says they were completed.
-    import_reference = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    import_reference = models.CharField(max_length=64, null=True, blank=True)  # unique: Meta.constraints
     completed_on = models.DateField(null=True, blank=True)
     # The day the audit counts as completed in every figure, computed by the database from the two
     # above: an audit imported from the QA spreadsheet on its `completed_on`, whatever its
@@ -474,6 +474,9 @@ class Audit(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(period_start__lte=models.F("period_end")), name="audit_period"),
+            # A constraint, not unique=True: that would also make PostgreSQL keep a second index for
+            # LIKE 'prefix%' searches nothing runs, a cost to every audit an import writes.
+            models.UniqueConstraint(fields=["import_reference"], name="audit_import_reference"),
         ]
 
     def __str__(self) -> str:

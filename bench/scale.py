@@ -181,6 +181,21 @@ def seconds_of(work: Callable[[], object], *, runs: int = 1, warmup: int = 0) ->
     return statistics.median(times)
 
 
+def seconds_in_rounds(works: dict[str, Callable[[], object]], *, runs: int) -> dict[str, float]:
+    """The median wall time of each work, timed in `runs` rounds that each run every work once (after
+    a warm-up round): a slow moment of the machine slows the reference of a round as much as the
+    work beside it, where timing one work's runs and then the next would charge it to one of them."""
+    for work in works.values():
+        work()
+    times = {label: [] for label in works}
+    for _ in range(runs):
+        for label, work in works.items():
+            started = time.perf_counter()
+            work()
+            times[label].append(time.perf_counter() - started)
+    return {label: statistics.median(each) for label, each in times.items()}
+
+
 def raw(sql: str, params: list) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -520,15 +535,20 @@ def measure_figures(world: World, runs: int) -> list[Measurement]:
         ("annual", str(REPORT_YEAR), *_year()),
         ("monthly", MONTHLY_PERIOD, date(REPORT_YEAR, 11, 1), date(REPORT_YEAR, 11, 30)),
     ):
-        reference = _area_table_seconds(start, end, runs)
-        seconds = seconds_of(lambda kind=kind, period=period: figures.compute(kind, period), warmup=1)
+        timed = seconds_in_rounds(
+            {
+                "reference": lambda start=start, end=end: raw(AREA_GRADE_SQL, [start, end]),
+                "figures": lambda kind=kind, period=period: figures.compute(kind, period),
+            },
+            runs=runs,
+        )
         results.append(
             Measurement(
                 "figures",
                 f"figures.compute({kind!r}, {period!r})",
-                seconds,
+                timed["figures"],
                 f"raw SQL area x grade, {period}",
-                reference,
+                timed["reference"],
             )
         )
     return results
@@ -536,15 +556,20 @@ def measure_figures(world: World, runs: int) -> list[Measurement]:
 
 def measure_moderation(world: World, runs: int) -> list[Measurement]:
     start, end = _year()
-    reference = seconds_of(lambda: raw(MODERATION_MATRIX_SQL, [start, end]), runs=runs, warmup=1)
-    seconds = seconds_of(lambda: summary(decisions_in(start, end)), runs=runs, warmup=1)
+    timed = seconds_in_rounds(
+        {
+            "reference": lambda: raw(MODERATION_MATRIX_SQL, [start, end]),
+            "summary": lambda: summary(decisions_in(start, end)),
+        },
+        runs=runs,
+    )
     return [
         Measurement(
             "moderation",
             f"moderation summary {REPORT_YEAR}",
-            seconds,
+            timed["summary"],
             "raw SQL original x moderated grade",
-            reference,
+            timed["reference"],
         )
     ]
 
@@ -608,13 +633,13 @@ def signed_in_client(person: Person) -> Client:
     return client
 
 
-def _page_seconds(client: Client, url: str, runs: int) -> float:
+def _getter(client: Client, url: str) -> Callable[[], None]:
     def get():
         response = client.get(url)
         if response.status_code != 200:
             raise RuntimeError(f"{url} answered {response.status_code}")
 
-    return seconds_of(get, runs=runs, warmup=1)
+    return get
 
 
 def _row_at(fraction: float) -> int:
@@ -637,7 +662,6 @@ def measure_pages(world: World, runs: int) -> list[Measurement]:
                 _area_table_seconds(start, end, runs),
             )
         )
-    login = _page_seconds(Client(), reverse("login"), runs)
     client = signed_in_client(world.qa_lead)
     audit_list = reverse("audits:audit_list_all")
     pages = [
@@ -652,14 +676,20 @@ def measure_pages(world: World, runs: int) -> list[Measurement]:
         (f"scorecard, {REPORT_YEAR}-11", f"{reverse('performance:scorecard')}?month={REPORT_YEAR}-11"),
         (f"report page, annual {REPORT_YEAR}", reverse("reports:report_detail", args=[_report(world).pk])),
     ]
+    login = "log-in page (signed out)"
+    gets = {login: _getter(Client(), reverse("login"))}
     for label, url in pages:
+        get = _getter(client, url)
         try:
             with transaction.atomic():
-                seconds = _page_seconds(client, url, runs)
+                get()
         except Exception as error:  # one broken page does not hide the others
             results.append(failed("pages", label, error))
             continue
-        results.append(Measurement("pages", label, seconds, "log-in page (signed out)", login))
+        gets[label] = get
+    seconds = seconds_in_rounds(gets, runs=runs)
+    reference = seconds.pop(login)
+    results += [Measurement("pages", label, each, login, reference) for label, each in seconds.items()]
     return results
 
 

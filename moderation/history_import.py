@@ -1,8 +1,8 @@
 """The audit history import: the council's earlier audits (the QA spreadsheet) as closed audit records.
 
 `python manage.py import_audits FILE` calls `audit_history_import`. The rules are those of every
-import (quality/tabular.py): the whole file is checked first and, if any row is wrong, nothing is
-saved and every problem is reported with its row, column and reason.
+import (quality/tabular.py): the whole file is checked and, if any row is wrong, nothing is saved
+and every problem is reported with its row, column and reason.
 
 An imported audit is a closed record: the file holds its grade, its moderated grade and what the
 auditor wrote, never the answers to a tool's questions, so every imported audit points to one
@@ -14,16 +14,19 @@ never edited or deleted (quality/append_only.py): a re-import that changes one r
 decision superseding it, and one that drops a recorded moderated grade is refused at that row.
 
 Speed (issue 15: 10,000 rows a second is the aim; bench/history_import.py measures it): the file is
-read a row at a time and each row kept once, as a small tuple; each distinct cell text (a date, a
-grade, an e-mail) is parsed once. Service areas, auditors, earlier imports of the file's references
-and the cases are each looked up once for the whole file (on PostgreSQL one array parameter, not
-one parameter a row). The rows are then written _CHUNK at a time: new audits, their events and
-their decisions by PostgreSQL's COPY, with the audits' ids taken from their sequence (elsewhere,
-SQLite for one, by bulk_create); re-imported audits by a bulk upsert. No model instance is made for
-a new row, and the queries grow with the file only by a handful a chunk. The new rows' foreign keys
-are then checked by their primary keys (_foreign_keys_checked), not by reading the small tables they
-point to once a row. Most of the database's time is those checks and the audits' indexes: an index
-on audits is a cost to every imported row (Audit.Meta.indexes).
+read, checked and written _CHUNK rows at a time, so the memory an import takes does not grow with
+the file (only the references seen so far, to refuse a repeated one). Each row is kept once, as a
+small tuple, and each distinct cell text (a date, a grade, an e-mail) is parsed once. Service areas
+and auditors are looked up the first time a chunk names them; earlier imports of a chunk's
+references and its cases in one query each (on PostgreSQL one array parameter, not one parameter a
+row). New audits, their events and their decisions are written by PostgreSQL's COPY, with the
+audits' ids taken from their sequence (elsewhere, SQLite for one, by bulk_create); re-imported
+audits by a bulk upsert. No model instance is made for a new row, and the queries grow with the
+file only by a handful a chunk. Each chunk's foreign keys are then checked by their primary keys
+(_foreign_keys_checked), not by reading the small tables they point to once a row. Most of the
+database's time is those checks and the audits' indexes: an index on audits is a cost to every
+imported row (Audit.Meta.indexes). Reading the next chunk in a thread while the database writes
+one was tried and measured: on two cores it was no faster, so the import stays on one thread.
 """
 
 from __future__ import annotations
@@ -206,26 +209,82 @@ def audit_history_import(
     """Import the audit history file, all or nothing. Raises ImportRefused (nothing saved) if any
     row is wrong. A dry run does all the work, reports it, and rolls it back."""
     _header, cells = open_sheet(content, file_name, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS)
-    with closing(cells):
-        rows, errors = _parse_rows(cells, today=timezone.localdate())
-    result = HistoryImportResult(file_name=file_name, dry_run=dry_run, rows=len(rows))
-    with transaction.atomic():
+    result = HistoryImportResult(file_name=file_name, dry_run=dry_run)
+    with closing(cells), transaction.atomic():
         # Two imports at once would both create the same new references: let them queue.
         locks.hold("audits.history_import")
-        areas, new_areas, area_errors = _resolve_areas(rows, create=create_service_areas)
-        people, new_emails, people_errors = _resolve_auditors(rows)
-        errors += area_errors + people_errors
-        if errors:
-            raise ImportRefused(errors)
-        for key, (code, name) in new_areas.items():
-            areas[key] = service_area_create(actor=actor, code=code, name=name)
-            result.areas_created.append(areas[key].code)
-        people |= _create_inactive_people(actor=actor, emails=new_emails, file_name=file_name)
-        result.people_created = len(new_emails)
-        _save(actor=actor, rows=rows, areas=areas, people=people, file_name=file_name, result=result)
+        history = _History(actor=actor, file_name=file_name, create_service_areas=create_service_areas, result=result)
+        for rows, errors in _parsed_chunks(cells, today=timezone.localdate()):
+            history.take(rows, errors)
+        history.finish()
         if dry_run:
             transaction.set_rollback(True)
     return result
+
+
+class _History:
+    """The import, a chunk of the file at a time (_parsed_chunks). Each chunk is checked
+    against the portal (its service areas, its auditors, the audits it imported before) and, while
+    the file has had no wrong row, written. From the first wrong row on nothing more is written,
+    but the rest of the file is still read and checked, so that every problem is reported at once;
+    finish() then refuses the file and the caller's transaction undoes what was written."""
+
+    def __init__(self, *, actor, file_name: str, create_service_areas: bool, result: HistoryImportResult):
+        self.actor, self.file_name, self.result = actor, file_name, result
+        self.areas = _Areas(create=create_service_areas)
+        self.auditors = _Auditors()
+        self.errors: list[RowError] = []  # wrong rows
+        self.refused: list[RowError] = []  # re-imported rows that would drop a recorded moderation
+        self.writers: _Writers | None = None  # made when the first chunk is written
+        self.days = _Days()
+
+    def take(self, rows: list[HistoryRow], errors: list[RowError]) -> None:
+        self.result.rows += len(rows)
+        self.errors += errors
+        self.errors += self.areas.resolve(rows)
+        self.errors += self.auditors.resolve(rows)
+        if self.errors:
+            return
+        for area in self.areas.create_planned(self.actor):
+            self.result.areas_created.append(area.code)
+        self.result.people_created += self.auditors.create_unknown(actor=self.actor, file_name=self.file_name)
+        self._write(rows)
+
+    def finish(self) -> None:
+        if self.errors or self.refused:
+            raise ImportRefused(self.errors + self.refused)
+        self.result.unchanged = self.result.rows - self.result.created - self.result.updated
+
+    def _write(self, rows: list[HistoryRow]) -> None:
+        """Write a chunk: its new audits, and its re-imported ones brought in step. A re-imported row
+        that would drop a recorded moderation refuses the file: the rest is still compared, so that
+        every such row is reported, but nothing more is written."""
+        if self.writers is None:
+            reason = IMPORTED_REASON.format(file_name=self.file_name)
+            self.writers = _Writers(actor=self.actor, version=history_tool_version(self.actor), reason=reason)
+        audits = Audit.objects.order_by().values_list("import_reference", "pk")
+        imported = dict(_where_in(audits, F("import_reference"), [row.reference for row in rows], probed=True))
+        cases = Case.objects.order_by().annotate(ref=Upper("child_ref")).values_list("ref", "pk")
+        cases = dict(_where_in(cases, Upper("child_ref"), list({row.child_ref for row in rows})))
+        ids = {"cases": cases, "area_ids": self.areas.ids, "person_ids": self.auditors.ids, "days": self.days}
+        new = [row for row in rows if row.reference not in imported]
+        if new and not self.refused:
+            self.result.moderations_recorded += _create(new, writers=self.writers, **ids)
+            self.result.created += len(new)
+            if _copies():
+                _foreign_keys_checked()
+        again = [row for row in rows if row.reference in imported]
+        if again:
+            self.refused += _update(
+                again,
+                existing=Audit.objects.in_bulk([imported[row.reference] for row in again]),
+                ids=imported,
+                actor=self.actor,
+                reason=REIMPORTED_REASON.format(file_name=self.file_name),
+                write=not self.refused,
+                result=self.result,
+                **ids,
+            )
 
 
 # ---------------------------------------------------------------------------------------
@@ -235,9 +294,12 @@ _KIND_SEPARATORS = re.compile(r"[\s-]+")
 _GRADE_SEPARATORS = re.compile(r"[\s_-]+")
 
 
-def _parse_rows(cells: Iterable[tuple[int, dict[str, str]]], *, today: date) -> tuple[list[HistoryRow], list[RowError]]:
-    """Every row checked, and kept as a HistoryRow. A history repeats its dates, grades, kinds and
-    auditors thousands of times: each distinct cell text is parsed once (the caches below)."""
+def _parsed_chunks(
+    cells: Iterable[tuple[int, dict[str, str]]], *, today: date
+) -> Iterator[tuple[list[HistoryRow], list[RowError]]]:
+    """Every row checked, and kept as a HistoryRow, _CHUNK rows and their problems at a time. A
+    history repeats its dates, grades, kinds and auditors thousands of times: each distinct cell
+    text is parsed once (the caches below, kept for the whole file, as the references seen are)."""
     rows, errors, seen = [], [], {}
     dates, grades, kinds, emails, answers = {}, {}, {}, {}, {}
     texts = {}  # one string for each service area, theme and e-mail the rows repeat: they are held
@@ -360,7 +422,11 @@ def _parse_rows(cells: Iterable[tuple[int, dict[str, str]]], *, today: date) -> 
                 get("areas_for_improvement", ""),
             )
         )
-    return rows, errors
+        if len(rows) == _CHUNK:
+            yield rows, errors
+            rows, errors = [], []
+    if rows or errors:
+        yield rows, errors
 
 
 def _plain(value: str) -> str:
@@ -408,33 +474,52 @@ def _cached_grade(cache: dict, text: str, number: int, column: str, errors: list
 
 
 # ---------------------------------------------------------------------------------------
-# Service areas and auditors, looked up once for the whole file
+# Service areas and auditors, each looked up once for the whole file
 
 
-def _resolve_areas(rows: list[HistoryRow], *, create: bool):
+class _Areas:
     """Each service_area cell as an area, by the one rule of the imports (quality/org/lookup.py).
     The history names areas as they were called then, so old names and retired areas count.
     Unknown cells are planned as new areas (code, name) when `create`, else reported on every row."""
-    lookup = ServiceAreaLookup(include_retired=True)
-    areas, new_areas, refused = {}, {}, {}
-    taken_codes = lookup.codes
-    for row in rows:
-        key = row.area_key
-        if not key or key in areas or key in new_areas or key in refused:
-            continue
-        match = lookup.find(key)
-        if match.area:
-            areas[key] = match.area
-        elif match.problem is Problem.UNKNOWN and create:
-            new_areas[key] = (_new_area_code(key, taken_codes), row.area_text)
-        else:
-            refused[key] = match
-    errors = [
-        RowError(row.number, "service_area", refused[row.area_key].refusal(row.area_text, unknown=AREA_UNKNOWN))
-        for row in rows
-        if row.area_key in refused
-    ]
-    return areas, new_areas, errors
+
+    def __init__(self, *, create: bool):
+        self.create = create
+        self.lookup = ServiceAreaLookup(include_retired=True)
+        self.taken_codes = self.lookup.codes
+        self.ids: dict[str, int] = {}  # cell (lower-cased) -> area id
+        self.planned: dict[str, tuple[str, str]] = {}  # cell -> (code, name) of a new area
+        self.refused: dict = {}  # cell -> the lookup's match, which says why
+
+    def resolve(self, rows: list[HistoryRow]) -> list[RowError]:
+        """Look up the cells not seen before; the rows whose area is refused."""
+        for row in rows:
+            key = row.area_key
+            if not key or key in self.ids or key in self.planned or key in self.refused:
+                continue
+            match = self.lookup.find(key)
+            if match.area:
+                self.ids[key] = match.area.pk
+            elif match.problem is Problem.UNKNOWN and self.create:
+                self.planned[key] = (_new_area_code(key, self.taken_codes), row.area_text)
+            else:
+                self.refused[key] = match
+        return [
+            RowError(
+                row.number, "service_area", self.refused[row.area_key].refusal(row.area_text, unknown=AREA_UNKNOWN)
+            )
+            for row in rows
+            if row.area_key in self.refused
+        ]
+
+    def create_planned(self, actor) -> list:
+        """Create the planned areas; the areas created."""
+        created = []
+        for key, (code, name) in self.planned.items():
+            area = service_area_create(actor=actor, code=code, name=name)
+            self.ids[key] = area.pk
+            created.append(area)
+        self.planned.clear()
+        return created
 
 
 def _new_area_code(value: str, taken: set[str]) -> str:
@@ -453,9 +538,41 @@ def _new_area_code(value: str, taken: set[str]) -> str:
     return code
 
 
-def _resolve_auditors(rows: list[HistoryRow]):
-    """Each auditor's e-mail as a person; the e-mails nobody has yet, to be created."""
-    emails = {row.auditor_email for row in rows if row.auditor_email}
+class _Auditors:
+    """Each auditor's e-mail as a person, looked up the first time a chunk names it."""
+
+    def __init__(self):
+        self.ids: dict[str, int] = {}  # e-mail -> person id
+        self.unknown: list[str] = []  # e-mails nobody has yet, to be created
+        self.orphans: set[str] = set()  # log-ins with no person record: refused
+        self.seen: set[str] = set()
+
+    def resolve(self, rows: list[HistoryRow]) -> list[RowError]:
+        """Look up the e-mails not seen before; the rows whose auditor is refused."""
+        emails = {row.auditor_email for row in rows if row.auditor_email} - self.seen
+        if emails:
+            self.seen |= emails
+            people, orphans = _people_of(emails)
+            self.ids |= {email: person.pk for email, person in people.items()}
+            self.orphans |= orphans
+            self.unknown += sorted(emails - set(people) - orphans)
+        return [
+            RowError(row.number, "auditor", EMAIL_WITHOUT_PERSON.format(value=row.auditor_email))
+            for row in rows
+            if row.auditor_email in self.orphans
+        ]
+
+    def create_unknown(self, *, actor, file_name: str) -> int:
+        """Create the unknown auditors (_create_inactive_people); how many."""
+        people = _create_inactive_people(actor=actor, emails=self.unknown, file_name=file_name)
+        self.ids |= {email: person.pk for email, person in people.items()}
+        self.unknown = []
+        return len(people)
+
+
+def _people_of(emails: set[str]) -> tuple[dict[str, Person], set[str]]:
+    """The person of each e-mail (a match on the e-mail wins over one on the log-in name), and the
+    e-mails that are the log-in of someone with no person record."""
     users = (
         User.objects.annotate(email_lc=Lower("email"), username_lc=Lower("username"))
         .filter(Q(email_lc__in=emails) | Q(username_lc__in=emails))
@@ -468,14 +585,8 @@ def _resolve_auditors(rows: list[HistoryRow]):
             if person is None:
                 orphans.add(email)
             elif user.email_lc == email or email not in people:
-                people[email] = person  # a match on the e-mail wins over one on the log-in name
-    orphans -= set(people)
-    errors = [
-        RowError(row.number, "auditor", EMAIL_WITHOUT_PERSON.format(value=row.auditor_email))
-        for row in rows
-        if row.auditor_email in orphans
-    ]
-    return people, sorted(emails - set(people) - orphans), errors
+                people[email] = person
+    return people, orphans - set(people)
 
 
 def _create_inactive_people(*, actor, emails: list[str], file_name: str) -> dict[str, Person]:
@@ -717,51 +828,6 @@ class _Writers:
             rationale=reason,
             recorded_by=actor,
         )
-
-
-def _save(*, actor, rows, areas, people, file_name, result: HistoryImportResult) -> None:
-    """Write the file's rows, a chunk at a time. A re-imported row that would drop a recorded
-    moderation refuses the file: the rest is still checked, so that every such row is reported,
-    and the caller's transaction undoes what was written."""
-    version = history_tool_version(actor)
-    writers = _Writers(actor=actor, version=version, reason=IMPORTED_REASON.format(file_name=file_name))
-    reimported = REIMPORTED_REASON.format(file_name=file_name)
-    area_ids = {key: area.pk for key, area in areas.items()}
-    person_ids = {email: person.pk for email, person in people.items()}
-    days = _Days()
-    audits = Audit.objects.order_by().values_list("import_reference", "pk")
-    imported = dict(_where_in(audits, F("import_reference"), [row.reference for row in rows], probed=True))
-    cases = Case.objects.order_by().annotate(ref=Upper("child_ref")).values_list("ref", "pk")
-    cases = dict(_where_in(cases, Upper("child_ref"), list({row.child_ref for row in rows})))
-    refused = []
-    for start in range(0, len(rows), _CHUNK):
-        chunk = rows[start : start + _CHUNK]
-        new = [row for row in chunk if row.reference not in imported]
-        if new and not refused:
-            result.moderations_recorded += _create(
-                new, writers=writers, cases=cases, area_ids=area_ids, person_ids=person_ids, days=days
-            )
-            result.created += len(new)
-        again = [row for row in chunk if row.reference in imported]
-        if again:
-            refused += _update(
-                again,
-                existing=Audit.objects.in_bulk([imported[row.reference] for row in again]),
-                ids=imported,
-                actor=actor,
-                reason=reimported,
-                write=not refused,
-                cases=cases,
-                area_ids=area_ids,
-                person_ids=person_ids,
-                days=days,
-                result=result,
-            )
-    if refused:
-        raise ImportRefused(refused)
-    if _copies():
-        _foreign_keys_checked()
-    result.unchanged = len(rows) - result.created - result.updated
 
 
 def _create(rows: list[HistoryRow], *, writers: _Writers, cases, area_ids, person_ids, days: _Days) -> int:

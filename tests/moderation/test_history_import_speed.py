@@ -18,8 +18,8 @@ from audits.models import Audit, AuditEvent, Case, LegalStatus
 from moderation import history_import as hi
 from moderation.history_import import audit_history_import
 from moderation.models import ModerationDecision
-from quality.org.models import Person
-from quality.tabular import ImportRefused
+from quality.org.models import Person, ServiceArea
+from quality.tabular import ImportRefused, RowError
 from tests.factories import AuditFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_today")]
@@ -345,6 +345,42 @@ def test_wrong_rows_anywhere_in_a_large_file_are_all_reported_and_nothing_is_sav
     assert not ModerationDecision.objects.exists()
 
 
+def test_a_wrong_row_after_a_written_chunk_undoes_that_chunk_and_the_areas_and_people_it_made(practice_manager):
+    """A chunk is written as soon as it is checked, with the service areas and auditors it names;
+    a wrong row in a later chunk still leaves the portal as it was."""
+    email = practice_manager.user.email
+    rows = [cells(n, email) for n in range(hi._CHUNK + 100)]
+    rows[0]["service_area"] = "Young People's Service"  # created: --create-service-areas
+    rows[hi._CHUNK + 50]["grade"] = "splendid"
+    areas, people = ServiceArea.objects.count(), Person.objects.count()
+
+    with pytest.raises(ImportRefused) as refused:
+        load(rows, create_service_areas=True)
+
+    assert [(e.row, e.column) for e in refused.value.errors] == [(hi._CHUNK + 52, "grade")]
+    assert (ServiceArea.objects.count(), Person.objects.count()) == (areas, people)
+    assert not Audit.objects.exists()
+    assert not AuditEvent.objects.exists()
+    assert not ModerationDecision.objects.exists()
+
+
+def test_a_file_that_cannot_be_read_past_its_first_chunk_saves_nothing(practice_manager, monkeypatch):
+    """A failure to read the rest of the file, after a chunk was written, saves nothing."""
+    parsed_chunks = hi._parsed_chunks
+    unreadable = ImportRefused([RowError(hi._CHUNK + 2, "", "the file ends in the middle of a row")])
+
+    def first_chunk_then_broken(cells_, *, today):
+        yield next(parsed_chunks(cells_, today=today))
+        raise unreadable
+
+    monkeypatch.setattr(hi, "_parsed_chunks", first_chunk_then_broken)
+    with pytest.raises(ImportRefused) as refused:
+        load([cells(n, practice_manager.user.email) for n in range(hi._CHUNK + 10)])
+
+    assert refused.value is unreadable
+    assert not Audit.objects.exists()
+
+
 def test_copy_text_keeps_every_awkward_value_as_it_was():
     assert [hi._copy_text(value) for value in ("a\tb\nc\rd\\e", None, True, False, 7, "\\N", "")] == [
         "a\\tb\\nc\\rd\\\\e",
@@ -396,18 +432,18 @@ def test_a_broken_reference_refuses_the_import_itself_and_the_planner_setting_is
 ):
     """The new rows' foreign keys are checked before the import returns (not only at commit, which a
     caller's own transaction would put off): a row pointing at no person saves nothing."""
-    resolve = hi._resolve_auditors
+    people_of = hi._people_of
 
-    def nobody(rows):
-        people, new, errors = resolve(rows)
-        return {email: Person(pk=10**9) for email in people}, new, errors
+    def nobody(emails):
+        people, orphans = people_of(emails)
+        return {email: Person(pk=10**9) for email in people}, orphans
 
-    monkeypatch.setattr(hi, "_resolve_auditors", nobody)
+    monkeypatch.setattr(hi, "_people_of", nobody)
     with pytest.raises(IntegrityError):
         load([cells(n, practice_manager.user.email) for n in range(3, 6)])
     assert not Audit.objects.filter(import_reference__startswith="H-").exists()
 
-    monkeypatch.setattr(hi, "_resolve_auditors", resolve)
+    monkeypatch.setattr(hi, "_people_of", people_of)
     load([cells(n, practice_manager.user.email) for n in range(3, 6)])
     assert Audit.objects.filter(import_reference__startswith="H-").count() == 3
     with connection.cursor() as cursor:
