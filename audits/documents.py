@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from functools import cache
 
-from django.contrib.staticfiles import finders
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import dateformat, timezone
 
 from quality import built_files
 from quality.access import GRADES_HIDDEN
+from quality.pdf import html_to_pdf
 from quality.queue import enqueue_on_commit
 
 from . import selectors
@@ -100,21 +99,9 @@ def print_context(audit: Audit, *, made_by, made_at, for_pdf: bool, grades_hidde
     }
 
 
-@cache
-def _stylesheet_text() -> str:
-    with open(finders.find(PRINT_STYLESHEET), encoding="utf-8") as css:
-        return css.read()
-
-
 def render_pdf(html: str) -> bytes:
-    """HTML to PDF bytes with the print stylesheet. Fetches nothing from outside the process."""
-    from weasyprint import CSS, HTML  # imported here: it loads Pango, which only workers need
-    from weasyprint.urls import URLFetcher
-
-    no_network = URLFetcher(allowed_protocols={"data"})
-    return HTML(string=html, url_fetcher=no_network).write_pdf(
-        stylesheets=[CSS(string=_stylesheet_text(), url_fetcher=no_network)]
-    )
+    """HTML to a tagged PDF with the print stylesheet (quality/pdf.py)."""
+    return html_to_pdf(html, stylesheet=PRINT_STYLESHEET)
 
 
 def audit_pdf(audit: Audit, *, made_by, made_at) -> bytes:

@@ -14,14 +14,13 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from datetime import date
-from functools import cache
 
-from django.contrib.staticfiles import finders
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from quality import built_files
+from quality.pdf import html_to_pdf
 from quality.queue import enqueue_on_commit
 
 from . import calculations, charts
@@ -64,22 +63,9 @@ def pack_context(card: Scorecard, *, made_by, made_at) -> dict:
     }
 
 
-@cache
-def _stylesheet_text() -> str:
-    with open(finders.find(PACK_STYLESHEET), encoding="utf-8") as css:
-        return css.read()
-
-
 def render_pdf(html: str) -> bytes:
-    """HTML to PDF bytes with the pack's stylesheet. Fetches nothing from outside the process: the
-    charts are inline SVG and the fonts are the system's."""
-    from weasyprint import CSS, HTML  # imported here: it loads Pango, which only workers need
-    from weasyprint.urls import URLFetcher
-
-    no_network = URLFetcher(allowed_protocols={"data"})
-    return HTML(string=html, url_fetcher=no_network).write_pdf(
-        stylesheets=[CSS(string=_stylesheet_text(), url_fetcher=no_network)]
-    )
+    """HTML to a tagged PDF with the pack's stylesheet (quality/pdf.py)."""
+    return html_to_pdf(html, stylesheet=PACK_STYLESHEET)
 
 
 def pack_pdf(period: date, *, made_by, made_at) -> bytes:

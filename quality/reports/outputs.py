@@ -21,9 +21,7 @@ import io
 import json
 from collections.abc import Iterable
 from datetime import date, datetime
-from functools import cache
 
-from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import timezone
 from openpyxl import Workbook
@@ -33,6 +31,7 @@ from openpyxl.utils import get_column_letter
 from moderation import tables as moderation_tables
 from moderation.charts import heat_rows
 from moderation.statistics import GRADE_LABELS
+from quality.pdf import html_to_pdf
 from quality.spreadsheets import XLSX_TYPE, spreadsheet_text
 
 from . import charts, selectors, tables
@@ -280,22 +279,11 @@ def _moment(iso: str | None) -> datetime | None:
     return datetime.fromisoformat(iso) if iso else None
 
 
-@cache
-def _stylesheet_text() -> str:
-    with open(finders.find(PRINT_STYLESHEET), encoding="utf-8") as css:
-        return css.read()
-
-
 def pdf_bytes(content: dict, *, made_at: datetime) -> bytes:
-    """The report as an A4 PDF: cover, contents, numbered pages, vector charts, embedded fonts.
-    Fetches nothing from outside the process (fonts come from the system, charts are inline SVG)."""
-    from weasyprint import CSS, HTML  # imported here: it loads Pango, which only workers and the command need
-    from weasyprint.urls import URLFetcher
-
-    html = render_to_string(PDF_TEMPLATE, pdf_context(content, made_at=made_at))
-    no_network = URLFetcher(allowed_protocols={"data"})
-    return HTML(string=html, url_fetcher=no_network).write_pdf(
-        stylesheets=[CSS(string=_stylesheet_text(), url_fetcher=no_network)]
+    """The report as a tagged A4 PDF (quality/pdf.py): cover, contents, numbered pages, vector
+    charts, embedded fonts."""
+    return html_to_pdf(
+        render_to_string(PDF_TEMPLATE, pdf_context(content, made_at=made_at)), stylesheet=PRINT_STYLESHEET
     )
 
 

@@ -23,6 +23,7 @@ from audits.tasks import MAX_RETRIES, audit_document_build
 from quality.built_files import build_stranded_files
 from quality.org.models import Role, ServiceAreaName
 from tests.org.test_tasks import celery_worker, wait_for  # noqa: F401 (celery_worker is a fixture)
+from tests.pdf_structure import accessibility
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_today")]
 
@@ -259,6 +260,17 @@ def test_the_task_called_directly_makes_a_pdf_with_the_case_reference_questions_
     # An audit holds a case reference, never a child's name: no field for one, no label for one.
     assert not [field.name for field in Audit._meta.get_fields() if "name" in field.name]
     assert not re.search(r"\bnames?\b", text, re.IGNORECASE)
+
+
+def test_the_pdf_is_tagged_for_screen_readers_with_its_headings_tables_language_and_title(audit, people):
+    pdf = accessibility(documents.audit_pdf(audit, made_by=people["lead"].user, made_at=timezone.now()))
+
+    assert pdf.tagged and pdf.language == "en-GB"
+    assert pdf.title == f"Audit of case {CASE}" and pdf.title_shown
+    assert pdf.roles["H1"] == 1 and pdf.headings >= 4  # the record's title, its sections
+    assert pdf.roles["Table"] >= 1 and pdf.roles["TH"] >= 2
+    assert pdf.fonts_embedded
+    assert pdf.figures_without_text == 0
 
 
 def test_a_worker_on_redis_makes_the_pdf_once_it_is_asked_for(transactional_db, celery_worker, audit, people):  # noqa: F811

@@ -25,6 +25,7 @@ from performance.tasks import MAX_RETRIES, performance_pack_build
 from quality.built_files import build_stranded_files
 from quality.org.models import Role
 from tests.org.test_tasks import celery_worker, wait_for  # noqa: F401 (celery_worker is a fixture)
+from tests.pdf_structure import accessibility
 
 from .test_scorecard import make_indicator, put, set_year
 
@@ -98,6 +99,17 @@ def test_the_task_called_directly_makes_the_pack_with_titles_figures_commentary_
         "Pia Performance",
     ):
         assert shown in text, f"{shown!r} is missing from the pack"
+
+
+def test_the_pack_is_tagged_for_screen_readers_with_its_headings_tables_language_and_title(month, performance_officer):
+    pdf = accessibility(pack.pack_pdf(OCT, made_by=performance_officer.user, made_at=timezone.now()))
+
+    assert pdf.tagged and pdf.language == "en-GB"
+    assert pdf.title == "Performance scorecard: October 2026" and pdf.title_shown
+    assert pdf.roles["H1"] >= 1 and pdf.headings >= 3  # the title, the contents, each priority area
+    assert pdf.roles["Table"] >= 1 and pdf.roles["TH"] >= 5
+    assert pdf.fonts_embedded
+    assert pdf.figures_without_text == 0
 
 
 def test_the_pack_shows_a_code_with_spaces_and_brackets_as_written_and_names_its_chart_by_number(performance_officer):

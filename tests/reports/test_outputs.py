@@ -20,8 +20,10 @@ from openpyxl import load_workbook
 from audits.models import AnalysisArea
 from moderation import tables as moderation_tables
 from quality.org.models import Role
+from quality.pdf import stylesheet_text
 from quality.reports import charts, outputs
 from quality.reports.models import Highlight, ImprovementPoint, Report
+from tests.pdf_structure import accessibility
 
 GRADES = ("outstanding", "good", "requires_improvement", "inadequate")
 MADE_AT = datetime(2023, 12, 9, 6, 0, tzinfo=UTC)
@@ -262,6 +264,17 @@ def test_the_pdf_embeds_its_fonts():
     assert all(row.split()[-5] == "yes" for row in rows), listing
 
 
+def test_the_pdf_is_tagged_for_screen_readers_with_its_headings_tables_language_and_title(draft_pdf):
+    pdf = accessibility(draft_pdf)
+
+    assert pdf.tagged and pdf.language == "en-GB"
+    assert pdf.title == "Monthly audit analysis: November 2023" and pdf.title_shown
+    assert pdf.roles["H1"] >= 1 and pdf.headings >= 8  # the title and each chapter's heading
+    assert pdf.roles["Table"] >= 4 and pdf.roles["TH"] >= 20  # the figures' tables, with header cells
+    assert pdf.fonts_embedded
+    assert pdf.figures_without_text == 0
+
+
 def test_a_draft_built_from_the_command_says_so_and_shows_no_highlights(draft_pdf):
     text = squash(pdf_text(draft_pdf))
 
@@ -302,7 +315,7 @@ def test_no_table_heading_or_figure_runs_over_into_the_next_column():
 
     content = outputs.draft_content(sample_figures())
     html = render_to_string(outputs.PDF_TEMPLATE, outputs.pdf_context(content, made_at=MADE_AT))
-    document = HTML(string=html).render(stylesheets=[CSS(string=outputs._stylesheet_text())])
+    document = HTML(string=html).render(stylesheets=[CSS(string=stylesheet_text(outputs.PRINT_STYLESHEET))])
 
     def descendants(box):
         yield box
