@@ -87,11 +87,12 @@ class DrawForm(forms.Form):
         help_text="By default from the previous panel (from when its sample was drawn, if earlier).",
     )
     seed = forms.IntegerField(
-        label="Random seed",
+        label="Draw number (to repeat an earlier draw)",
         required=False,
         min_value=0,
         max_value=2**62,
-        help_text="Leave empty for a fresh random seed. The seed is kept so the draw can be repeated.",
+        help_text="Leave empty for a new draw. Each draw's number is kept with the panel, so that the same "
+        "draw can be made again to check it.",
     )
 
 

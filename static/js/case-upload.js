@@ -22,7 +22,10 @@
     const current = document.getElementById(REGION);
     if (!incoming || !current) return false;
     current.replaceWith(document.importNode(incoming, true));
-    const focusTarget = document.getElementById("upload-result") || document.getElementById("id_file");
+    const focusTarget =
+      document.querySelector("[data-error-summary]") ||
+      document.getElementById("upload-result") ||
+      document.getElementById("id_file");
     if (focusTarget) focusTarget.focus();
     return true;
   };

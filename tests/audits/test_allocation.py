@@ -831,6 +831,17 @@ def test_the_list_shows_each_month_with_its_counts_and_offers_to_propose_missing
     assert "Propose now for November 2026" not in html
 
 
+def test_the_list_puts_the_newest_month_first_as_its_caption_says(qa_client, people, own_area):
+    """The counts group the query, and a grouped query leaves out the model's default order."""
+    for month in (date(2026, 10, 1), date(2026, 12, 1), date(2026, 11, 1)):
+        Allocation.objects.create(month=month)
+
+    html = text(qa_client.get(reverse("allocation:allocation_list")))
+
+    shown = [html.index(month) for month in ("December 2026", "November 2026", "October 2026")]
+    assert shown == sorted(shown)
+
+
 # Fixed query counts: the list and the review page, at two sizes
 
 

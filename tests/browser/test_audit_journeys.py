@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from audits import services
+from audits.messages import ANSWER_REQUIRED
 from audits.models import AnalysisArea, Audit, ToolVersion
 from quality.org.models import Role
 from tests.factories import published_tool_version
@@ -148,6 +149,24 @@ def test_a_practice_manager_answers_an_audit_that_saves_as_they_go_then_submits_
     expect(evidence(page, 3)).to_have_value("The plan has no dates.")
     assert_accessible(page)
 
+    # Submitted too soon: what is missing is listed at the top, each entry a link to its answer.
+    page.get_by_role("button", name="Submit the audit").click()
+    summary = page.locator("[data-error-summary]")
+    expect(summary.get_by_role("heading")).to_have_text(
+        "The audit was not submitted: these answers are missing or wrong"
+    )
+    expect(summary).to_be_focused()
+    expect(page).to_have_title(re.compile(r"^Error: Audit of case C-104233"))
+    expect(save_status(page)).to_have_text("Draft saved, not submitted: the problems are listed at the top.")
+    missing = summary.get_by_role("link")
+    expect(missing.first).to_have_text(f"Grade for assessment and analysis: {ANSWER_REQUIRED}")
+    assert missing.count() >= 5  # the grades and evidence of the four sections not yet answered, the overall grade
+    assert_accessible(page)
+    target = missing.first.get_attribute("href").removeprefix("#")
+    missing.first.click()
+    expect(page.locator(f"[id='{target}']")).to_be_focused()
+    expect(evidence(page, 3)).to_have_value("The plan has no dates.")  # nothing typed was lost
+
     for number in range(1, 8):
         if number != 3:
             grade(page, number, "Good").check()
@@ -205,6 +224,41 @@ def test_an_answer_typed_while_the_connection_is_lost_is_kept_and_saved_when_it_
 
 
 # --- oversight and disputes --------------------------------------------------------------------
+
+
+def test_a_refused_oversight_or_dispute_is_summed_up_at_the_top_of_the_long_page_with_links_to_its_fields(
+    page: Page, live_server, people, version
+):
+    """The oversight and dispute forms sit at the foot of a page thousands of pixels long: a refused
+    one is listed first, focus moves to the list, the title says so, and each entry leads to its field."""
+    submitted_audit(people, version, "C-1003")
+    sign_in_as(page, live_server, people, "lead")
+    due(page, "Audits awaiting your oversight").get_by_role("link", name="Case C-1003").click()
+
+    page.get_by_role("button", name="Confirm oversight").click()
+
+    summary = page.locator("[data-error-summary]")
+    expect(summary.get_by_role("heading", name="There is a problem")).to_be_visible()
+    expect(summary).to_be_focused()
+    expect(summary).to_be_in_viewport()
+    expect(page).to_have_title(re.compile(r"^Error: Audit of case C-1003"))
+    expect(summary.get_by_role("listitem")).to_have_text(["Oversight comment: This field is required."])
+    assert_accessible(page)
+    summary.get_by_role("link", name="Oversight comment: This field is required.").click()
+    comment = page.get_by_label("Oversight comment")
+    expect(comment).to_be_focused()
+    expect(comment).to_be_in_viewport()
+
+    page.get_by_role("button", name="Raise a dispute").click()
+    expect(summary.get_by_role("listitem")).to_have_text(["Why you dispute the grade: This field is required."])
+    expect(summary).to_be_focused()
+    assert_accessible(page)
+    summary.get_by_role("link").click()
+    page.get_by_label("Why you dispute the grade").fill("The plan is not SMART.")
+    page.get_by_role("button", name="Raise a dispute").click()
+    expect(page.get_by_role("status").first).to_contain_text("Dispute raised")
+    expect(page.locator("[data-error-summary]")).to_have_count(0)
+    expect(page).to_have_title(re.compile(r"^Audit of case C-1003"))
 
 
 def test_the_service_lead_oversees_one_audit_disputes_another_and_the_qa_lead_changes_its_grade(

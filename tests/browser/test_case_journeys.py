@@ -64,6 +64,15 @@ def test_a_qa_lead_corrects_a_refused_case_list_checks_it_and_imports_it(page: P
     expect(page.get_by_role("heading", name="Upload the case list")).to_be_visible()
     assert_accessible(page)
 
+    # Import pressed with no file chosen (a plain post: nothing to upload): the summary at the top
+    # says so and leads to the field.
+    page.get_by_role("button", name="Import").click()
+    summary = page.locator("[data-error-summary]")
+    expect(summary).to_be_focused()
+    summary.get_by_role("link", name="Case list file: This field is required.").click()
+    expect(page.get_by_label("Case list file")).to_be_focused()
+    assert_accessible(page)
+
     # A file with a wrong legal status: refused, with the row, column and reason beside the form.
     page.evaluate(WATCH_PROGRESS)
     page.get_by_label("Case list file").set_input_files(case_list_file(people, broken=True))
