@@ -25,6 +25,9 @@ CONCERN_ALREADY_RAISED = (
 )
 NOT_AWAITING_OVERSIGHT = "This audit is not awaiting oversight."
 NO_OPEN_DISPUTE = "This dispute has already been resolved."
+PROPOSED_GRADE_UNCHANGED = (
+    "The audit's grade is already {grade}: choose the grade you think is right, or leave this empty."
+)
 GRADE_REQUIRED_TO_CHANGE = "Choose the grade the audit should have."
 OUTCOME_REQUIRED = "Say what was done, or why the action is no longer needed."
 ACTION_NOT_OPEN = "This action has already been closed."

@@ -45,6 +45,7 @@ from .messages import (
     PARTICIPANT_ALREADY,
     PARTICIPANT_NOT_ELIGIBLE,
     PARTICIPANTS_PARTNERSHIP_ONLY,
+    PROPOSED_GRADE_UNCHANGED,
     PUBLISH_EMPTY,
     TOOL_FOR_IMPORTS,
     TOOL_NAME_TAKEN,
@@ -670,6 +671,10 @@ def audit_dispute(*, actor, audit: Audit, reason: str, proposed_grade: str = "")
         raise ValidationError(NOT_AWAITING_OVERSIGHT)
     if not reason.strip():
         raise ValidationError({"reason": REASON_REQUIRED})
+    if proposed_grade and proposed_grade == audit.final_grade:
+        # A dispute asks for a different grade; proposing the one standing would change nothing.
+        unchanged = PROPOSED_GRADE_UNCHANGED.format(grade=Grade(proposed_grade).label)
+        raise ValidationError({"proposed_grade": unchanged})
     dispute = Dispute.objects.create(
         audit=audit, raised_by=actor.person, reason=reason.strip(), proposed_grade=proposed_grade
     )

@@ -19,6 +19,7 @@ from audits.messages import (
     AUTOSAVE_CLOSED,
     DISCUSSION_REQUIRED,
     OVERALL_GRADE_REQUIRED,
+    PROPOSED_GRADE_UNCHANGED,
 )
 from audits.models import Audit, AuditEvent, Dispute, LearningAction
 from quality.org.models import Role
@@ -575,6 +576,22 @@ def test_a_dispute_without_a_reason_is_refused_and_changes_nothing(client, peopl
     assert response.status_code == 422
     assert response.context["dispute_form"].errors["reason"]
     assert snapshot(audit) == before
+
+
+def test_a_dispute_proposing_the_grade_the_audit_has_is_refused_and_a_proposed_grade_is_shown(client, people, audit):
+    audit = bring_to(audit, Audit.State.SUBMITTED, people)  # graded Good
+    before = snapshot(audit)
+    client.force_login(people["lead"].user)
+
+    response = client.post(url("audit_dispute", audit), {"reason": "Plan is fine", "proposed_grade": "good"})
+
+    assert response.status_code == 422
+    assert response.context["dispute_form"].errors["proposed_grade"] == [PROPOSED_GRADE_UNCHANGED.format(grade="Good")]
+    assert snapshot(audit) == before
+
+    client.post(url("audit_dispute", audit), {"reason": "Plan is not SMART", "proposed_grade": "inadequate"})
+    page = client.get(url("audit_detail", audit)).content.decode()
+    assert "proposing Inadequate: Plan is not SMART" in page
 
 
 def test_the_qa_lead_resolves_a_dispute_by_changing_the_grade(client, people, audit):

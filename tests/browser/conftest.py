@@ -4,6 +4,7 @@ Every page a test visits is checked with axe-core (`assert_accessible`).
 """
 
 import os
+import re
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -33,6 +34,15 @@ def assert_accessible(page: Page) -> None:
                 lines.append(f"  * {', '.join(map(str, node['target']))}: {node['html']}")
                 lines.append(f"    {node['failureSummary']}".replace("\n", "\n    "))
         pytest.fail("\n".join(lines), pytrace=False)
+
+
+def expect_refused(page: Page, message: str) -> None:
+    """A field refused with `message`: shown beside the field, and listed in the error summary at the
+    top of the page as a link to it (templates/includes/error_summary.html)."""
+    expect(page.locator(".invalid-feedback", has_text=message)).to_be_visible()
+    summary = page.locator("[data-error-summary]")
+    expect(summary.get_by_role("link", name=re.compile(re.escape(message)))).to_be_visible()
+    expect(summary).to_be_focused()
 
 
 def sign_in(page: Page, base_url: str, email: str, password: str = PASSWORD) -> None:

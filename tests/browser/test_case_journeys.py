@@ -80,6 +80,8 @@ def test_a_qa_lead_corrects_a_refused_case_list_checks_it_and_imports_it(page: P
         page.get_by_role("button", name="Import").click()
     expect(page.get_by_role("heading", name="The file was refused: nothing was saved")).to_be_visible()
     errors = page.get_by_role("table", name="Problems in the file")
+    # Its caption is read before it: above the header row, not under the table.
+    assert errors.locator("caption").bounding_box()["y"] < errors.get_by_role("row").first.bounding_box()["y"]
     expect(errors.get_by_role("row").nth(1)).to_have_text("3legal_status" + ci.STATUS_INVALID.format(value="s47"))
     expect(page.get_by_role("heading", name="The file was refused: nothing was saved")).to_be_focused()
     assert page.evaluate("window.progressSeen") == 100, "the progress bar showed the upload"

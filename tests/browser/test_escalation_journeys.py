@@ -18,7 +18,7 @@ from audits.models import Escalation, EscalationUpdate, Grade
 from moderation import qa_review
 from tests.factories import published_tool_version
 
-from .conftest import assert_accessible, sign_in, sign_out
+from .conftest import assert_accessible, expect_refused, sign_in, sign_out
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -107,7 +107,7 @@ def test_qa_confirms_an_inadequate_grade_and_the_service_lead_records_both_updat
 
     page.get_by_label("Confirm the Inadequate grade and escalate").check()
     page.get_by_role("button", name="Record the decision").click()
-    expect(page.get_by_text(qa_review.RATIONALE_REQUIRED)).to_be_visible()
+    expect_refused(page, qa_review.RATIONALE_REQUIRED)
     assert_accessible(page)  # the refused form, with its message next to the field
 
     page.get_by_label("Rationale").fill("No plan protects the child from neglect; the grade stands.")

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from quality.mfa.messages import CODE_WRONG
 
 from ..factories import PASSWORD
-from .conftest import assert_accessible, sign_out
+from .conftest import assert_accessible, expect_refused, sign_out
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -71,6 +71,6 @@ def test_a_qa_lead_sets_up_a_second_factor_and_signs_in_with_a_code_and_a_recove
 
     password_only(page, live_server.url, lead.user.email)
     type_code(page, codes[0])
-    expect(page.get_by_text(CODE_WRONG)).to_be_visible()
+    expect_refused(page, CODE_WRONG)
     assert_accessible(page)
     expect(hello).to_have_count(0)

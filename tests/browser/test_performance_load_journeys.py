@@ -17,7 +17,7 @@ from performance.models import Indicator, IndicatorYear, KpiValue, ValueLoad
 from quality.months import add_months, month_start
 from quality.org.models import Role
 
-from .conftest import assert_accessible, sign_in
+from .conftest import assert_accessible, expect_refused, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -182,7 +182,7 @@ def test_a_performance_officer_imports_the_catalogue_and_sets_a_years_targets(pa
     assert_accessible(page)
     page.get_by_label("Target", exact=True).fill("ninety")
     page.get_by_role("button", name="Save").click()
-    expect(page.get_by_text("'ninety' is not a target")).to_be_visible()
+    expect_refused(page, "'ninety' is not a target")
     assert_accessible(page)
     page.get_by_label("Target", exact=True).fill("92%")
     page.get_by_label("England").fill("Local")

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from audits.cycle import schedule
 from audits.models import ScheduleEntry
 
-from .conftest import assert_accessible, sign_in
+from .conftest import assert_accessible, expect_refused, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -56,7 +56,7 @@ def test_a_qa_lead_schedules_a_moderation_panel_and_changes_it(page: Page, live_
     page.get_by_label("Start time").fill("15:00")
     page.get_by_label("End time").fill("14:00")
     page.get_by_role("button", name="Save").click()
-    expect(page.get_by_text(schedule.END_TIME_BEFORE_START)).to_be_visible()
+    expect_refused(page, schedule.END_TIME_BEFORE_START)
     assert_accessible(page)
     assert not ScheduleEntry.objects.filter(kind="panel").exists()
 
