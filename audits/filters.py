@@ -18,7 +18,7 @@ from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 
 from quality.access import visible
-from quality.forms import written
+from quality.forms import EnglishDateFilter, written
 from quality.months import next_month
 from quality.org.models import Person, ServiceArea, Team
 
@@ -93,12 +93,11 @@ class MonthFilter(django_filters.Filter):
         return qs.filter(**{f"{self.field_name}__gte": first, f"{self.field_name}__lt": next_month(first)})
 
 
-class CompletedFilter(django_filters.DateFilter):
+class CompletedFilter(EnglishDateFilter):
     """Audits completed on or after (`gte`) or on or before (`lte`) a day, by completed_in()'s rule:
     no longer a draft, and `completed_day` in range. The two together are a report's period."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
         super().__init__(*args, field_name="completed_day", **kwargs)
 
     def filter(self, qs, value):

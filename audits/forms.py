@@ -1,8 +1,10 @@
 from django import forms
+from django.urls import reverse
 from django.utils import timezone
 
-from quality.forms import written, written_choices
+from quality.forms import EnglishDateField, written, written_choices
 from quality.idempotency import CreateOnceForm
+from quality.org.forms import teams_of_chosen_area
 from quality.org.models import Membership, Person, Role, ServiceArea, Team
 
 from .models import Audit, AuditTool, Dispute, Grade, Question, Section, ToolVersion
@@ -77,7 +79,7 @@ def _answer_field(question: Question) -> forms.Field:
         case Question.Type.NARRATIVE:
             return forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), **common)
         case Question.Type.DATE:
-            return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+            return EnglishDateField(**common)
         case Question.Type.NUMBER:
             return forms.DecimalField(**common)
     raise ValueError(f"Unknown question type {question.type}")
@@ -121,9 +123,7 @@ class AuditFieldsForm(forms.Form):
         choices=[("", "Not graded yet")] + list(Grade.choices), required=False, widget=forms.RadioSelect
     )
     discussion_held = _yes_no_field("Did you discuss the case with the practitioner?")
-    discussion_on = forms.DateField(
-        label="Date of the discussion", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    discussion_on = EnglishDateField(label="Date of the discussion", required=False)
     child_contacted = _yes_no_field("Was the child contacted?")
     family_contacted = _yes_no_field("Was the family contacted?")
     child_family_views = forms.CharField(
@@ -182,7 +182,7 @@ class ResolveForm(forms.Form):
 class ActionForm(CreateOnceForm):
     description = forms.CharField(label="Recommended action", widget=forms.Textarea(attrs={"rows": 2}))
     owner = forms.ModelChoiceField(queryset=Person.objects.none())
-    due_on = forms.DateField(label="Due date", widget=forms.DateInput(attrs={"type": "date"}))
+    due_on = EnglishDateField(label="Due date")
 
     def __init__(self, *args, audit, **kwargs):
         super().__init__(*args, **kwargs)
@@ -237,16 +237,15 @@ def _people_holding(roles, group) -> list:
     return [(group(m), m.person_id, _person_label(m.person)) for m in memberships]
 
 
-def _date_input():
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # the format a date input takes
-
-
 class AuditStartForm(CreateOnceForm):
     case_reference = forms.CharField(
         max_length=32, help_text="The case number from the case-management system. Never a name."
     )
     service_area = forms.ModelChoiceField(queryset=ServiceArea.objects.all())
-    team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False, help_text="The case holder's team.")
+    # Any team is accepted here: one of another area reaches audit_create, which says so next to the field.
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.all(), required=False, help_text="The case holder's team, one of the service area's."
+    )
     case_holder = forms.ModelChoiceField(queryset=Person.objects.all(), help_text="A practitioner of the area.")
     kind = forms.ChoiceField(label="Kind of audit", choices=Audit.Kind.choices, initial=Audit.Kind.MONTHLY)
     theme = forms.CharField(max_length=120, required=False, help_text="For themed audits, for example Neglect.")
@@ -260,13 +259,12 @@ class AuditStartForm(CreateOnceForm):
         queryset=ToolVersion.objects.all(),
         help_text="The published version of one of the area's tools, or of a shared tool.",
     )
-    period_end = forms.DateField(
+    period_end = EnglishDateField(
         label="End of the casework period",
         initial=timezone.localdate,
-        widget=_date_input(),
         help_text="The audit covers the six months of casework up to this day.",
     )
-    due_on = forms.DateField(label="Due date", widget=_date_input())
+    due_on = EnglishDateField(label="Due date")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -274,8 +272,7 @@ class AuditStartForm(CreateOnceForm):
         fields["service_area"].choices = [("", "Choose…")] + written_choices(
             (area.pk, str(area)) for area in ServiceArea.objects.filter(is_active=True)
         )
-        teams = Team.objects.filter(is_active=True, service_area__is_active=True).select_related("service_area")
-        fields["team"].choices = _grouped(((t.service_area.name, t.pk, t.name) for t in teams), empty="No team")
+        teams_of_chosen_area(self, reverse("audits:audit_start"))
         fields["case_holder"].choices = _grouped(
             _people_holding({Role.PRACTITIONER}, lambda m: f"{m.service_area.name}: practitioners")
         )

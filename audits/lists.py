@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from quality import spreadsheets
-from quality.access import Action, can, require
+from quality.access import Action, can, grant_for, require
+from quality.org.models import Role
 from quality.pagination import filter_query, paginate_table
 from quality.security.access import record_export
 
@@ -26,6 +27,11 @@ SCOPE_ACTIONS = {
     AuditScope.ALL: Action.VIEW_ALL_AUDITS,
 }
 SCOPE_TITLES = {AuditScope.MINE: "My audits", AuditScope.AREA: "My area's audits", AuditScope.ALL: "All audits"}
+OWN_AUDITS_TITLE = "Your audits"
+NO_OWN_AUDITS = (
+    "You have no audits yet. When the QA unit allocates you a partnership audit, or invites you to work on "
+    "one, it is listed here."
+)
 
 
 def audit_table(audits) -> AuditTable:
@@ -51,10 +57,26 @@ def _with_query(url_name: str, query: str) -> str:
     return f"{url}?{query}" if query else url
 
 
+def works_only_on_own_audits(user) -> bool:
+    """A partner agency's auditor (and nothing else) sees only the audits they work on: their list is
+    those, without the tabs, filters and exports the council's staff use to find audits among many."""
+    return grant_for(user).roles == frozenset({Role.PARTNER_AUDITOR})
+
+
+def _own_audit_list(request):
+    table = audit_table(audits_listed(request.user, AuditScope.MINE))
+    paginate_table(request, table, rows_for_page=_page_rows)
+    return render(
+        request, "audits/audit_list_own.html", {"table": table, "title": OWN_AUDITS_TITLE, "none_yet": NO_OWN_AUDITS}
+    )
+
+
 @require(Action.VIEW_AUDITS)
 @require_safe
 def audit_list(request, scope):
     scope = AuditScope(scope)
+    if works_only_on_own_audits(request.user) and can(request.user, SCOPE_ACTIONS[scope]):
+        return _own_audit_list(request)  # whichever list the link named: theirs is the only one
     audits = _filtered_audits(request, scope)
     table = audit_table(audits.qs if audits.is_valid() else audits.qs.none())
     paginate_table(request, table, rows_for_page=_page_rows)

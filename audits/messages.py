@@ -59,3 +59,18 @@ TOOL_FILE_TOO_LARGE = "The file is larger than 1 MB: a tool file is much smaller
 TOOL_FILE_ALIASES = "Tool files may not use YAML anchors or aliases (& and *): write each part out in full."
 TOOL_FILE_NUL = "The file holds a NUL character (\\u0000 in JSON): a tool file is plain text."
 TOOL_FILE_TOO_DEEP = "The file nests lists and objects deeper than a tool does: it is not a tool file."
+
+# Which grade counts in the figures (Audit.final_grade: the moderated grade where there is one, else the
+# auditor's grade, as a resolved dispute left it), said on the audit's page and after a dispute is resolved.
+COUNTS_MODERATED = "the moderated grade, from QA or a moderation panel, which is the final grade"
+COUNTS_AUDITORS = "the auditor's grade, as any resolved dispute left it; the audit has no moderated grade"
+MODERATED_GRADE_STILL_COUNTS = (
+    "This audit was moderated: its moderated grade, {grade}, is the one that counts in the figures and reports. "
+    "A new grade recorded here changes the auditor's grade only, so the figures will still count {grade} "
+    "unless the audit is moderated again."
+)
+
+
+def grade_that_counts(grade: str, moderated: bool) -> str:
+    """The sentence naming the grade that counts in the figures and why (`grade`: its label)."""
+    return f"The grade that counts in the figures: {grade}, {COUNTS_MODERATED if moderated else COUNTS_AUDITORS}."

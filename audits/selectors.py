@@ -1,9 +1,11 @@
 """Reads about audit tools shared by views, through the access rules."""
 
+from datetime import date
 from enum import StrEnum
 
 from django.db.models import Case, CharField, Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
+from django.utils import dateformat
 
 from quality.access import grades_hidden_from, visible
 from quality.org.models import ServiceAreaName
@@ -64,7 +66,17 @@ def _display(question: Question, value) -> str:
         return {"yes": "Yes", "no": "No", "partly": "Partly"}.get(value, "N/A")
     if isinstance(value, list):
         return "; ".join(value)
+    if question.type == Question.Type.DATE:
+        return _day_in_words(value)
     return str(value)
+
+
+def _day_in_words(value: str) -> str:
+    """A date answer (stored ISO) the English way, 27 March 2026; anything else as it was stored."""
+    try:
+        return dateformat.format(date.fromisoformat(value), "j F Y")
+    except (TypeError, ValueError):
+        return str(value)
 
 
 def answered_sections(audit: Audit) -> list[tuple[Section, list[tuple[Question, str]]]]:

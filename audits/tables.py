@@ -13,13 +13,14 @@ from django.utils.timezone import template_localtime
 
 from quality.access import GRADES_HIDDEN
 
-from .models import Audit, Grade
+from .models import Audit
 from .selectors import HIDDEN_GRADE
+from .templatetags.grade_tags import grade_tag_html
 
 DAY = "j M Y"
 TABLE_ATTRS = {"class": "table table-striped align-middle"}
 EMPTY = "—"  # what a column shows for no value (django-tables2's default)
-KINDS, STATES, GRADES = dict(Audit.Kind.choices), dict(Audit.State.choices), dict(Grade.choices)
+KINDS, STATES = dict(Audit.Kind.choices), dict(Audit.State.choices)
 AUDIT_ROW = '<tr {}><td><a href="{}">{}</a></td>' + "<td>{}</td>" * 9 + "</tr>"
 # What AuditTable.page_rows reads of an audit besides `area_name` and `shown_grade`: a page reads only these.
 AUDIT_ROW_FIELDS = (
@@ -87,7 +88,7 @@ class AuditTable(tables.Table):
         empty_text = "No audits match."
 
     def render_overall_grade(self, value):
-        return GRADES_HIDDEN if value == HIDDEN_GRADE else GRADES.get(value, value)
+        return GRADES_HIDDEN if value == HIDDEN_GRADE else grade_tag_html(value)
 
     def page_rows(self) -> SafeString:
         """The page's rows (audits/audit_table.html), written in Python cell by cell and escaped by

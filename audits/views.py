@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from quality import built_files
 from quality.access import GRADES_HIDDEN, Action, can, get_for, grades_hidden, require
 from quality.forms import call_service
 from quality.idempotency import create_once
@@ -17,7 +18,7 @@ from quality.org.forms import ReasonForm
 from quality.security.access import Kind as AccessKind
 from quality.security.access import record_access, seen
 
-from . import documents, selectors, services, tasks, tool_files
+from . import documents, selectors, services, tool_files
 from .cycle import escalation_views
 from .forms import (
     ActionForm,
@@ -39,11 +40,15 @@ from .messages import (
     AUTOSAVE_CLOSED,
     AUTOSAVE_SIGNED_OUT,
     CONCERN_ALREADY_RAISED,
+    COUNTS_AUDITORS,
+    COUNTS_MODERATED,
+    MODERATED_GRADE_STILL_COUNTS,
     TOOL_FILE_TOO_LARGE,
     autosave_conflict,
     autosave_saved,
+    grade_that_counts,
 )
-from .models import Audit, AuditDocument, AuditTool, Question, Section, ToolVersion
+from .models import Audit, AuditDocument, AuditTool, Grade, Question, Section, ToolVersion
 
 _VERSION_PATH = {Section: "version__tool", Question: "section__version__tool"}
 _VERSION_PATH_BY_KIND = {"section": Section, "question": Question}
@@ -225,6 +230,10 @@ def _audit_page(request, audit, status=200, **forms):
     # Blind moderation: a member of the panel re-grading it sees none of its grades (quality.access).
     hidden = grades_hidden(user, audit)
     sections = selectors.answered_sections(audit)
+    may_oversee = audit.state == Audit.State.SUBMITTED and can(user, Action.OVERSEE_AUDIT, audit)
+    may_close = audit.state == Audit.State.OVERSEEN and can(user, Action.OVERSEE_AUDIT, audit)
+    may_resolve = audit.state == Audit.State.DISPUTED and can(user, Action.RESOLVE_DISPUTE, audit)
+    may_raise_concern = not audit.safeguarding_concern and can(user, Action.RAISE_CONCERN, audit)
     context = {
         "audit": audit,
         # An imported audit is named after the area as it was when the audit was completed.
@@ -237,10 +246,18 @@ def _audit_page(request, audit, status=200, **forms):
         "disputes": audit.disputes.select_related("raised_by", "resolved_by"),
         "history": selectors.audit_history(audit),
         "may_edit": audit.is_editable and can(user, Action.EDIT_AUDIT, audit),
-        "may_oversee": audit.state == Audit.State.SUBMITTED and can(user, Action.OVERSEE_AUDIT, audit),
-        "may_close": audit.state == Audit.State.OVERSEEN and can(user, Action.OVERSEE_AUDIT, audit),
-        "may_resolve": audit.state == Audit.State.DISPUTED and can(user, Action.RESOLVE_DISPUTE, audit),
-        "may_raise_concern": not audit.safeguarding_concern and can(user, Action.RAISE_CONCERN, audit),
+        "may_oversee": may_oversee,
+        "may_close": may_close,
+        "may_resolve": may_resolve,
+        # Audit.final_grade decides which grade counts; the page says which, and why.
+        "counts_why": COUNTS_MODERATED if audit.moderated_grade else COUNTS_AUDITORS,
+        # A new grade from the dispute would not move the figures while a moderated grade stands.
+        "moderated_grade_warning": MODERATED_GRADE_STILL_COUNTS.format(grade=audit.get_moderated_grade_display())
+        if may_resolve and audit.moderated_grade
+        else None,
+        "may_raise_concern": may_raise_concern,
+        # The forms of what this person may do next, shown beside the summary at the top of the page.
+        "has_actions": may_oversee or may_close or may_resolve or may_raise_concern,
         "oversight_form": forms.get("oversight_form") or OversightForm(),
         "dispute_form": forms.get("dispute_form") or DisputeForm(),
         "resolve_form": forms.get("resolve_form") or ResolveForm(),
@@ -321,7 +338,9 @@ def audit_resolve(request, pk):
         if dispute is None:
             raise ValidationError("This audit has no open dispute.")
         services.dispute_resolve(actor=request.user, dispute=dispute, **data)
-        messages.success(request, "Dispute resolved.")
+        audit.refresh_from_db(fields=["overall_grade", "moderated_grade"])
+        counts = grade_that_counts(Grade(audit.final_grade).label, bool(audit.moderated_grade))
+        messages.success(request, f"Dispute resolved. {counts}" if audit.final_grade else "Dispute resolved.")
         return dispute
 
     return _audit_change(request, pk, Action.RESOLVE_DISPUTE, ResolveForm, "resolve_form", apply)
@@ -360,7 +379,8 @@ def audit_concern(request, pk):
 @require_http_methods(["GET", "HEAD", "POST"])
 def audit_start(request):
     """The QA unit starts (allocates) an audit; the auditor is told."""
-    form = AuditStartForm(request.POST or None)
+    # ?service_area= (the area chosen, htmx asking for its teams) starts the form with that area.
+    form = AuditStartForm(request.POST or None, initial={"service_area": request.GET.get("service_area")})
     if request.method == "POST" and form.is_valid():
         audit, again = create_once(
             request,
@@ -570,8 +590,12 @@ def _audit_with_grades_shown(request, pk):
 @require(Action.VIEW_AUDITS)
 @require_POST
 def audit_document_request(request, pk):
+    """Ask for a PDF of the audit (made by a worker). Asked by htmx (the audit's page), the answer is
+    the PDF's status block, which polls in place and starts the download once the PDF is ready."""
     audit = _audit_with_grades_shown(request, pk)
     document = documents.document_request(actor=request.user, audit=audit)
+    if request.htmx:
+        return render(request, "includes/built_file_status.html", _document_status(audit, document))
     return redirect(document)
 
 
@@ -582,12 +606,25 @@ def _document_of(request, pk, document_pk, **lookup):
     return audit, get_object_or_404(queryset, pk=document_pk)
 
 
+def _document_status(audit, document: AuditDocument) -> dict:
+    return built_files.status_context(
+        document,
+        what="the PDF",
+        status_url=document.get_absolute_url(),
+        download_url=reverse("audits:audit_document_download", args=[audit.pk, document.pk]),
+        make_url=reverse("audits:audit_document_request", args=[audit.pk]),
+        status_id="audit-pdf-status",
+    )
+
+
 @require(Action.VIEW_AUDITS)
+@require_safe
+@never_cache
 def audit_document(request, pk, document_pk):
     """The document's page; asked by htmx (polling), only its status block."""
     audit, document = _document_of(request, pk, document_pk)
-    context = {"audit": audit, "document": document, "max_tries": tasks.MAX_RETRIES + 1}
-    template = "audits/includes/document_status.html" if request.htmx else "audits/audit_document.html"
+    context = {"audit": audit, "document": document, **_document_status(audit, document)}
+    template = "includes/built_file_status.html" if request.htmx else "audits/audit_document.html"
     return render(request, template, context)
 
 

@@ -17,7 +17,7 @@ from django import forms
 from django.utils import timezone
 
 from quality.access import Action, can, visible
-from quality.forms import written
+from quality.forms import EnglishDateField, written
 from quality.months import month_end, quarter_end, quarter_of
 from quality.org.models import Person, ServiceArea
 
@@ -81,13 +81,6 @@ def current_quarter(today: date | None = None) -> Period:
     return quarter_period(today.year, quarter_of(today))
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"  # the browser's date picker sends YYYY-MM-DD
-
-    def __init__(self):
-        super().__init__(format="%Y-%m-%d")
-
-
 class OutcomeFilterForm(forms.Form):
     """Bound to the query string (GET): the pages and their exports read the same choices."""
 
@@ -96,8 +89,8 @@ class OutcomeFilterForm(forms.Form):
         max_length=16,
         help_text="A month (2026-11), a quarter (2026-Q4) or a year (2026). Empty: this quarter.",
     )
-    date_from = forms.DateField(label="Or from", required=False, widget=DateInput())
-    date_to = forms.DateField(label="To", required=False, widget=DateInput())
+    date_from = EnglishDateField(label="Or from", required=False)
+    date_to = EnglishDateField(label="To", required=False)
     service_area = forms.ModelChoiceField(queryset=ServiceArea.objects.none(), required=False, empty_label=ANY)
     auditor = forms.ModelChoiceField(queryset=Person.objects.none(), required=False, empty_label=ANY)
     panel = forms.ModelChoiceField(

@@ -3,12 +3,11 @@
 from django import forms
 
 from audits.models import AnalysisArea, Audit, Grade
-from quality.forms import written
+from quality.forms import EnglishDateField, written
 
 from . import panels
 from .models import ModerationDecision, Panel
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 CHOOSE_GRADE = [("", "Choose a grade")]
 NOT_GRADED = [("", "Not graded")]
@@ -27,9 +26,7 @@ class PanelForm(forms.Form):
         empty_label="Not on the schedule: give the date below",
         help_text="The schedule's moderation panel dates not yet taken by a panel.",
     )
-    held_on = forms.DateField(
-        label="Date", required=False, widget=DATE_INPUT, help_text="Leave empty to take the schedule's date."
-    )
+    held_on = EnglishDateField(label="Date", required=False, help_text="Leave empty to take the schedule's date.")
     starts_at = forms.TimeField(label="Starts at", required=False, widget=TIME_INPUT)
     ends_at = forms.TimeField(label="Ends at", required=False, widget=TIME_INPUT)
     kind = forms.ChoiceField(choices=Panel.Kind.choices, initial=Panel.Kind.MONTHLY)
@@ -80,10 +77,9 @@ class DrawForm(forms.Form):
         max_value=100,
         help_text="Rounded up: any share of a pool draws at least one audit.",
     )
-    sample_from = forms.DateField(
+    sample_from = EnglishDateField(
         label="Audits submitted from",
         required=False,
-        widget=DATE_INPUT,
         help_text="By default from the previous panel (from when its sample was drawn, if earlier).",
     )
     seed = forms.IntegerField(

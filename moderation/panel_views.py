@@ -244,9 +244,9 @@ def item_detail(request, pk):
     previous, following = panels.neighbours(request.user, item)
     comparison = []
     if decision is not None:
-        comparison = [("Overall", decision.get_original_grade_display(), decision.get_moderated_grade_display())] + [
-            (g.get_area_display(), g.get_original_grade_display(), g.get_moderated_grade_display())
-            for g in decision.area_grades.all()
+        # Grades as stored: the page shows each as a grade tag.
+        comparison = [("Overall", decision.original_grade, decision.moderated_grade)] + [
+            (g.get_area_display(), g.original_grade, g.moderated_grade) for g in decision.area_grades.all()
         ]
     context = {
         "item": item,

@@ -16,18 +16,25 @@ Rules (the documented defaults):
     * percentage: 5 percentage points (absolute);
     * count and rate: 10% of the target (relative: a target of 200 is amber down to 180 for a
       higher-is-better count; a target of 0 leaves no amber band).
-- % changes are relative changes of the unrounded values: 100 x (current - previous) / |previous|.
-  None when either is missing or the previous value is zero (a change from zero has no percentage).
-  For a cumulative indicator (the figure accumulates April to March) no change is given across a
-  financial-year boundary: April restarts the count, so April against March compares one month
-  with twelve. The same month a year earlier is the exception: both are the same number of months
-  into their year (year to date against the year to date a year ago), a like-for-like comparison.
+- Changes (change()): between two percentages, the difference in percentage points (20% to 22% is
+  +2.0 points, never "+10%"); for counts and rates, the relative change of the unrounded values,
+  100 x (current - previous) / |previous|, None when the previous value is zero (a change from zero
+  has no percentage). None when either is missing. For a cumulative indicator (the figure
+  accumulates April to March) no change is given across a financial-year boundary: April restarts
+  the count, so April against March compares one month with twelve. The same month a year earlier
+  is the exception: both are the same number of months into their year (year to date against the
+  year to date a year ago), a like-for-like comparison.
 - 12-month statistics (average, minimum, maximum) ignore missing months; None when all are missing.
 - Direction of travel: up / down / same, and better / worse / neutral by the polarity.
+- Display (display()): percentages to whole numbers, rates to one decimal place, counts as they are
+  (one decimal place when not whole), rounded half up; but a figure whose rounding would read as
+  another RAG than the unrounded figure has (95.96% shown as "96%" against a 96% target, which is
+  amber) gets one more decimal place at a time until it reads the same ("95.96%").
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -55,6 +62,14 @@ DEFAULT_AMBER_TOLERANCE: dict[str, Decimal] = {
 RELATIVE_TOLERANCE_UNITS = frozenset({COUNT, RATE})
 
 HUNDRED = Decimal(100)
+
+# How a change is measured: the difference in percentage points between two percentages, the
+# relative change (per cent of the earlier figure) between two counts or two rates.
+POINTS = "percentage points"
+RELATIVE = "relative %"
+
+# The most decimal places a figure is shown with to keep its RAG (values are stored to 6 places).
+MAX_SHOWN_PLACES = 6
 
 
 def _dec(value) -> Decimal | None:
@@ -115,6 +130,48 @@ def relative_change_pct(current, previous) -> Decimal | None:
     return HUNDRED * (current - previous) / abs(previous)
 
 
+@dataclass(frozen=True)
+class Change:
+    """A change between two figures: `amount` in percentage points (POINTS) or per cent (RELATIVE)."""
+
+    amount: Decimal
+    measure: str
+    # The relative change in per cent whatever the measure: what the exports' `_pct` columns have
+    # always held (issue 6), kept beside the measured change so their readers are not misled.
+    relative_pct: Decimal | None = field(default=None, compare=False)
+
+    @property
+    def in_points(self) -> bool:
+        return self.measure == POINTS
+
+    @property
+    def figure(self) -> str:
+        """The amount to one decimal place with its sign: "+2.0", "-3.5", "0.0"."""
+        rounded = self.amount.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        return f"{rounded:+.1f}" if rounded != 0 else "0.0"
+
+    @property
+    def text(self) -> str:
+        """As written out in full where no abbreviation can be explained: "+2.0 pp", "+11.3%"."""
+        return f"{self.figure} pp" if self.in_points else f"{self.figure}%"
+
+
+def change_measure(unit: str) -> str:
+    """How a change of an indicator in `unit` is measured: POINTS for percentages, else RELATIVE."""
+    return POINTS if unit == PERCENTAGE else RELATIVE
+
+
+def change(unit: str, current, previous) -> Change | None:
+    """The change from `previous` to `current` (unrounded), measured by change_measure(unit); None
+    when either is missing, or for a relative change from zero."""
+    if current is None or previous is None:
+        return None
+    relative = relative_change_pct(current, previous)
+    if change_measure(unit) == POINTS:
+        return Change(_dec(current) - _dec(previous), POINTS, relative)
+    return Change(relative, RELATIVE, relative) if relative is not None else None
+
+
 def change_allowed(indicator_cumulative: bool, period: date, earlier: date) -> bool:
     """May a change be shown between two months? For a cumulative indicator only within one financial
     year, or between the same months of two years (year to date against year to date)."""
@@ -149,13 +206,38 @@ def direction(current, previous, polarity: str) -> tuple[str, str] | None:
 def _plain(number: Decimal, places: int | None = None) -> str:
     """A number with thousands separators: whole numbers as such, others to `places` (or as given)."""
     if places is not None:
-        number = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-        return f"{number:,.{places}f}"
+        return f"{_rounded(number, places):,.{places}f}"
     if number == number.to_integral_value():
         return f"{number.to_integral_value():,.0f}"
     normalised = number.normalize()
     decimals = max(0, -normalised.as_tuple().exponent)
     return f"{normalised:,.{decimals}f}"
+
+
+def _rounded(value: Decimal, places: int) -> Decimal:
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def _usual_places(unit: str, value: Decimal) -> int | None:
+    """Decimal places a figure is shown with: percentages 0, rates 1, counts as they are (None) when whole."""
+    if unit == PERCENTAGE:
+        return 0
+    if unit == RATE or value != value.to_integral_value():
+        return 1
+    return None
+
+
+def shown_places(unit: str, value, target=None, polarity: str = NEUTRAL, tolerance=None) -> int | None:
+    """The decimal places to show `value` with (None: as it is): the usual ones, plus as many as it
+    takes for the rounded figure to have the RAG of the unrounded one (up to MAX_SHOWN_PLACES)."""
+    value = _dec(value)
+    places = _usual_places(unit, value)
+    if places is None:
+        return None
+    wanted = rag(value, target, polarity, unit, tolerance)
+    while places < MAX_SHOWN_PLACES and rag(_rounded(value, places), target, polarity, unit, tolerance) != wanted:
+        places += 1
+    return places
 
 
 def plain_number(value, places: int | None = None) -> str:
@@ -165,21 +247,29 @@ def plain_number(value, places: int | None = None) -> str:
     return _plain(_dec(value), places)
 
 
-def display(unit: str, value, numerator=None, denominator=None, note: str = "") -> str:
-    """How the scorecard shows a figure: '79% (264/333)', '79%', '1,343', '45.2', or the note ('TBC')."""
+def display(
+    unit: str,
+    value,
+    numerator=None,
+    denominator=None,
+    note: str = "",
+    *,
+    target=None,
+    polarity: str = NEUTRAL,
+    tolerance=None,
+) -> str:
+    """How the scorecard, its pack and its files show a figure: '79% (264/333)', '79%', '1,343',
+    '45.2', or the note ('TBC'). Given the target (with the polarity and tolerance the RAG is decided
+    by), never rounded into another RAG: '95.96%', not '96%', against a 96% target."""
     if value is None:
         return note or ""
     value = _dec(value)
+    shown = _plain(value, shown_places(unit, value, target, polarity, tolerance))
     if unit == PERCENTAGE:
-        shown = f"{_plain(value, 0)}%"
+        shown += "%"
         if numerator is not None and denominator is not None:
             shown += f" ({_plain(_dec(numerator))}/{_plain(_dec(denominator))})"
-        return shown
-    if unit == RATE:
-        return _plain(value, 1)
-    if value == value.to_integral_value():
-        return _plain(value)
-    return _plain(value, 1)
+    return shown
 
 
 def stated(unit: str, value, note: str = "") -> str:

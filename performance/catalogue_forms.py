@@ -5,6 +5,7 @@ mean the same typed on a page as in a file."""
 from django import forms
 
 from quality.org.models import Person, ServiceArea
+from quality.security.checked_uploads import KeepsCheckedFile
 from quality.tabular import checked_upload
 
 from . import catalogue
@@ -22,7 +23,7 @@ def year_choices() -> list[tuple[int, str]]:
     ]
 
 
-class CatalogueUploadForm(forms.Form):
+class CatalogueUploadForm(KeepsCheckedFile):
     file = forms.FileField(
         label="Catalogue file",
         help_text="A CSV or Excel (.xlsx) file with the columns listed below, one indicator per row.",
@@ -43,7 +44,7 @@ class CatalogueUploadForm(forms.Form):
         return checked_upload(self.cleaned_data["file"], what="a catalogue or a month's values")
 
 
-class ValuesUploadForm(forms.Form):
+class ValuesUploadForm(KeepsCheckedFile):
     file = forms.FileField(
         label="Values file",
         help_text="A CSV or Excel (.xlsx) file with the columns listed below, one figure per row.",

@@ -16,6 +16,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 from quality.access import Action, can, get_for, require
 from quality.forms import call_service
 from quality.org.selectors import changes_to
+from quality.security import checked_uploads
+from quality.security.models import CheckedUpload
 from quality.tabular import ImportRefused, errors_context
 
 from . import calculations, catalogue, loads
@@ -72,28 +74,35 @@ def catalogue_list(request):
 @require(Action.MANAGE_INDICATORS)
 @require_http_methods(["GET", "POST"])
 def catalogue_import(request):
+    """Check or import the catalogue; a file that passed "Check only" is kept for "Load this file"."""
     form = CatalogueUploadForm(request.POST or None, request.FILES or None)
-    errors, summary = None, None
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
+    errors, summary, kept = None, None, None
+    kind = CheckedUpload.Kind.CATALOGUE
+    chosen = checked_uploads.chosen_file(form, owner=request.user, kind=kind) if form.is_valid() else None
+    if chosen is not None:
         dry_run = request.POST.get("mode") != IMPORT  # pressing Enter, or an old page: only check
         try:
             summary = catalogue.indicator_catalogue_import(
                 actor=request.user,
-                content=upload.read(),
-                file_name=upload.name,
+                content=chosen.content,
+                file_name=chosen.file_name,
                 year=form.cleaned_data["year"],
                 dry_run=dry_run,
             )
         except ImportRefused as refused:
             errors = refused.errors
+            checked_uploads.upload_done(chosen)
         else:
             if not dry_run:
+                checked_uploads.upload_done(chosen)
                 messages.success(request, f"The catalogue was imported. {summary}")
                 return redirect("performance:catalogue")
+            kept = checked_uploads.checked_and_kept(chosen, owner=request.user, kind=kind)
     context = {
         "form": form,
         "summary": summary,
+        "kept": kept,
+        "upload_form": checked_uploads.form_to_show(form),
         "required_columns": catalogue.REQUIRED_COLUMNS,
         "optional_columns": catalogue.OPTIONAL_COLUMNS,
         "CHECK": CHECK,
@@ -203,24 +212,31 @@ def indicator_year_edit(request, pk, year):
 @require(Action.LOAD_KPI_VALUES)
 @require_http_methods(["GET", "POST"])
 def value_load_upload(request):
+    """Check or load a month's values; a file that passed "Check only" is kept for "Load this file"."""
     form = ValuesUploadForm(request.POST or None, request.FILES or None)
-    errors, summary = None, None
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
+    errors, summary, kept = None, None, None
+    kind = CheckedUpload.Kind.KPI_VALUES
+    chosen = checked_uploads.chosen_file(form, owner=request.user, kind=kind) if form.is_valid() else None
+    if chosen is not None:
         dry_run = request.POST.get("mode") != IMPORT
         try:
             summary = loads.kpi_values_import(
-                actor=request.user, content=upload.read(), file_name=upload.name, dry_run=dry_run
+                actor=request.user, content=chosen.content, file_name=chosen.file_name, dry_run=dry_run
             )
         except ImportRefused as refused:
             errors = refused.errors
+            checked_uploads.upload_done(chosen)
         else:
             if not dry_run:
+                checked_uploads.upload_done(chosen)
                 messages.success(request, f"The values were loaded. {summary}")
                 return redirect("performance:value_load", pk=summary.load.pk)
+            kept = checked_uploads.checked_and_kept(chosen, owner=request.user, kind=kind)
     context = {
         "form": form,
         "summary": summary,
+        "kept": kept,
+        "upload_form": checked_uploads.form_to_show(form),
         "required_columns": loads.REQUIRED_COLUMNS,
         "optional_columns": loads.OPTIONAL_COLUMNS,
         "recent_loads": ValueLoad.objects.select_related("loaded_by__person")[:RECENT_LOADS],

@@ -71,10 +71,12 @@ def _nice_axis(low: float, high: float, *, at_most: int = 6) -> tuple[float, flo
     return bottom, top, [bottom + step * index for index in range(count + 1)]
 
 
-def _number(unit: str, value: Decimal | None) -> str:
+def _number(unit: str, value: Decimal | None, **rated) -> str:
+    """A figure as the scorecard shows it; given `rated` (target, polarity, tolerance), never rounded
+    into another RAG (calculations.display)."""
     if value is None:
         return "none"
-    return calculations.display(unit, value)
+    return calculations.display(unit, value, **rated)
 
 
 def _segments(points: Sequence[tuple[float, float | None]]) -> list[list[tuple[float, float]]]:
@@ -127,9 +129,12 @@ def sparkline(
     unit: str,
     months: Sequence[date],
     references: Sequence[Reference] = (),
+    polarity: str = calculations.NEUTRAL,
+    tolerance: Decimal | None = None,
 ) -> SafeString:
     """A small trend of `values` (oldest first) against `target` and the comparators (`references`); an
-    empty string when no month has a value."""
+    empty string when no month has a value. Its label writes the figures as the scorecard does, so
+    with the indicator's `polarity` and `tolerance` none reads as meeting a target it misses."""
     present = [v for v in values if v is not None]
     if not present:
         return SafeString("")
@@ -154,9 +159,11 @@ def sparkline(
         format_html('<circle cx="{}" cy="{}" r="2.5" fill="{}"/>', f"{last_x:.1f}", f"{last_y:.1f}", VALUE_STROKE)
     )
     latest = next((v, m) for v, m in zip(reversed(values), reversed(months), strict=True) if v is not None)
+    rated = {"target": target, "polarity": polarity, "tolerance": tolerance}
     label = (
-        f"Trend from {months[0]:%b %Y} to {months[-1]:%b %Y}: lowest {_number(unit, min(present))}, "
-        f"highest {_number(unit, max(present))}, latest {_number(unit, latest[0])} ({latest[1]:%b %Y})"
+        f"Trend from {months[0]:%b %Y} to {months[-1]:%b %Y}: lowest {_number(unit, min(present), **rated)}, "
+        f"highest {_number(unit, max(present), **rated)}, latest {_number(unit, latest[0], **rated)} "
+        f"({latest[1]:%b %Y})"
     )
     label += f"; target {calculations.stated(unit, target)} (dashed line)" if target is not None else "; no target"
     if references:

@@ -2,8 +2,12 @@
 
 Built from `performance.scorecard.scorecard()`, so the download on the page and the output of
 `manage.py export_scorecard` are the same for the same month, and every figure is the one the page
-shows. Numbers are unrounded (as loaded) or, when computed (a % change, a 12-month average), to 4
+shows. Numbers are unrounded (as loaded) or, when computed (a change, a 12-month average), to 4
 decimal places; `rag` is green, amber, red or empty; `data_quality` is empty or what does not add up.
+`change_prev_month_pct` and `change_prev_year_pct` are relative changes in per cent, for every unit,
+as issue 6 defined them. The last three columns give the changes as the page and the pack measure
+them (performance.calculations.change): `change_measure` says how, "percentage points" for a
+percentage, "relative %" for a count or rate.
 
 The JSON holds the same rows under "indicators", and the quality-assurance section computed from
 the audits under "quality_assurance" (it is not an indicator, so the CSV leaves it out).
@@ -23,6 +27,7 @@ from openpyxl.styles import Font
 
 from quality.spreadsheets import XLSX_TYPE, spreadsheet_text
 
+from . import calculations
 from .scorecard import Row, Scorecard
 
 COLUMNS = (
@@ -47,8 +52,14 @@ COLUMNS = (
     "south_east",
     "england",
     "data_quality",
+    # Added after issue 6's columns, so a reader by position or by name still finds those.
+    "change_prev_month",
+    "change_prev_year",
+    "change_measure",
 )
-TEXT_COLUMNS = frozenset({"code", "title", "priority_area", "unit", "period", "display", "rag", "data_quality"})
+TEXT_COLUMNS = frozenset(
+    {"code", "title", "priority_area", "unit", "period", "display", "rag", "change_measure", "data_quality"}
+)
 COMPUTED_PLACES = Decimal("0.0001")
 
 
@@ -58,6 +69,14 @@ def _number(value: Decimal | None, *, computed: bool = False) -> Decimal | None:
     if computed and value.as_tuple().exponent < -4:
         value = value.quantize(COMPUTED_PLACES)
     return value
+
+
+def _amount(change: calculations.Change | None) -> Decimal | None:
+    return change.amount if change is not None else None
+
+
+def _relative_pct(change: calculations.Change | None) -> Decimal | None:
+    return change.relative_pct if change is not None else None
 
 
 def indicator_record(row: Row, period: date) -> dict[str, str | Decimal | None]:
@@ -76,8 +95,8 @@ def indicator_record(row: Row, period: date) -> dict[str, str | Decimal | None]:
         "display": current.display if current.loaded else "",
         "target": _number(row.target),
         "rag": current.rag or "",
-        "change_prev_month_pct": _number(row.change_prev_month, computed=True),
-        "change_prev_year_pct": _number(row.change_prev_year, computed=True),
+        "change_prev_month_pct": _number(_relative_pct(row.change_prev_month), computed=True),
+        "change_prev_year_pct": _number(_relative_pct(row.change_prev_year), computed=True),
         "avg_12m": _number(row.avg_12m, computed=True),
         "min_12m": _number(row.min_12m),
         "max_12m": _number(row.max_12m),
@@ -86,6 +105,9 @@ def indicator_record(row: Row, period: date) -> dict[str, str | Decimal | None]:
         "south_east": _number(comparators["south_east"]),
         "england": _number(comparators["england"]),
         "data_quality": current.data_quality,
+        "change_prev_month": _number(_amount(row.change_prev_month), computed=True),
+        "change_prev_year": _number(_amount(row.change_prev_year), computed=True),
+        "change_measure": calculations.change_measure(indicator.unit),
     }
 
 

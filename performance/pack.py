@@ -12,7 +12,6 @@ downloaded through a view that checks access, never from a media URL.
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from datetime import date
 
 from django.db import transaction
@@ -25,7 +24,7 @@ from quality.queue import enqueue_on_commit
 
 from . import calculations, charts
 from .models import PerformancePack
-from .scorecard import COMPARATOR_FIELDS, RAG_LABELS, Row, Scorecard, references_of, scorecard
+from .scorecard import COMPARATOR_FIELDS, Row, Scorecard, references_of, scorecard
 
 logger = logging.getLogger(__name__)
 
@@ -46,15 +45,14 @@ def row_chart(row: Row, chart_id: str):
 
 
 def pack_context(card: Scorecard, *, made_by, made_at) -> dict:
-    rag_counts = Counter(row.rag for row in card.rows)
+    """What the pack's template shows; its RAG summary is the scorecard page's (card.rag_summary)."""
     return {
         "card": card,
         "sections": [
             {"area": area, "indicators": [(row, row_chart(row, f"chart-{row.indicator.pk}")) for row in area.rows]}
             for area in card.areas
         ],
-        "rag_summary": [(label, rag_counts.get(key, 0), key) for key, label in RAG_LABELS.items()]
-        + [("No RAG", rag_counts.get(None, 0), "none")],
+        "rag_summary": card.rag_summary,
         "flagged": [row for row in card.rows if row.current.data_quality],
         "comparator_labels": [label for _, label in COMPARATOR_FIELDS],
         "made_by": made_by,

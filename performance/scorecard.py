@@ -12,6 +12,7 @@ performance/calculations.py from the stored figures.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -28,7 +29,8 @@ from . import calculations, charts
 from .models import Commentary, Indicator, IndicatorYear, KpiValue, MonthLock
 from .quality_section import QA_AREA, QualitySection, quality_section
 
-MONTHS_SHOWN = 6  # months side by side on the scorecard
+MONTHS_SHOWN = 6  # months side by side in the pack and the downloads; the page shows the latest
+MONTHS_IN_TABLE = 3  # in its table (so it fits a 1,280-pixel screen) and the others on demand
 TREND_MONTHS = 12  # the sparkline and the 12-month statistics
 WINDOW_MONTHS = 13  # and the same month a year earlier
 
@@ -39,6 +41,9 @@ COMPARATOR_FIELDS = (
     ("england", "England"),
 )
 RAG_LABELS = {calculations.GREEN: "Green", calculations.AMBER: "Amber", calculations.RED: "Red"}
+NO_RAG = "No RAG"
+SUMMARY_ORDER = (calculations.RED, calculations.AMBER, calculations.GREEN, None)  # the columns of the summary
+ALL_AREAS = "All areas"
 NO_TARGET = "No target"
 NOT_AVAILABLE = "Not available"
 NO_VALUE = "No figure"
@@ -60,14 +65,6 @@ def latest_period(today: date | None = None) -> date:
 
 def month_label(period: date) -> str:
     return f"{period:%B %Y}"
-
-
-def format_change(pct: Decimal | None) -> str:
-    """A % change as shown: one decimal place with its sign ("+5.2%", "-3.0%")."""
-    if pct is None:
-        return ""
-    rounded = pct.quantize(Decimal("0.1"))
-    return f"{rounded:+.1f}%" if rounded != 0 else "0.0%"
 
 
 @dataclass(frozen=True)
@@ -127,9 +124,9 @@ class Row:
     year: IndicatorYear | None
     target: Decimal | None
     target_display: str
-    change_prev_month: Decimal | None
+    change_prev_month: calculations.Change | None
     change_prev_month_note: str
-    change_prev_year: Decimal | None
+    change_prev_year: calculations.Change | None
     change_prev_year_note: str
     avg_12m: Decimal | None
     min_12m: Decimal | None
@@ -148,6 +145,16 @@ class Row:
     @property
     def rag_label(self) -> str:
         return self.current.rag_label
+
+    @property
+    def table_months(self) -> list[Cell]:
+        """The latest months, in the scorecard page's table."""
+        return self.months[-MONTHS_IN_TABLE:]
+
+    @property
+    def earlier_months(self) -> list[Cell]:
+        """The months shown before those, in the row's details on the page."""
+        return self.months[:-MONTHS_IN_TABLE]
 
     @property
     def flagged(self) -> list[Cell]:
@@ -169,14 +176,6 @@ class Row:
     def max_12m_display(self) -> str:
         return self.stat_display(self.max_12m)
 
-    @property
-    def change_prev_month_display(self) -> str:
-        return format_change(self.change_prev_month)
-
-    @property
-    def change_prev_year_display(self) -> str:
-        return format_change(self.change_prev_year)
-
 
 @dataclass
 class Area:
@@ -187,6 +186,36 @@ class Area:
     anchor: str
     rows: list[Row] = field(default_factory=list)
     quality: QualitySection | None = None
+
+
+@dataclass(frozen=True)
+class RagCount:
+    rag: str | None  # green, amber, red, or None: no RAG
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class RagLine:
+    """One line of the RAG summary: a priority area (or all of them) and its indicators by RAG."""
+
+    name: str
+    anchor: str  # of the area's section; "" for all areas
+    counts: list[RagCount]
+    total: int
+
+
+def rag_line(name: str, anchor: str, rows: list[Row]) -> RagLine:
+    counted = Counter(row.rag for row in rows)
+    counts = [RagCount(rag, RAG_LABELS.get(rag, NO_RAG), counted.get(rag, 0)) for rag in SUMMARY_ORDER]
+    return RagLine(name, anchor, counts, len(rows))
+
+
+def rag_summary(areas: list[Area]) -> list[RagLine]:
+    """The month's indicators by RAG in each priority area that has indicators, then in all of them:
+    the summary at the top of the scorecard and on the pack's cover."""
+    lines = [rag_line(area.name, area.anchor, area.rows) for area in areas if area.rows]
+    return lines + [rag_line(ALL_AREAS, "", [row for area in areas for row in area.rows])]
 
 
 @dataclass
@@ -202,8 +231,20 @@ class Scorecard:
         return [row for area in self.areas for row in area.rows]
 
     @property
+    def rag_summary(self) -> list[RagLine]:
+        return rag_summary(self.areas)
+
+    @property
     def label(self) -> str:
         return month_label(self.period)
+
+    @property
+    def table_months(self) -> list[date]:
+        return self.months[-MONTHS_IN_TABLE:]
+
+    @property
+    def earlier_months(self) -> list[date]:
+        return self.months[:-MONTHS_IN_TABLE]
 
 
 def _cell(indicator: Indicator, period: date, value: KpiValue | None, year: IndicatorYear | None) -> Cell:
@@ -211,6 +252,7 @@ def _cell(indicator: Indicator, period: date, value: KpiValue | None, year: Indi
     if value is None:
         return Cell(period, display=NO_VALUE, target=target)
     tolerance = year.amber_tolerance if year else None
+    polarity = indicator.polarity
     return Cell(
         period=period,
         value=value.value,
@@ -219,9 +261,18 @@ def _cell(indicator: Indicator, period: date, value: KpiValue | None, year: Indi
         supplied_value=value.supplied_value,
         note=value.note,
         data_quality=value.data_quality,
-        display=calculations.display(indicator.unit, value.value, value.numerator, value.denominator, value.note)
+        display=calculations.display(
+            indicator.unit,
+            value.value,
+            value.numerator,
+            value.denominator,
+            value.note,
+            target=target,
+            polarity=polarity,
+            tolerance=tolerance,
+        )
         or NO_VALUE,
-        rag=calculations.rag(value.value, target, indicator.polarity, indicator.unit, tolerance),
+        rag=calculations.rag(value.value, target, polarity, indicator.unit, tolerance),
         target=target,
         loaded=True,
     )
@@ -252,12 +303,14 @@ def references_of(comparators: list[Comparator]) -> list[charts.Reference]:
     return [charts.Reference(c.label, c.value) for c in comparators if c.value is not None]
 
 
-def _change(indicator: Indicator, period: date, earlier: date, values: dict[date, Cell]) -> tuple[Decimal | None, str]:
-    """The relative change from `earlier` to `period`, or None with the reason it is not given."""
+def _change(
+    indicator: Indicator, period: date, earlier: date, values: dict[date, Cell]
+) -> tuple[calculations.Change | None, str]:
+    """The change from `earlier` to `period` (calculations.change), or None with the reason it is not given."""
     if not calculations.change_allowed(indicator.cumulative, period, earlier):
         return None, CHANGE_NOT_COMPARABLE
-    pct = calculations.relative_change_pct(values[period].value, values[earlier].value)
-    return pct, "" if pct is not None else CHANGE_NONE
+    change = calculations.change(indicator.unit, values[period].value, values[earlier].value)
+    return change, "" if change is not None else CHANGE_NONE
 
 
 def build_row(
@@ -310,7 +363,13 @@ def build_row(
         comparators=comparators,
         direction=Direction(*moved) if moved else None,
         sparkline=charts.sparkline(
-            trend, target, unit=indicator.unit, months=trend_months, references=references_of(comparators)
+            trend,
+            target,
+            unit=indicator.unit,
+            months=trend_months,
+            references=references_of(comparators),
+            polarity=indicator.polarity,
+            tolerance=year.amber_tolerance if year else None,
         ),
         commentary=commentary,
         has_breakdown=has_breakdown,
@@ -390,11 +449,7 @@ def scorecard(period: date) -> Scorecard:
 class HistoryRow:
     cell: Cell
     target_display: str
-    change_prev_month: Decimal | None
-
-    @property
-    def change_display(self) -> str:
-        return format_change(self.change_prev_month)
+    change_prev_month: calculations.Change | None
 
 
 @dataclass
@@ -454,7 +509,7 @@ def indicator_history(indicator: Indicator) -> IndicatorHistory:
         earlier = cells[index - 1] if index else None
         change = None
         if earlier and calculations.change_allowed(indicator.cumulative, cell.period, earlier.period):
-            change = calculations.relative_change_pct(cell.value, earlier.value)
+            change = calculations.change(unit, cell.value, earlier.value)
         year = by_year.get(calculations.financial_year(cell.period))
         rows.append(HistoryRow(cell, target_display(indicator, year), change))
     latest_year = by_year.get(calculations.financial_year(months[-1])) if months else (years[-1] if years else None)

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from quality import built_files
 from quality.access import Action, can, get_for, require
 from quality.forms import call_service
 from quality.months import add_months
@@ -26,7 +27,7 @@ from quality.security.access import Kind as AccessKind
 from quality.security.access import record_access, record_export
 
 from . import commentary as commentary_services
-from . import exports, pack, scorecard, tasks
+from . import exports, pack, scorecard
 from .models import Commentary, Indicator, MonthLock, PerformancePack
 from .scorecard_forms import CommentaryForm, MonthForm, scorecard_month
 
@@ -206,8 +207,12 @@ def month_lock(request, month: str):
 @require(Action.VIEW_SCORECARD)
 @require_POST
 def pack_request(request, month: str):
+    """Ask for the month's pack (made by a worker). Asked by htmx ("Try again" on the pack's page),
+    the answer is the new pack's status block, which then polls in place; otherwise its page."""
     period = _month(month)
     made = pack.pack_request(actor=request.user, period=period)
+    if request.htmx:
+        return render(request, "includes/built_file_status.html", _pack_status(made))
     messages.info(request, PACK_QUEUED.format(month=f"{period:%B %Y}"))
     return redirect("performance:pack_detail", pk=made.pk)
 
@@ -217,13 +222,26 @@ def _pack_of(request, pk: int, **lookup) -> PerformancePack:
     return get_for(request.user, Action.VIEW_SCORECARD, queryset, pk=pk)
 
 
+def _pack_status(made: PerformancePack) -> dict:
+    return built_files.status_context(
+        made,
+        what="the PDF pack",
+        status_url=reverse("performance:pack_detail", args=[made.pk]),
+        download_url=reverse("performance:pack_download", args=[made.pk]),
+        make_url=reverse("performance:pack_request", args=[f"{made.period:%Y-%m}"]),
+        status_id="pack-status",
+    )
+
+
 @require(Action.VIEW_SCORECARD)
 @require_safe
+@never_cache
 def pack_detail(request, pk: int):
-    """The pack's page; asked by htmx (polling), only its status block."""
+    """The pack's page, which shows its progress and starts the download once it is ready; asked by
+    htmx (polling), only its status block."""
     made = _pack_of(request, pk)
-    context = {"pack": made, "max_tries": tasks.MAX_RETRIES + 1, "month_param": f"{made.period:%Y-%m}"}
-    template = "performance/scorecard/_pack_status.html" if request.htmx else "performance/scorecard/pack_detail.html"
+    context = {"pack": made, "month_param": f"{made.period:%Y-%m}", **_pack_status(made)}
+    template = "includes/built_file_status.html" if request.htmx else "performance/scorecard/pack_detail.html"
     return render(request, template, context)
 
 

@@ -10,6 +10,10 @@ workbook. One way for all of them (never a PDF inside a web request):
 - a periodic sweep (`sweep`) builds the rows still queued after STRANDED_AFTER: their task never
   reached a worker (Redis was down) or was lost with one.
 
+Pages show a file's state with one block (templates/includes/built_file_status.html, its context from
+`status_context`): a button to ask for it, progress while it is made (htmx polls the block), the
+download, which static/js/downloads.js starts on the same page once the file is ready, or the failure.
+
 The models inherit the fields this needs from `BuiltFile`: state (queued / ready / failed), file,
 sha256, generated_at and requested_at, with the rule the database holds that a ready row has its
 file. The build tasks share one set of limits (BUILD_TASK_OPTIONS), and one periodic task
@@ -75,6 +79,34 @@ class BuiltFile(models.Model):
                 name="%(app_label)s_%(class)s_ready_has_file",
             ),
         ]
+
+
+def status_context(
+    built: BuiltFile | None,
+    *,
+    what: str,
+    status_url: str,
+    download_url: str,
+    make_url: str,
+    make_label: str = "",
+    none_text: str = "",
+    status_id: str = "built-file-status",
+) -> dict:
+    """What includes/built_file_status.html needs to show `built` (None: nothing asked for yet):
+    `what` names the file in a sentence ("the PDF pack"); htmx polls `status_url` while it is made;
+    `download_url` hands the ready file over; asking (again) is a POST to `make_url`, whose button says
+    `make_label` when nothing was asked for yet (`none_text` says so)."""
+    return {
+        "built": built,
+        "what": what,
+        "status_url": status_url,
+        "download_url": download_url,
+        "make_url": make_url,
+        "make_label": make_label,
+        "none_text": none_text,
+        "max_tries": MAX_RETRIES + 1,
+        "status_id": status_id,
+    }
 
 
 def lock_queued(rows: QuerySet, pk: int, *, skip_locked: bool = False) -> Model | None:

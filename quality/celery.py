@@ -36,6 +36,12 @@ app.conf.beat_schedule = {
         "task": "quality.security.tasks.purge_old_security_events",
         "schedule": crontab(hour=3, minute=40),
     },
+    # Every hour at :50: checked uploads nobody loaded within the hour they are kept
+    # (quality/security/checked_uploads.py): files people chose, so they go once they are no use.
+    "purge-expired-checked-uploads": {
+        "task": "quality.security.tasks.purge_expired_checked_uploads",
+        "schedule": crontab(minute=50),
+    },
     # Every 10 minutes: the files asked for while Redis was down (their task never queued) or lost with
     # a worker are built now: audit PDFs, scorecard PDF packs, report PDFs and workbooks.
     "build-stranded-files": {

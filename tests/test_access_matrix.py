@@ -283,6 +283,7 @@ reports:report_subscription    -       302  403  403  200  403  403  200  200  2
 reports:report_detail          own     302  403  403  200  403  403  200  200  200  200  200  200  403
 reports:report_detail          other   302  403  403  404  403  403  404  404  200  404  404  404  403
 reports:report_edit            -       302  403  403  403  403  403  403  403  200  403  403  403  403
+reports:report_autosave        -       401  403  403  403  403  403  403  403  405  403  403  403  403
 reports:report_refresh         -       302  403  403  403  403  403  403  403  405  403  403  403  403
 reports:report_publish         -       302  403  403  403  403  403  403  403  405  403  403  403  403
 reports:report_correct         -       302  403  403  403  403  403  403  403  200  403  403  403  403
@@ -856,7 +857,7 @@ URL_KWARGS = {
     "reports:report_detail": _pk("report_to_read"),
     **{
         f"reports:{name}": lambda world, where: {"pk": world.report_to_read("other").pk}
-        for name in ("report_edit", "report_refresh", "report_publish")
+        for name in ("report_edit", "report_autosave", "report_refresh", "report_publish")
     },
     "reports:report_correct": lambda world, where: {"pk": world.report_to_read("own").pk},
     # -- reports: downloads --

@@ -7,10 +7,10 @@ practice managers left without a case, and the add form's list of managers.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
@@ -27,13 +27,18 @@ from . import allocation as allocation_services
 from .allocation_forms import DistributeForm, ItemAddForm, ItemRemoveForm, ItemSwapForm
 from .dates import cycle_dates
 
-PROPOSAL_ASKED = "The proposal for {month} is being made: it appears on this page within a minute or two."
+PROPOSAL_ASKED = "The proposal for {month} is being made: this page shows it as soon as it is ready."
 PROPOSAL_QUEUE_DOWN = (
     "The job queue cannot be reached just now, so the proposal for {month} could not be started. "
     "Nothing is lost: the scheduled allocation job will make it {when}."
 )
 PROPOSAL_EXISTS = "{month} already has an allocation."
 SCHEDULER_NEXT_RUN = "at its next run (every morning at 06:00)"
+# "Propose now" is remembered in the person's session (the month and when it was asked), so the month's
+# page shows the proposal being made and htmx asks every 2 s whether it is there yet. The worker takes
+# seconds, a minute or so with its retries; past PROPOSAL_WAIT the page stops asking and says so.
+PROPOSING_SESSION_KEY = "allocation_proposing"
+PROPOSAL_WAIT = timedelta(minutes=3)
 
 
 def _month(text: str) -> date:
@@ -70,6 +75,7 @@ def _review_page(request, month: date, allocation: Allocation | None, *, bound=N
     bound = bound or ()
     context = {"month": month, "month_key": _month_key(month), "allocation": allocation}
     if allocation is None:
+        context |= _proposal_context(request, month)
         return render(request, "audits/allocation/allocation_detail.html", context, status=status)
     items = allocation_services.items_for_review(allocation)
     live = [item for item in items if item.removed_at is None]
@@ -108,7 +114,44 @@ def allocation_detail(request, month):
         .filter(month=month)
         .first()
     )
+    if allocation is not None:
+        _proposed(request, month)
+        if request.htmx:  # the proposal being waited for is there: load the whole page with it
+            return HttpResponse(status=204, headers={"HX-Refresh": "true"})
+    elif request.htmx:
+        return render(request, "audits/allocation/_proposal_status.html", _proposal_context(request, month))
     return _review_page(request, month, allocation)
+
+
+def _proposal_asked_at(request, month: date) -> datetime | None:
+    asked = request.session.get(PROPOSING_SESSION_KEY, {}).get(_month_key(month))
+    return datetime.fromisoformat(asked) if asked else None
+
+
+def _proposal_context(request, month: date) -> dict:
+    """Whether this person's "Propose now" for `month` is still being made (the page polls), or has
+    taken longer than PROPOSAL_WAIT (it stops). Nothing asked: neither."""
+    asked_at = _proposal_asked_at(request, month)
+    waiting = asked_at is not None and timezone.now() - asked_at < PROPOSAL_WAIT
+    return {
+        "month": month,
+        "month_key": _month_key(month),
+        "proposal_asked_at": asked_at,
+        "proposal_waiting": waiting,
+        "proposal_late": asked_at is not None and not waiting,
+        "wait_minutes": int(PROPOSAL_WAIT.total_seconds() // 60),
+    }
+
+
+def _proposing(request, month: date) -> None:
+    asked = request.session.get(PROPOSING_SESSION_KEY, {})
+    request.session[PROPOSING_SESSION_KEY] = {**asked, _month_key(month): timezone.now().isoformat()}
+
+
+def _proposed(request, month: date) -> None:
+    asked = request.session.get(PROPOSING_SESSION_KEY, {})
+    if _month_key(month) in asked:
+        request.session[PROPOSING_SESSION_KEY] = {key: at for key, at in asked.items() if key != _month_key(month)}
 
 
 class _Attempt:
@@ -145,6 +188,7 @@ def allocation_propose(request, month):
         when = SCHEDULER_NEXT_RUN if due_now else f"on {allocation_on:%-d %B %Y}"
         messages.warning(request, PROPOSAL_QUEUE_DOWN.format(month=label, when=when))
     else:
+        _proposing(request, month)
         messages.success(request, PROPOSAL_ASKED.format(month=label))
     return redirect("allocation:allocation_detail", month=_month_key(month))
 

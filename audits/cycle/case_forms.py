@@ -10,6 +10,7 @@ from django import forms
 from quality.access import visible
 from quality.forms import written
 from quality.org.models import ServiceArea, Team
+from quality.security.checked_uploads import KeepsCheckedFile
 from quality.tabular import checked_upload
 
 from ..models import Case, LegalStatus
@@ -17,7 +18,7 @@ from ..models import Case, LegalStatus
 ANY = "Any"
 
 
-class CaseUploadForm(forms.Form):
+class CaseUploadForm(KeepsCheckedFile):
     file = forms.FileField(
         label="Case list file",
         help_text="A CSV or Excel (.xlsx) file with the columns listed below.",

@@ -15,6 +15,8 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from quality.access import Action, can, require, visible
 from quality.pagination import paginate_table
+from quality.security import checked_uploads
+from quality.security.models import CheckedUpload
 from quality.tabular import ImportRefused, errors_context
 
 from ..models import Audit, Case, CaseImport, completion_day
@@ -23,6 +25,7 @@ from .case_import import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, case_list_import
 
 RECENT_IMPORTS = 5
 CHECK, IMPORT = "check", "import"
+KIND = CheckedUpload.Kind.CASE_LIST
 DAY = "j M Y"
 
 
@@ -79,28 +82,35 @@ def case_list(request):
 @require(Action.IMPORT_CASES)
 @require_http_methods(["GET", "POST"])
 def case_import(request):
+    """Check or import a case list. A file that passed "Check only" is kept for this person, so that
+    "Load this file" imports it without choosing it again (quality/security/checked_uploads.py)."""
     form = CaseUploadForm(request.POST, request.FILES) if request.method == "POST" else CaseUploadForm()
-    errors, summary = None, None
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
+    errors, summary, kept = None, None, None
+    chosen = checked_uploads.chosen_file(form, owner=request.user, kind=KIND) if form.is_valid() else None
+    if chosen is not None:
         # Anything but the Import button (pressing Enter, an old page) only checks.
         dry_run = request.POST.get("mode") != IMPORT
         try:
             summary = case_list_import(
-                actor=request.user, content=upload.read(), file_name=upload.name, dry_run=dry_run
+                actor=request.user, content=chosen.content, file_name=chosen.file_name, dry_run=dry_run
             )
         except ImportRefused as refused:
             errors = refused.errors
+            checked_uploads.upload_done(chosen)
         else:
             if not dry_run:
+                checked_uploads.upload_done(chosen)
                 messages.success(request, f"The case list was imported. {summary}")
                 url = reverse("cases:case_list")
                 # The script's request cannot follow a redirect to a whole page: it is told where to go.
                 return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+            kept = checked_uploads.checked_and_kept(chosen, owner=request.user, kind=KIND)
     context = {
         "form": form,
         **errors_context(errors),
         "summary": summary,
+        "kept": kept,
+        "upload_form": checked_uploads.form_to_show(form),
         "required_columns": REQUIRED_COLUMNS,
         "optional_columns": OPTIONAL_COLUMNS,
         "recent_imports": CaseImport.objects.select_related("imported_by__person")[:RECENT_IMPORTS],

@@ -24,6 +24,7 @@ from quality.security.access import record_access
 from .. import selectors
 from ..models import Audit, Escalation, Grade
 from ..tables import DAY
+from ..templatetags.grade_tags import grade_tag_html
 from . import escalations
 from .escalation_forms import (
     BoardFilter,
@@ -57,6 +58,12 @@ def next_step_html(escalation: Escalation):
     return format_html(LATE_BADGE if escalation.is_late else "{} by {}", label, when)
 
 
+# The board's kind of chain, "Inadequate grade" or "Requires Improvement: remedial actions", with its
+# grade as a grade tag followed by the rest of the words.
+KIND_GRADES = {Escalation.Kind.INADEQUATE: Grade.INADEQUATE, Escalation.Kind.REMEDIAL: Grade.REQUIRES_IMPROVEMENT}
+KIND_AFTER_GRADE = {Escalation.Kind.INADEQUATE: " grade", Escalation.Kind.REMEDIAL: ": remedial actions"}
+
+
 class BoardTable(tables.Table):
     # A case is named by its reference only, never by the child's name.
     case = tables.Column(
@@ -79,6 +86,9 @@ class BoardTable(tables.Table):
         attrs = TABLE_ATTRS
         template_name = TABLE_TEMPLATE
         empty_text = "No escalations match."
+
+    def render_kind(self, record):
+        return format_html("{}{}", grade_tag_html(KIND_GRADES[record.kind]), KIND_AFTER_GRADE[record.kind])
 
     def render_stage(self, record):
         return stage_label(record)

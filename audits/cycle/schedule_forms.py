@@ -4,6 +4,7 @@ read what people typed, and call_service puts a service's refusal next to the fi
 from django import forms
 from django.db.models import Q
 
+from quality.forms import EnglishDateField
 from quality.idempotency import CreateOnceForm
 from quality.org.models import ServiceArea
 
@@ -11,7 +12,6 @@ from ..models import Audit, LegalStatus, ScheduleEntry
 from .schedule import STARTS_ON_REQUIRED, TITLE_REQUIRED
 
 ANY_KIND = "Every kind"
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
 
@@ -20,12 +20,10 @@ class ScheduleEntryForm(CreateOnceForm):
     title = forms.CharField(
         max_length=200, help_text="For example 'Neglect audits'.", error_messages={"required": TITLE_REQUIRED}
     )
-    starts_on = forms.DateField(
-        label="Date", widget=DATE_WIDGET, help_text="The first day.", error_messages={"required": STARTS_ON_REQUIRED}
+    starts_on = EnglishDateField(
+        label="Date", help_text="The first day.", error_messages={"required": STARTS_ON_REQUIRED}
     )
-    ends_on = forms.DateField(
-        label="Last day", widget=DATE_WIDGET, required=False, help_text="Leave empty for a single day."
-    )
+    ends_on = EnglishDateField(label="Last day", required=False, help_text="Leave empty for a single day.")
     starts_at = forms.TimeField(
         label="Start time", widget=TIME_WIDGET, required=False, help_text="For a meeting such as a panel."
     )

@@ -1,11 +1,32 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from quality.forms import written
+from quality.forms import written, written_choices
 from quality.idempotency import CreateOnceForm
 
 from .messages import REASON_REQUIRED
 from .models import AccessReviewDecision, Role, ServiceArea, Team
+
+TEAM_AREA_FIRST = "Choose the service area first"
+
+
+def teams_of_chosen_area(form: forms.Form, url: str) -> None:
+    """Offer in `form`'s team field only the active teams of the service area chosen in it (posted, or
+    its initial value), none before an area is chosen: the council has dozens of teams. Choosing an
+    area asks `url` (the form's page, with ?service_area=) for the form again, of which htmx takes the
+    team field. The field's queryset stays as it is, so that a team of another area, posted anyway,
+    reaches the service, which refuses it next to the field (TEAM_OUTSIDE_AREA)."""
+    chosen = form.data.get(form.add_prefix("service_area")) if form.is_bound else form.initial.get("service_area")
+    chosen = str(getattr(chosen, "pk", chosen) or "")
+    if chosen.isdigit():
+        teams = Team.objects.filter(is_active=True, service_area_id=int(chosen)).order_by("name")
+        form.fields["team"].choices = [("", "No team"), *written_choices((team.pk, team.name) for team in teams)]
+    else:
+        form.fields["team"].choices = [("", TEAM_AREA_FIRST)]
+    team_id = f"#div_{form['team'].auto_id}"  # crispy's wrapper of the team field: its label, list and help
+    form.fields["service_area"].widget.attrs.update(
+        {"hx-get": url, "hx-trigger": "change", "hx-select": team_id, "hx-target": team_id, "hx-swap": "outerHTML"}
+    )
 
 
 class ServiceAreaForm(forms.Form):
@@ -77,13 +98,15 @@ class MembershipForm(CreateOnceForm):
         help_text="Needed for practitioners, practice managers and service leads; "
         "QA, heads of service, senior leaders, administrators and readers see every area.",
     )
-    team = forms.ModelChoiceField(queryset=Team.objects.select_related("service_area"), required=False)
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.all(), required=False, help_text="For an area's role: one of that area's teams."
+    )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, teams_url: str, **kwargs):
         super().__init__(*args, **kwargs)
         # Retired areas are listed (marked) so that choosing one gets a clear message, not a silent gap.
         self.fields["service_area"].label_from_instance = lambda a: written(a if a.is_active else f"{a} (retired)")
-        self.fields["team"].label_from_instance = lambda t: written(f"{t.service_area.code}: {t.name}")
+        teams_of_chosen_area(self, teams_url)
 
 
 class PersonSearchForm(forms.Form):

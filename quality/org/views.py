@@ -167,7 +167,6 @@ def person_detail(request, pk):
     context = {
         "person": person,
         "past_memberships": person.memberships.filter(ended_at__isnull=False).select_related("service_area"),
-        "membership_form": MembershipForm(),
         "changes": selectors.changes_to(person)[:20],
     }
     return render(request, "org/person_detail.html", context)
@@ -237,7 +236,12 @@ def membership_add(request, pk):
         Person.objects.select_related("user").prefetch_related(selectors.current_memberships()),
         pk=pk,
     )
-    form = MembershipForm(request.POST or None)
+    # ?service_area= (the area chosen, htmx asking for its teams) starts the form with that area.
+    form = MembershipForm(
+        request.POST or None,
+        initial={"service_area": request.GET.get("service_area")},
+        teams_url=reverse("org:membership_add", args=[person.pk]),
+    )
     if request.method == "POST" and form.is_valid():
         kwargs = {"actor": request.user, "person": person, **form.cleaned_data}
         membership, again = create_once(

@@ -59,6 +59,16 @@ def current_document(report: Report, file_format: str, *, user) -> ReportDocumen
     )
 
 
+def ready_formats(report: Report, *, user) -> set[str]:
+    """The formats with a ready document of the report as `user` may see it now: the report's page
+    links those straight to their download, and asks for the others on the page."""
+    if report.figures is None or report.state not in DOWNLOADABLE:
+        return set()
+    marker = content_marker(content_for(report, user))
+    ready = ReportDocument.objects.filter(report=report, state=ReportDocument.State.READY, file__contains=f"-{marker}")
+    return set(ready.values_list("format", flat=True))
+
+
 def latest_request(report: Report, file_format: str, *, user) -> ReportDocument | None:
     """The person's latest document of the report in that format that is not ready: still being made, or failed."""
     latest = ReportDocument.objects.filter(report=report, format=file_format, requested_by=user).first()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from .models import Highlight, ImprovementProgress, Report
+from .models import Highlight, ImprovementProgress, PracticeTheme, Report
 from .services import CORRECTION_REASON_REQUIRED, PointChange
 
 PERIOD_HELP = (
@@ -79,8 +79,19 @@ class DraftForms:
     """Everything the draft's page edits, saved together by one button: the narrative, the highlights
     (pick and reword), the report's improvement points and the progress on earlier reports' points."""
 
-    def __init__(self, report: Report, highlights: list[Highlight], progress_rows: list[dict], data=None):
+    def __init__(
+        self,
+        report: Report,
+        highlights: list[Highlight],
+        progress_rows: list[dict],
+        data=None,
+        themes: list[PracticeTheme] = (),
+        mentioned: dict[int, list[int]] | None = None,
+    ):
+        """`themes`: the practice themes the page filters the highlights by; `mentioned`: for each
+        highlight, the ids of the themes it mentions."""
         self.report, self.highlights, self.progress_rows = report, highlights, progress_rows
+        self.themes = list(themes)
         self.narrative = NarrativeForm(
             data,
             initial={"summary": report.summary, "analysis": report.analysis, "next_steps": report.next_steps},
@@ -107,12 +118,15 @@ class DraftForms:
                 for row in progress_rows
             ],
         )
-        # For the template: each highlight beside its form, by service area; each point of progress beside its form.
+        # For the template: each highlight beside its form and the ids of the themes it mentions, by
+        # service area; each point of progress beside its form.
+        mentioned = mentioned or {}
         self.highlight_groups: list[dict] = []
         for highlight, form in zip(highlights, self.highlight_set.forms, strict=False):
             if not self.highlight_groups or self.highlight_groups[-1]["area"] != highlight.service_area:
                 self.highlight_groups.append({"area": highlight.service_area, "items": []})
-            self.highlight_groups[-1]["items"].append((highlight, form))
+            themes = " ".join(str(pk) for pk in mentioned.get(highlight.pk, []))
+            self.highlight_groups[-1]["items"].append((highlight, form, themes))
         self.progress_pairs = list(zip(progress_rows, self.progress_set.forms, strict=False))
 
     @property
@@ -137,6 +151,14 @@ class DraftForms:
     @property
     def fields(self):
         return {}
+
+    @property
+    def is_bound(self) -> bool:
+        return self.narrative.is_bound
+
+    def __iter__(self):
+        """No fields of its own: the error summary lists its errors from non_field_errors."""
+        return iter(())
 
     def service_kwargs(self) -> dict:
         narrative = self.narrative.cleaned_data

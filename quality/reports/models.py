@@ -57,6 +57,9 @@ class Report(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
     )
     correction_reason = models.TextField(blank=True)
+    # Bumped whenever what the draft's page edits changes (a save, an autosave, generating it again):
+    # a save based on an older revision is refused as a conflict, as the audit form's is.
+    revision = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
 
     # Reports aggregate across areas; the pages show a service lead only their own areas' sections.

@@ -6,12 +6,13 @@ anyone else, as on its page. Each file is the report as that person may see it: 
 copy has only their own areas' sections (outputs.report_content).
 
 PDF and XLSX: a GET hands over the document already made for the report as it stands (a published
-report's never changes; a draft's is remade once its figures, narrative or picks change). A GET
-changes nothing: while the person's document is being made it shows a page that htmx polls until
-the file is ready, then offers it; after a failed build it offers to try again; with neither, it
-offers a button to make the file. That button (and "Try again") is a POST with its CSRF token,
-which asks for the document (a queued row and a task once it commits: making it in the request
-could take seconds) and sends the person back to the GET. Asking is a no-op while the person's
+report's never changes; a draft's is remade once its figures, narrative or picks change), so the
+report page links a ready file straight to its download (`download_links`). A GET changes nothing.
+A file not made yet is asked for by a POST with its CSRF token (a queued row and a task once it
+commits: making it in the request could take seconds): from the report page by htmx, whose answer is
+the file's status block (includes/built_file_status.html), which polls until the file is ready and
+then starts its download on that page; without htmx the POST sends the person to the GET, whose page
+shows the same block. Asking is a no-op while the person's
 previous request is still queued, so a second press never piles up work. Files are streamed
 through this view after the access check, never from a public media address.
 """
@@ -21,18 +22,20 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
+from quality import built_files
 from quality.access import Action, get_for, require
 from quality.security.access import Kind as AccessKind
 from quality.security.access import record_access
 
-from . import documents, output_tasks, outputs, selectors
+from . import documents, outputs, selectors
 from .models import Report, ReportDocument
 
 NOT_READY = "{title} cannot be downloaded yet: it is still being generated (or generating it failed)."
-FORMAT_NAMES = {"pdf": "PDF", "xlsx": "Excel workbook"}
+FORMAT_NAMES = {"pdf": "PDF", "xlsx": "Excel workbook"}  # the files a worker makes
 MAKE_LABELS = {"pdf": "Make the PDF", "xlsx": "Make the workbook"}
 
 
@@ -66,14 +69,57 @@ def report_json(request, pk):
     return response
 
 
+def download_links(report: Report, user) -> list[dict]:
+    """The report page's download buttons. A file that is ready (the JSON always is) is a plain link
+    that hands it over; the PDF or workbook not made yet is a button that asks for it and shows its
+    progress on the page (`target`, the id of the block it shows in), then downloads it."""
+    if not _downloadable(report):
+        return []
+    ready = documents.ready_formats(report, user=user)
+    links = [
+        {
+            "label": f"Download {FORMAT_NAMES[file_format]}",
+            "url": reverse(f"reports:report_{file_format}", args=[report.pk]),
+            "ready": file_format in ready,
+            "target": _status_id(file_format),
+        }
+        for file_format in FORMAT_NAMES
+    ]
+    return [*links, {"label": "Download JSON", "url": reverse("reports:report_json", args=[report.pk]), "ready": True}]
+
+
+def _status_id(file_format: str) -> str:
+    return f"report-{file_format}-status"
+
+
+def _status(request, report: Report, document: ReportDocument | None, file_format: str) -> dict:
+    return {
+        "report": report,
+        **built_files.status_context(
+            document,
+            what=f"the {FORMAT_NAMES[file_format]}",
+            status_url=request.path,
+            download_url=request.path,
+            make_url=request.path,
+            make_label=MAKE_LABELS[file_format],
+            none_text=f"There is no {FORMAT_NAMES[file_format]} of the report as it stands yet.",
+            status_id=_status_id(file_format),
+        ),
+    }
+
+
 def _document_view(request, pk: int, file_format: str):
+    """GET: the file if it is ready (as an attachment), else its progress (htmx: the status block
+    alone). POST: ask for it; htmx gets the status block, which then polls in place."""
     report = _report(request, pk)
     if not _downloadable(report):
         if request.htmx:
             return render(request, "reports/includes/download_status.html", {"report": report, "unavailable": True})
         return _not_ready(request, report)
     if request.method == "POST":
-        documents.document_request(actor=request.user, report=report, file_format=file_format)
+        document = documents.document_request(actor=request.user, report=report, file_format=file_format)
+        if request.htmx:
+            return render(request, "includes/built_file_status.html", _status(request, report, document, file_format))
         return redirect(request.path)
     document = documents.current_document(report, file_format, user=request.user)
     if document is not None and not request.htmx:
@@ -87,15 +133,11 @@ def _document_view(request, pk: int, file_format: str):
     if document is None:
         document = documents.latest_request(report, file_format, user=request.user)  # queued or failed
     context = {
-        "report": report,
         "title": selectors.report_title(report),
-        "document": document,  # None: nothing asked for yet, the page offers to make it
         "format_name": FORMAT_NAMES[file_format],
-        "make_label": MAKE_LABELS[file_format],
-        "max_tries": output_tasks.MAX_RETRIES + 1,
-        "ready": document is not None and document.state == ReportDocument.State.READY,
+        **_status(request, report, document, file_format),
     }
-    template = "reports/includes/download_status.html" if request.htmx else "reports/report_download.html"
+    template = "includes/built_file_status.html" if request.htmx else "reports/report_download.html"
     return render(request, template, context)
 
 

@@ -43,13 +43,15 @@ from .selectors import period_label
 # 3: the tables' labels shared with the report page (quality/reports/tables.py)
 # 4: the moderation figures labelled as on the moderation outcomes page (moderation/tables.py)
 # 5: theme counts link to the audit list (`audits_url`) instead of listing audit ids
-OUTPUT_VERSION = 5
+# 6: audits named by case reference, never by id; dates and times in words
+OUTPUT_VERSION = 6
 PRINT_STYLESHEET = "css/report-print.css"
 PDF_TEMPLATE = "reports/pdf/report.html"
 PDF_TYPE = "application/pdf"
 JSON_TYPE = "application/json"
 CONTENT_TYPES = {"pdf": PDF_TYPE, "xlsx": XLSX_TYPE, "json": JSON_TYPE}
 
+SHEET_DATE_FORMAT = "d mmmm yyyy"  # 3 December 2026, not the spreadsheet's default 2026-12-03
 NOT_COMPUTABLE = "–"  # a percentage of nothing, or a change with no figure to compare
 SMALL_SAMPLE_MARK = "†"
 SMALL_SAMPLE_NOTE = (
@@ -83,15 +85,40 @@ def _title_and_label(figures: dict) -> tuple[str, str]:
 def _linked(figures: dict) -> dict:
     """The figures as the files show them: each theme with `audits_url`, the portal's audit list of the
     audits behind its count (an absolute address: settings.PORTAL_URL), and no audit ids, even in a
-    report made before theme links (its themes have no `theme_id`, so no link either)."""
+    report made before theme links (its themes have no `theme_id`, so no link either). Exemplars are
+    named by their case reference only, and highlight candidates by nothing: an audit's id means
+    nothing to a reader."""
     figures = selectors.without_audit_ids(figures)
     if "themes" in figures:
         figures["themes"] = selectors.theme_rows(figures, linked=True, absolute=True)
+    for rows in ("exemplars", "highlight_candidates"):
+        if rows in figures:
+            figures[rows] = [{k: v for k, v in row.items() if k != "audit_id"} for row in figures[rows]]
     return figures
 
 
 def _iso(moment: datetime | None) -> str | None:
     return timezone.localtime(moment).isoformat() if moment else None
+
+
+def in_words(moment: datetime | str | None) -> str:
+    """A moment as people write it, in the portal's time zone: "3 December 2026 at 14:05" ("" for none).
+    Takes an ISO string too (the content keeps its moments as ISO, for the JSON)."""
+    if not moment:
+        return ""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    local = timezone.localtime(moment)
+    return f"{local:%-d %B %Y} at {local:%H:%M}"
+
+
+def date_in_words(day: date | str | None) -> str:
+    """A day as people write it: "3 December 2026" ("" for none; an ISO string is read first)."""
+    if not day:
+        return ""
+    if isinstance(day, str):
+        day = date.fromisoformat(day)
+    return f"{day:%-d %B %Y}"
 
 
 def report_content(report: Report, *, user=None) -> dict:
@@ -104,11 +131,7 @@ def report_content(report: Report, *, user=None) -> dict:
     if report.figures is None:
         raise ValueError(f"report {report.pk} has no figures yet: it is still being generated or failed")
     figures = _linked(report.figures if user is None else selectors.figures_for(user, report))
-    highlights = (
-        report.highlights.filter(included=True).select_related("service_area")
-        if user is None
-        else selectors.highlights_for(user, report, included_only=True)
-    )
+    highlights = selectors.highlights_for(user, report, included_only=True)
     names = {row["code"]: row["name"] for row in report.figures.get("by_service_area", [])}
     frozen = report.is_frozen
     supersedes = report.supersedes
@@ -134,7 +157,7 @@ def report_content(report: Report, *, user=None) -> dict:
                     "service_area_name": names.get(highlight.service_area.code, highlight.service_area.name),
                     "kind": highlight.kind,
                     "kind_label": highlight.get_kind_display(),
-                    "audit_id": highlight.audit_id,
+                    "case_reference": highlight.case_reference,
                     "text": highlight.text,
                 }
                 for highlight in highlights
@@ -268,6 +291,8 @@ def pdf_context(content: dict, *, made_at: datetime) -> dict:
             {**row, "grade_label": GRADE_LABELS.get(row.get("grade"), "–")} for row in figures.get("exemplars", [])
         ],
         "moderation": moderation,
+        "moderation_from": date_in_words(moderation.get("date_from")),
+        "moderation_to": date_in_words(moderation.get("date_to")),
         "moderation_rows": heat_rows(moderation["matrix"]) if moderation.get("matrix") else [],
         "moderation_labels": moderation_tables.LABELS,
         "highlights": sorted(highlights.values(), key=lambda group: group["code"]),
@@ -310,6 +335,9 @@ def _sheet(workbook: Workbook, title: str, header: list[str], rows: Iterable[lis
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row in rows:
         sheet.append([_cell(value) for value in row])
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, date):
+                cell.number_format = SHEET_DATE_FORMAT  # a date cell, shown in words
     sheet.freeze_panes = "A2"
     for index, heading in enumerate(header, start=1):
         width = max([len(heading), *(len(str(cell.value or "")) for cell in sheet[get_column_letter(index)][1:50])])
@@ -381,8 +409,8 @@ def _moderation_sheets(workbook: Workbook, table: tables.Table, moderation: dict
         table.title,
         [table.label_heading, *table.columns],
         [
-            ["Decisions from", moderation.get("date_from")],
-            ["Decisions to", moderation.get("date_to")],
+            ["Decisions from", date_in_words(moderation.get("date_from"))],
+            ["Decisions to", date_in_words(moderation.get("date_to"))],
             *([f"{row.label} (%)" if row.cells[0].percentage else row.label, *_values(row)] for row in table.rows),
             [f"{moderation_tables.WEIGHTED_KAPPA.label}, {moderation_tables.KAPPA_INTERVAL} low", interval[0]],
             [f"{moderation_tables.WEIGHTED_KAPPA.label}, {moderation_tables.KAPPA_INTERVAL} high", interval[1]],
@@ -418,9 +446,9 @@ def xlsx_bytes(content: dict, *, made_at: datetime) -> bytes:
         ["Last day", end],
         ["Year to date", "Yes" if figures.get("year_to_date") else "No"],
         ["State", report["state"] if report else "draft (build_report, not saved)"],
-        ["Data taken at", report["data_taken_at"] if report else timezone.localtime(made_at).isoformat()],
-        ["Published at", (report or {}).get("published_at")],
-        ["File made at", timezone.localtime(made_at).isoformat()],
+        ["Data taken at", in_words(report["data_taken_at"] if report else made_at)],
+        ["Published at", in_words((report or {}).get("published_at")) or "Not published"],
+        ["File made at", in_words(made_at)],
         ["Small-sample threshold (audits)", threshold],
     ]
     if report and report["shown_for"] is not None:
@@ -458,9 +486,9 @@ def xlsx_bytes(content: dict, *, made_at: datetime) -> bytes:
     _sheet(
         workbook,
         "Exemplars",
-        ["Audit id", "Case reference", "Service area", "Grade"],
+        ["Case reference", "Service area", "Grade"],
         (
-            [row["audit_id"], row["case_reference"], row["service_area"], GRADE_LABELS.get(row.get("grade"), "")]
+            [row["case_reference"], row["service_area"], GRADE_LABELS.get(row.get("grade"), "")]
             for row in figures.get("exemplars", [])
         ),
     )
@@ -479,8 +507,8 @@ def xlsx_bytes(content: dict, *, made_at: datetime) -> bytes:
         _sheet(
             workbook,
             "Highlights",
-            ["Service area", "Kind", "Text", "Audit id"],
-            ([h["service_area"], h["kind_label"], h["text"], h["audit_id"]] for h in report["highlights"]),
+            ["Service area", "Kind", "Text", "Case reference"],
+            ([h["service_area"], h["kind_label"], h["text"], h["case_reference"]] for h in report["highlights"]),
         )
         _sheet(
             workbook,

@@ -11,6 +11,7 @@ urlpatterns: list = [
     path("e-mails/", views.report_subscription, name="report_subscription"),
     path("<int:pk>/", views.report_detail, name="report_detail"),
     path("<int:pk>/edit/", views.report_edit, name="report_edit"),
+    path("<int:pk>/autosave/", views.report_autosave, name="report_autosave"),
     path("<int:pk>/generate-again/", views.report_refresh, name="report_refresh"),
     path("<int:pk>/publish/", views.report_publish, name="report_publish"),
     path("<int:pk>/correct/", views.report_correct, name="report_correct"),

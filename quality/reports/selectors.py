@@ -15,14 +15,14 @@ from __future__ import annotations
 import calendar
 from datetime import date, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from quality.access import Action, can, grant_for, visible
 from quality.months import quarter_of
 from quality.org.models import ServiceArea
 
-from .models import Highlight, ImprovementPoint, Report
+from .models import Highlight, ImprovementPoint, PracticeTheme, Report
 from .themes import theme_audits_url
 
 # A report still queued this long after its last sign of life has lost its worker (the task's hard
@@ -139,14 +139,27 @@ def figures_for(user, report: Report) -> dict | None:
 
 
 def highlights_for(user, report: Report, *, included_only: bool) -> list[Highlight]:
-    """The report's highlights in the person's areas, by area and kind (one query)."""
-    queryset = report.highlights.select_related("service_area")
+    """The report's highlights in the person's areas (user None: every area), by area and kind, each
+    with the case reference of the audit it was drawn from (`case_reference`; one query)."""
+    queryset = report.highlights.select_related("service_area").annotate(case_reference=F("audit__case_reference"))
     if included_only:
         queryset = queryset.filter(included=True)
-    codes = area_codes_for(user)
+    codes = area_codes_for(user) if user is not None else None  # None: for every area (a file for all)
     if codes is not None:
         queryset = queryset.filter(service_area__code__in=codes)
     return list(queryset)
+
+
+def highlight_themes(highlights: list[Highlight]) -> tuple[list[PracticeTheme], dict[int, list[int]]]:
+    """The practice themes counted now, and for each highlight the ones it mentions (any key phrase in
+    what the audit said or in its wording, as the theme counts read audit narratives): what the
+    draft's page filters its highlights by."""
+    themes = list(PracticeTheme.objects.filter(is_active=True))
+    mentioned = {}
+    for highlight in highlights:
+        text = f"{highlight.source_text}\n{highlight.text}".lower()
+        mentioned[highlight.pk] = [t.pk for t in themes if any(phrase.lower() in text for phrase in t.key_phrases)]
+    return themes, mentioned
 
 
 def earlier_points(report: Report) -> QuerySet[ImprovementPoint]:

@@ -21,7 +21,7 @@ Every request, edit, publication and correction is recorded (quality.org ChangeR
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
@@ -60,6 +60,10 @@ CORRECTION_OPEN = "A report for this period is already being prepared ({title}):
 CANNOT_REFRESH = "Only a draft, a failed report or a report stuck in the queue can be generated again."
 HIGHLIGHT_TEXT_REQUIRED = "A highlight that goes in the report needs its text."
 POINT_TEXT_REQUIRED = "Write the improvement point, or tick “Remove”."
+REPORT_CONFLICT = (
+    "Not saved: someone saved this draft since you opened it, in another tab or on another computer "
+    "({changes}). Copy anything you need, then reload the page to see the saved version."
+)
 
 SCHEDULE_NOTE = "Queued by the schedule"
 LOOKBACK = timedelta(days=92)  # a missed day is caught up for about three months
@@ -256,6 +260,7 @@ def report_generate(*, report_id: int) -> Report | None:
         if report.state != Report.State.QUEUED:
             return None
         _sync_highlights(report, candidates)
+        report.revision += 1  # the highlights the page offered may have gone: a page open before is out of date
         report.figures, report.data_taken_at = computed, taken_at
         report.period_start = date.fromisoformat(computed["period_start"])
         report.period_end = date.fromisoformat(computed["period_end"])
@@ -479,6 +484,11 @@ def reports_generate_due(*, today: date | None = None) -> ScheduleRun:
 
 
 # -- editing a draft --
+# The draft's page saves in two ways: its Save buttons (`report_edit`, which refuses the whole save
+# when any part is wrong) and the autosave while the QA lead types (`report_autosave`, which saves
+# every part that is right and names the rest). Both are based on the revision the page was built
+# from: a save from a page that is out of date (another tab, another person) is refused as a
+# conflict naming what differs, and nothing is saved, as for the audit form.
 
 
 @dataclass(frozen=True)
@@ -488,11 +498,152 @@ class PointChange:
     remove: bool = False
 
 
+@dataclass(frozen=True)
+class DraftChanges:
+    """What the draft's page sends. `points` is the whole list of the report's points in order (None:
+    leave them as they are); a draft's points have no progress yet, so a point the list no longer
+    holds is deleted."""
+
+    summary: str
+    analysis: str
+    next_steps: str
+    highlights: dict[int, tuple[bool, str]] = field(default_factory=dict)
+    points: list[PointChange] | None = None
+    progress: dict[int, tuple[str, str]] = field(default_factory=dict)
+
+
+class ReportConflict(Exception):
+    """A save based on an older revision: `changes` names what differs from the saved draft."""
+
+    def __init__(self, report: Report, changes: list[str]):
+        super().__init__(REPORT_CONFLICT.format(changes="; ".join(changes)))
+        self.report, self.changes = report, changes
+
+
+@dataclass(frozen=True)
+class Autosaved:
+    report: Report
+    unsaved: list[str]  # the parts left as they were, each named (a picked highlight with no wording...)
+
+
+NARRATIVE = (("summary", "Summary"), ("analysis", "Analysis"), ("next_steps", "Actions / next steps"))
+
+
 def _locked_draft(report: Report) -> Report:
     report = Report.objects.select_for_update().get(pk=report.pk)
     if report.state != Report.State.DRAFT:
         raise ValidationError(NOT_A_DRAFT.format(state=report.get_state_display().lower()))
     return report
+
+
+def highlight_name(highlight: Highlight) -> str:
+    """How the page and the messages name a highlight: its kind, case reference and service area."""
+    case = getattr(highlight, "case_reference", None)
+    source = f" from case {case}" if case else ""
+    return f"{highlight.get_kind_display()}{source} ({highlight.service_area.code})"
+
+
+def _highlights_by_id(report: Report, ids) -> dict[int, Highlight]:
+    rows = report.highlights.filter(pk__in=list(ids)).select_related("service_area")
+    return {h.pk: h for h in rows.annotate(case_reference=F("audit__case_reference"))}
+
+
+def _point_texts(points: list[PointChange]) -> list[str]:
+    return [change.text.strip() for change in points if not change.remove and change.text.strip()]
+
+
+def _differences(report: Report, changes: DraftChanges) -> list[str]:
+    """The parts where the saved draft differs from what this page sent."""
+    differ = [label for name, label in NARRATIVE if getattr(report, name) != getattr(changes, name).strip()]
+    rows = _highlights_by_id(report, changes.highlights)
+    for pk, (included, text) in changes.highlights.items():
+        row = rows.get(pk)
+        if row is not None and (row.included, row.text) != (included, text.strip() or row.source_text):
+            differ.append(highlight_name(row))
+    saved_points = list(report.improvement_points.values_list("text", flat=True))
+    if changes.points is not None and saved_points != _point_texts(changes.points):
+        differ.append("Improvement points")
+    saved_progress = {p.point_id: (p.status, p.note) for p in report.improvement_progress.all()}
+    if any(saved_progress.get(pk, ("not_started", "")) != (s, n.strip()) for pk, (s, n) in changes.progress.items()):
+        differ.append("Progress on earlier improvement points")
+    return differ
+
+
+def _already_saved(report: Report, revision: int | None, changes: DraftChanges) -> bool:
+    """Is this save based on an older revision? Refused as a conflict when it would change what was saved
+    since; when the saved draft already holds exactly what was sent (this page's own autosave or
+    page-leave beacon got there first), nothing would be lost: True, and there is nothing to do.
+    `revision` None: a save from no page (the demo data), never out of date."""
+    if revision is None or revision == report.revision:
+        return False
+    differences = _differences(report, changes)
+    if differences:
+        raise ReportConflict(report, differences)
+    return True
+
+
+def _refused(report: Report, changes: DraftChanges) -> tuple[list[Highlight], list[int]]:
+    """The picked highlights with no wording, and the saved points emptied without ticking Remove."""
+    rows = _highlights_by_id(report, changes.highlights)
+    highlights = [
+        rows[pk] for pk, (included, text) in changes.highlights.items() if pk in rows and included and not text.strip()
+    ]
+    points = [
+        change.point_id
+        for change in changes.points or []
+        if change.point_id and not change.remove and not change.text.strip()
+    ]
+    return highlights, points
+
+
+def _write(actor, report: Report, changes: DraftChanges, *, keep_highlights=(), keep_points=()) -> Report:
+    """Save the changes, leaving the highlights and points in `keep_*` as they were; bump the revision."""
+    report.summary, report.analysis, report.next_steps = (getattr(changes, name).strip() for name, _ in NARRATIVE)
+    report.revision += 1
+    report.save()
+
+    rows = _highlights_by_id(report, set(changes.highlights) - set(keep_highlights))
+    for pk, row in rows.items():
+        included, text = changes.highlights[pk]
+        row.included, row.text = included, text.strip() or row.source_text
+    Highlight.objects.bulk_update(rows.values(), ["included", "text"])
+
+    if changes.points is not None:
+        _replace_points(report, changes.points, set(keep_points))
+
+    allowed = set(selectors.earlier_points(report).values_list("pk", flat=True))
+    for point_id, (status, note) in changes.progress.items():
+        if point_id in allowed:
+            ImprovementProgress.objects.update_or_create(
+                report=report, point_id=point_id, defaults={"status": status, "note": note.strip()}
+            )
+    change_record(actor=actor, target=report, action="report.edit", summary=f"Draft edited: {report_title(report)}")
+    return report
+
+
+def _replace_points(report: Report, points: list[PointChange], keep: set[int]) -> None:
+    """Make the draft's points those of the list, in its order (a point in `keep` stays as it was)."""
+    existing = {p.pk: p for p in report.improvement_points.all()}
+    ordered = []
+    for change in points:
+        point = existing.get(change.point_id) if change.point_id else None
+        if point is not None and point.pk in keep:
+            ordered.append(point)
+        elif not change.remove and change.text.strip():
+            point = point or ImprovementPoint(report=report)
+            point.text = change.text.strip()
+            ordered.append(point)
+    for order, point in enumerate(ordered, start=1):
+        point.order = order
+    changed, new = [p for p in ordered if p.pk], [p for p in ordered if not p.pk]
+    # A draft's points have no progress yet (only published reports' points do): safe to delete.
+    report.improvement_points.exclude(pk__in=[p.pk for p in changed]).delete()
+    ImprovementPoint.objects.bulk_update(changed, ["text", "order"])
+    ImprovementPoint.objects.bulk_create(new)
+
+
+def _changes(summary, analysis, next_steps, highlights, points, progress) -> DraftChanges:
+    return DraftChanges(summary, analysis, next_steps, highlights or {}, points, progress or {})
 
 
 @transaction.atomic
@@ -506,55 +657,54 @@ def report_edit(
     highlights: dict[int, tuple[bool, str]] | None = None,
     points: list[PointChange] | None = None,
     progress: dict[int, tuple[str, str]] | None = None,
+    revision: int | None = None,
 ) -> Report:
     """Save the draft's narrative, which highlights go in (and their wording), its improvement points
-    and (quarterly and annual) the progress on earlier reports' points."""
+    and (quarterly and annual) the progress on earlier reports' points: all of it, or nothing if any
+    part is wrong. A save based on an older revision that would change what was saved since raises
+    ReportConflict."""
     report = _locked_draft(report)
+    changes = _changes(summary, analysis, next_steps, highlights, points, progress)
+    if _already_saved(report, revision, changes):
+        return report
+    bad_highlights, bad_points = _refused(report, changes)
     errors: dict[str, list[str]] = {}
-    highlights = highlights or {}
-    if any(included and not text.strip() for included, text in highlights.values()):
-        errors.setdefault("highlights", []).append(HIGHLIGHT_TEXT_REQUIRED)
-    points = points or []
-    if any(not change.remove and not change.text.strip() and change.point_id for change in points):
-        errors.setdefault("points", []).append(POINT_TEXT_REQUIRED)
+    if bad_highlights:
+        errors["highlights"] = [HIGHLIGHT_TEXT_REQUIRED]
+    if bad_points:
+        errors["points"] = [POINT_TEXT_REQUIRED]
     if errors:
         raise ValidationError(errors)
+    return _write(actor, report, changes)
 
-    report.summary, report.analysis, report.next_steps = summary.strip(), analysis.strip(), next_steps.strip()
-    report.save()
 
-    rows = {h.pk: h for h in report.highlights.filter(pk__in=list(highlights))}
-    for pk, (included, text) in highlights.items():
-        if pk in rows:
-            rows[pk].included, rows[pk].text = included, text.strip() or rows[pk].source_text
-    Highlight.objects.bulk_update(rows.values(), ["included", "text"])
-
-    existing = {p.pk: p for p in report.improvement_points.all()}
-    order = 0
-    changed, new = [], []
-    for change in points:
-        point = existing.get(change.point_id) if change.point_id else None
-        if change.remove or not change.text.strip():
-            if point is not None:
-                point.delete()  # a draft's points have no progress yet: only published reports' points do
-            continue
-        order += 1
-        if point is None:
-            new.append(ImprovementPoint(report=report, text=change.text.strip(), order=order))
-        else:
-            point.text, point.order = change.text.strip(), order
-            changed.append(point)
-    ImprovementPoint.objects.bulk_update(changed, ["text", "order"])
-    ImprovementPoint.objects.bulk_create(new)
-
-    allowed = set(selectors.earlier_points(report).values_list("pk", flat=True))
-    for point_id, (status, note) in (progress or {}).items():
-        if point_id in allowed:
-            ImprovementProgress.objects.update_or_create(
-                report=report, point_id=point_id, defaults={"status": status, "note": note.strip()}
-            )
-    change_record(actor=actor, target=report, action="report.edit", summary=f"Draft edited: {report_title(report)}")
-    return report
+@transaction.atomic
+def report_autosave(
+    *,
+    actor,
+    report: Report,
+    revision: int,
+    summary: str,
+    analysis: str,
+    next_steps: str,
+    highlights: dict[int, tuple[bool, str]] | None = None,
+    points: list[PointChange] | None = None,
+    progress: dict[int, tuple[str, str]] | None = None,
+) -> Autosaved:
+    """Save what the QA lead has typed so far: every part that is right; a picked highlight with no
+    wording and a saved point emptied stay as they were, named in `unsaved`. A save based on an older
+    revision that would change what was saved since raises ReportConflict and saves nothing."""
+    report = _locked_draft(report)
+    changes = _changes(summary, analysis, next_steps, highlights, points, progress)
+    if _already_saved(report, revision, changes):
+        return Autosaved(report, [])
+    bad_highlights, bad_points = _refused(report, changes)
+    _write(actor, report, changes, keep_highlights=[h.pk for h in bad_highlights], keep_points=bad_points)
+    numbers = {change.point_id: index for index, change in enumerate(changes.points or [], start=1)}
+    unsaved = [f"the wording of {highlight_name(h)}" for h in bad_highlights] + [
+        f"improvement point {numbers[pk]} (write it, or tick Remove)" for pk in bad_points
+    ]
+    return Autosaved(report, unsaved)
 
 
 # -- publishing, correcting --

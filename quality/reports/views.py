@@ -6,7 +6,8 @@ correcting a published report, and one's report e-mails.
   (selectors.figures_for). Drafts, reports being generated and failed ones are for those who
   manage reports only: anyone else gets a 404, as for a report that does not exist.
 - Generating, editing, publishing and correcting (Action.MANAGE_REPORTS): the QA lead. Every change
-  is a POST with its CSRF token, and goes through quality/reports/services.py.
+  is a POST with its CSRF token, and goes through quality/reports/services.py. The draft's page also
+  saves itself while the QA lead types (report_autosave, the audit form's way: static/js/autosave.js).
 While a report is generated its page shows the worker's progress, asked again by htmx every 2 s.
 """
 
@@ -14,20 +15,23 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from audits.messages import AUTOSAVE_SIGNED_OUT, autosave_saved
 from moderation import charts
 from moderation import tables as moderation_tables
 from moderation.statistics import GRADE_LABELS
 from quality.access import Action, can, get_for, require
 from quality.forms import call_service
 
-from . import selectors, services, tables
+from . import output_views, selectors, services, tables
 from .forms import CorrectionForm, DraftForms, GenerateForm, SubscriptionForm
 from .models import Report, ReportSubscription
+from .outputs import date_in_words, in_words
 
 REQUESTED = {
     "created": "{title} is being generated. This page shows its progress; you will be told when it is ready.",
@@ -42,6 +46,11 @@ CORRECTION_STARTED = (
 )
 SUBSCRIPTION_SAVED = "Your report e-mails are saved."
 NOT_DRAFT_PAGE = "{title} is {state}: only a draft can be edited."
+AUTOSAVE_CLOSED = "This report is {state}: changes here are no longer saved."
+AUTOSAVE_REFUSED = (
+    "Not saved: the page sent a form the portal could not read. Reload the page; your text is kept in this browser."
+)
+RESTORED = "Unsaved text from your last visit was restored from this browser and is being saved."
 
 TREND_UNITS = {Report.Kind.MONTHLY: "months", Report.Kind.QUARTERLY: "quarters", Report.Kind.ANNUAL: "years"}
 
@@ -81,14 +90,6 @@ def report_list(request):
         "may_manage": can(request.user, Action.MANAGE_REPORTS),
     }
     return render(request, "reports/report_list.html", context)
-
-
-def _output_url(name: str, report: Report) -> str:
-    """The address of a download (the outputs' own module defines them); empty until it exists."""
-    try:
-        return reverse(f"reports:{name}", kwargs={"pk": report.pk})
-    except NoReverseMatch:
-        return ""
 
 
 def _moderation_context(summary: dict | None) -> dict:
@@ -146,6 +147,8 @@ def _figures_context(request, report: Report) -> dict:
             report.kind, report.period, year_to_date=report.year_to_date, period_end=report.period_end
         ),
         "moderation": _moderation_context(figures.get("moderation")),
+        "moderation_from": date_in_words((figures.get("moderation") or {}).get("date_from")),
+        "moderation_to": date_in_words((figures.get("moderation") or {}).get("date_to")),
     }
 
 
@@ -171,15 +174,7 @@ def report_detail(request, pk):
         "highlight_groups": _highlight_groups(selectors.highlights_for(request.user, report, included_only=True)),
         "points": list(report.improvement_points.all()),
         "progress_rows": selectors.progress_rows(report),
-        "downloads": [
-            (label, url)
-            for label, url in (
-                ("Download PDF", _output_url("report_pdf", report)),
-                ("Download Excel workbook", _output_url("report_xlsx", report)),
-                ("Download JSON", _output_url("report_json", report)),
-            )
-            if url and report.figures is not None
-        ],
+        "downloads": output_views.download_links(report, request.user),
         "history": list(selectors.report_history(report)) if may_manage else [],
         **_figures_context(request, report),
     }
@@ -207,34 +202,96 @@ def report_generate(request):
 
 def _draft_forms(request, report: Report, data=None) -> DraftForms:
     highlights = selectors.highlights_for(request.user, report, included_only=False)
-    return DraftForms(report, highlights, selectors.progress_rows(report), data)
+    themes, mentioned = selectors.highlight_themes(highlights)
+    return DraftForms(report, highlights, selectors.progress_rows(report), data, themes=themes, mentioned=mentioned)
 
 
-def _edit_page(request, report: Report, forms: DraftForms, status: int = 200):
-    context = {"report": report, "forms": forms, **_figures_context(request, report)}
+def _edit_page(request, report: Report, forms: DraftForms, status: int = 200, conflict=None):
+    context = {
+        "report": report,
+        "forms": forms,
+        "conflict": conflict,
+        "picked_count": sum(1 for highlight in forms.highlights if highlight.included),
+        "signed_out_message": AUTOSAVE_SIGNED_OUT,
+        "restored_message": RESTORED,
+        **_figures_context(request, report),
+    }
     return render(request, "reports/report_edit.html", context, status=status)
+
+
+def _posted_revision(request) -> int:
+    try:
+        return int(request.POST.get("revision", ""))
+    except ValueError:
+        return -1  # no revision: never the saved one, so a change is refused as a conflict
 
 
 @require(Action.MANAGE_REPORTS)
 @require_http_methods(["GET", "HEAD", "POST"])
 def report_edit(request, pk):
-    """The draft's page: the narrative around the figures, the highlights to pick and reword, the
-    improvement points, and progress on earlier reports' points. One button saves it all."""
+    """The draft's page, in sections: the narrative around the figures, the highlights to pick and
+    reword (filtered on the page by service area, theme and kind), the improvement points, and progress
+    on earlier reports' points. It saves itself as the QA lead types (report_autosave); the Save
+    buttons, always in view, save it all at once."""
     report = _report(request, pk, Action.MANAGE_REPORTS)
     report.title = selectors.report_title(report)
     if report.state != Report.State.DRAFT:
         messages.info(request, NOT_DRAFT_PAGE.format(title=report.title, state=report.get_state_display().lower()))
         return redirect(report)
     forms = _draft_forms(request, report, request.POST if request.method == "POST" else None)
-    if request.method == "POST":
-        if forms.is_valid() and call_service(
-            forms, services.report_edit, actor=request.user, report=report, **forms.service_kwargs()
-        ):
+    if request.method != "POST":
+        return _edit_page(request, report, forms)
+    if forms.is_valid():
+        try:
+            saved = call_service(
+                forms,
+                services.report_edit,
+                actor=request.user,
+                report=report,
+                revision=_posted_revision(request),
+                **forms.service_kwargs(),
+            )
+        except services.ReportConflict as conflict:
+            # The page shows the text sent, with the revision saved now: saving again keeps this version.
+            conflict.report.title = report.title
+            return _edit_page(request, conflict.report, forms, status=422, conflict=conflict)
+        if saved:
             messages.success(request, SAVED)
             target = reverse("reports:report_edit", args=[report.pk])
             return redirect(target if "save" in request.POST else report.get_absolute_url())
-        return _edit_page(request, report, forms, status=422)
-    return _edit_page(request, report, forms)
+    return _edit_page(request, report, forms, status=422)
+
+
+@require(Action.MANAGE_REPORTS, json=True)
+@require_POST
+def report_autosave(request, pk):
+    """The draft's page saves what is typed, a moment after typing stops (and once more as the page is
+    left). The answer is JSON naming the revision saved: the page's script drops its browser copy only
+    on that answer, so anything else (a log-in page, an error page) leaves the typing kept."""
+    report = _report(request, pk, Action.MANAGE_REPORTS)
+    if report.state != Report.State.DRAFT:
+        state = report.get_state_display().lower()
+        return JsonResponse({"saved": False, "closed": True, "message": AUTOSAVE_CLOSED.format(state=state)})
+    forms = _draft_forms(request, report, request.POST)
+    if not forms.is_valid():
+        return JsonResponse({"saved": False, "message": AUTOSAVE_REFUSED})
+    try:
+        autosaved = services.report_autosave(
+            actor=request.user, report=report, revision=_posted_revision(request), **forms.service_kwargs()
+        )
+    except services.ReportConflict as conflict:
+        return JsonResponse({"saved": False, "conflict": True, "message": str(conflict)})
+    except ValidationError as error:  # no longer a draft: published or generated again meanwhile
+        return JsonResponse({"saved": False, "closed": True, "message": " ".join(error.messages)})
+    saved_at = timezone.localtime(autosaved.report.updated_at).strftime("%H:%M:%S")
+    return JsonResponse(
+        {
+            "saved": True,
+            "revision": autosaved.report.revision,
+            "invalid": autosaved.unsaved,
+            "message": autosave_saved(saved_at, autosaved.unsaved),
+        }
+    )
 
 
 def _refused(request, report: Report, error: ValidationError):
@@ -263,7 +320,7 @@ def report_publish(request, pk):
         report = services.report_publish(actor=request.user, report=report)
     except ValidationError as error:
         return _refused(request, report, error)
-    taken = f"{report.data_taken_at:%-d %B %Y}" if report.data_taken_at else "the day it was generated"
+    taken = in_words(report.data_taken_at) if report.data_taken_at else "the day it was generated"
     messages.success(request, PUBLISHED.format(title=selectors.report_title(report), taken=taken))
     return redirect(report)
 

@@ -6,6 +6,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
+from quality.forms import EnglishDateFilter
 from quality.months import start_of_day
 from quality.org.models import Person
 
@@ -14,7 +15,6 @@ from .events import username_key
 from .models import AccessRecord, Kind, SecurityEvent
 
 ANY = "Any"
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class AddressFilter(django_filters.CharFilter):
@@ -23,8 +23,8 @@ class AddressFilter(django_filters.CharFilter):
 
 class SecurityEventFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=Kind.choices, label="Event", empty_label=ANY)
-    date_from = django_filters.DateFilter(method="filter_from", label="From", widget=DATE_WIDGET)
-    date_to = django_filters.DateFilter(method="filter_to", label="To", widget=DATE_WIDGET)
+    date_from = EnglishDateFilter(method="filter_from", label="From")
+    date_to = EnglishDateFilter(method="filter_to", label="To")
     person = django_filters.ModelChoiceFilter(
         queryset=Person.objects.all(), method="filter_person", label="Person (or by them)", empty_label=ANY
     )
@@ -65,8 +65,8 @@ class AccessRecordFilter(django_filters.FilterSet):
     )
     audit = django_filters.NumberFilter(method="filter_audit", label="Audit number", min_value=1)
     kind = django_filters.ChoiceFilter(choices=AccessRecord.Kind.choices, label="Access", empty_label=ANY)
-    date_from = django_filters.DateFilter(method="filter_from", label="From", widget=DATE_WIDGET)
-    date_to = django_filters.DateFilter(method="filter_to", label="To", widget=DATE_WIDGET)
+    date_from = EnglishDateFilter(method="filter_from", label="From")
+    date_to = EnglishDateFilter(method="filter_to", label="To")
 
     class Meta:
         model = AccessRecord

@@ -120,3 +120,34 @@ class AccessRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} at {self.at:%d/%m/%Y %H:%M}"
+
+
+def _checked_upload_path(instance: "CheckedUpload", _name: str) -> str:
+    # The random token alone names the kept file: never the person's file name, which may say whose it is.
+    return f"checked-uploads/{instance.token}"
+
+
+class CheckedUpload(models.Model):
+    """A file someone checked ("Check only") and may load next without choosing it again
+    (quality/security/checked_uploads.py): kept under a random token, for that person and that kind of
+    upload only, until `expires_at`. The load reads and checks the whole file again."""
+
+    class Kind(models.TextChoices):
+        CASE_LIST = "case_list", "Case list"
+        KPI_VALUES = "kpi_values", "KPI values"
+        CATALOGUE = "catalogue", "Indicator catalogue"
+
+    token = models.CharField(max_length=64, unique=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    file = models.FileField(upload_to=_checked_upload_path)
+    file_name = models.CharField(max_length=255)  # as chosen: the import reads CSV or XLSX from it
+    sha256 = models.CharField("SHA-256", max_length=64)  # at the check: the load refuses a file changed since
+    checked_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"], name="checked_upload_expires")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} checked by user {self.owner_id}"

@@ -366,7 +366,9 @@ def test_the_navigation_offers_actions_and_the_list_offers_area_actions_to_a_ser
 
     response = client.get(MINE)
 
-    assert {"label": "Actions", "url": MINE, "active": True} in response.context["navigation"]
+    audits_menu = next(item for item in response.context["navigation"] if item["label"] == "Audits")
+    assert {"label": "Actions", "url": MINE, "active": True} in audits_menu["children"]
+    assert audits_menu["active"]
     assert [label for label, _, _ in response.context["tabs"]] == ["My actions", "Area actions"]
 
 

@@ -5,23 +5,29 @@ them and why), by a role that may not make it (403, nothing changes), on another
 (404, nothing changes) and with the wrong method (405).
 """
 
+import re
 from datetime import date
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
 from audits import services
+from audits.grades import moderated_grade_set
 from audits.messages import (
     ANSWER_REQUIRED,
     AUDIT_CONFLICT,
     AUTOSAVE_CLOSED,
     DISCUSSION_REQUIRED,
+    MODERATED_GRADE_STILL_COUNTS,
     OVERALL_GRADE_REQUIRED,
     PROPOSED_GRADE_UNCHANGED,
+    grade_that_counts,
 )
 from audits.models import Audit, AuditEvent, Dispute, LearningAction
+from audits.templatetags.grade_tags import grade_tag_html
 from quality.org.models import Role
 from quality.org.services import service_area_update
 
@@ -591,7 +597,7 @@ def test_a_dispute_proposing_the_grade_the_audit_has_is_refused_and_a_proposed_g
 
     client.post(url("audit_dispute", audit), {"reason": "Plan is not SMART", "proposed_grade": "inadequate"})
     page = client.get(url("audit_detail", audit)).content.decode()
-    assert "proposing Inadequate: Plan is not SMART" in page
+    assert f"proposing {grade_tag_html('inadequate')}: Plan is not SMART" in page
 
 
 def test_the_qa_lead_resolves_a_dispute_by_changing_the_grade(client, people, audit):
@@ -625,6 +631,54 @@ def test_the_qa_lead_resolves_a_dispute_by_changing_the_grade(client, people, au
         people["qa_lead"].user,
         "Dispute resolved: Grade changed",
     )
+
+
+def _moderate(audit, grade, people):
+    """Give the audit a moderated grade, as a moderation decision would."""
+    moderated_grade_set(actor=people["qa_lead"].user, audit=fresh(audit), grade=grade, reason="Panel's view")
+    return fresh(audit)
+
+
+def test_the_resolution_form_warns_when_a_moderated_grade_counts_and_names_it(client, people, audit):
+    audit = _moderate(bring_to(audit, Audit.State.DISPUTED, people), "requires_improvement", people)
+    client.force_login(people["qa_lead"].user)
+    page = client.get(url("audit_detail", audit)).content.decode()
+    warning = MODERATED_GRADE_STILL_COUNTS.format(grade="Requires Improvement")
+    assert escape(warning) in page
+    # The warning sits in the resolution's section, before its form.
+    assert page.index('id="resolve-heading"') < page.index('id="resolve-warning"') < page.index("Record the decision")
+
+
+def test_without_a_moderated_grade_the_resolution_form_gives_no_warning(client, people, audit):
+    audit = bring_to(audit, Audit.State.DISPUTED, people)
+    client.force_login(people["qa_lead"].user)
+    response = client.get(url("audit_detail", audit))
+    assert response.context["moderated_grade_warning"] is None
+    assert 'id="resolve-warning"' not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("moderated", "counts"),
+    [
+        ("requires_improvement", grade_that_counts("Requires Improvement", True)),
+        ("", grade_that_counts("Inadequate", False)),
+    ],
+)
+def test_after_resolving_the_page_says_which_grade_counts_now(client, people, audit, moderated, counts):
+    audit = bring_to(audit, Audit.State.DISPUTED, people)
+    if moderated:
+        audit = _moderate(audit, moderated, people)
+    client.force_login(people["qa_lead"].user)
+    response = client.post(
+        url("audit_resolve", audit),
+        {"outcome": "changed", "grade": "inadequate", "resolution": "Outcomes are not shown"},
+        follow=True,
+    )
+    assert [str(message) for message in response.context["messages"]] == [f"Dispute resolved. {counts}"]
+    assert fresh(audit).final_grade == (moderated or "inadequate")
+    shown = re.search(r'<p id="grade-that-counts">(.*?)</p>', response.content.decode(), re.S).group(1)
+    assert ("moderation panel" in shown) == bool(moderated)
+    assert ("Requires Improvement" if moderated else "Inadequate") in shown
 
 
 def test_resolving_an_audit_with_no_open_dispute_is_refused_and_changes_nothing(client, people, audit):

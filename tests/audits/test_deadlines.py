@@ -322,9 +322,9 @@ def test_an_audits_page_shows_each_deadline_of_its_cycle_and_when_it_was_met(cli
 
     page = " ".join(client.get(audit.get_absolute_url()).content.decode().split())
 
-    assert '<dt class="col-sm-3">Due</dt><dd class="col-sm-9">28 Nov 2026</dd>' in page
-    assert 'Oversight due</dt><dd class="col-sm-9">5 Dec 2026, recorded 4 Dec 2026</dd>' in page
-    assert 'On the child\'s record by</dt><dd class="col-sm-9">6 Dec 2026</dd>' in page
+    assert '<dt class="col-sm-4">Due</dt><dd class="col-sm-8">28 Nov 2026</dd>' in page
+    assert 'Oversight due</dt><dd class="col-sm-8">5 Dec 2026, recorded 4 Dec 2026</dd>' in page
+    assert 'On the child\'s record by</dt><dd class="col-sm-8">6 Dec 2026</dd>' in page
 
 
 @freeze_time("2026-12-07 12:00:00")

@@ -531,3 +531,44 @@ def test_pdfs_older_than_the_retention_period_are_deleted_with_their_files(audit
     assert not AuditDocument.objects.filter(pk=old.pk).exists() and not old_path.exists()
     assert AuditDocument.objects.filter(pk=recent.pk).exists() and Path(recent.file.path).exists()
     assert Audit.objects.filter(pk=audit.pk).exists()
+
+
+# The PDF from the audit's page: its progress, then its download, on that page
+
+
+def test_the_audit_page_asks_for_the_pdf_in_place_with_a_live_region(client, audit, people):
+    client.force_login(people["worker"].user)
+
+    html = client.get(audit.get_absolute_url()).content.decode()
+
+    asked = reverse("audits:audit_document_request", args=[audit.pk])
+    assert f'hx-post="{asked}" hx-target="#audit-pdf" hx-swap="innerHTML"' in html
+    assert '<div id="audit-pdf" class="mb-3" aria-live="polite"></div>' in html and "js/downloads.js" in html
+
+
+def test_asking_by_htmx_answers_the_status_block_that_polls_then_starts_the_download(client, audit, people):
+    client.force_login(people["worker"].user)
+
+    with patch("audits.tasks.audit_document_build.delay"):
+        answer = client.post(reverse("audits:audit_document_request", args=[audit.pk]), headers={"HX-Request": "true"})
+    document = AuditDocument.objects.get()
+    status_url = document.get_absolute_url()
+    AuditDocument.objects.filter(pk=document.pk).update(
+        state=AuditDocument.State.READY, file="audits/a.pdf", generated_at=timezone.now(), sha256="ab" * 32
+    )
+    polled = client.get(status_url, headers={"HX-Request": "true"}).content.decode()
+    page = client.get(status_url).content.decode()
+
+    html = answer.content.decode()
+    assert answer.status_code == 200 and "<html" not in html
+    assert f'hx-get="{status_url}" hx-trigger="every 2s"' in html and "The PDF is being made" in html
+    download = reverse("audits:audit_document_download", args=[audit.pk, document.pk])
+    assert f'data-download-now="{download}"' in polled and "hx-trigger" not in polled
+    assert f'href="{download}" download' in page and "data-download-now" not in page  # opened ready: no surprise
+
+
+def test_the_pdfs_page_takes_only_get(client, audit, people):
+    document = ready_document(audit, people["worker"].user)
+    client.force_login(people["worker"].user)
+
+    assert client.post(document.get_absolute_url()).status_code == 405

@@ -24,6 +24,7 @@ from openpyxl import Workbook
 from audits import services as audit_services
 from audits.messages import CASE_REFERENCE_INVALID, TOOL_FOR_IMPORTS
 from audits.models import Audit, AuditEvent, AuditTool, Case, Grade, LegalStatus, ToolVersion
+from audits.templatetags.grade_tags import grade_tag_html
 from moderation import history_import as hi
 from moderation.history_import import audit_history_import
 from moderation.models import ModerationDecision
@@ -663,8 +664,9 @@ def test_an_imported_audits_page_says_it_was_imported_and_shows_both_grades(clie
     page = response.content.decode()
     imported_on = timezone.localdate(audit.created_at).strftime("%-d %b %Y")
     assert f"Imported from the QA audit history on {imported_on}; the answers were not held in the spreadsheet" in page
-    assert '<th scope="row">Overall</th><td>Good</td>' in page
-    assert re.search(r'<th scope="row">Moderated grade[^<]*</th><td>Requires Improvement</td>', page)
+    assert f'<th scope="row">Overall</th><td>{grade_tag_html("good")}</td>' in page
+    moderated = re.escape(f"<td>{grade_tag_html('requires_improvement')}</td>")
+    assert re.search(r'<th scope="row">Moderated grade[^<]*</th>' + moderated, page)
     assert "Clear chronology" in page
     assert "Plans are not SMART" in page
     assert "Imported from the audit history (history.csv)" in page  # the history table

@@ -25,6 +25,7 @@ from audits import services
 from audits.filters import FILTERS_INVALID, MONTH_INVALID, AuditFilter
 from audits.models import AnalysisArea, AreaGrade, Audit
 from audits.selectors import AuditScope, audits_listed
+from audits.templatetags.grade_tags import grade_tag_html
 from quality.org.models import Person, Role, ServiceAreaName
 from quality.reports.models import PracticeTheme
 from quality.reports.themes import normalise_phrases
@@ -278,7 +279,7 @@ def test_the_list_shows_each_audits_columns_and_links_to_its_page(client, world)
         "theme": "—",
         "auditor": "Mona Manager",
         "state": "Submitted, awaiting oversight",
-        "overall_grade": "Good",
+        "overall_grade": grade_tag_html("good"),
         "due_on": "14 Nov 2026",
         "submitted_at": "10 Nov 2026",
     }
@@ -691,7 +692,11 @@ def test_practitioners_and_practice_managers_are_refused_the_voices(client, worl
 
 
 def nav_labels(response) -> list[str]:
-    return [item["label"] for item in response.context["navigation"]]
+    """Every label the navigation offers: its links and menus, and the links inside the menus."""
+    items = response.context["navigation"]
+    return [
+        label for item in items for label in [item["label"], *(child["label"] for child in item.get("children", []))]
+    ]
 
 
 def test_the_navigation_offers_audits_to_all_and_voices_to_those_who_may_read_them(client, world):

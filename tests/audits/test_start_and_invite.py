@@ -1,5 +1,6 @@
 """Starting an audit in the portal (the QA unit), and inviting contributors to a partnership audit."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -7,8 +8,11 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from audits import selectors, services
+from audits.forms import AuditStartForm
+from audits.lists import NO_OWN_AUDITS
 from audits.messages import (
     AUDITOR_NOT_ELIGIBLE,
     CASE_HOLDER_NOT_PRACTITIONER,
@@ -21,6 +25,7 @@ from audits.messages import (
 )
 from audits.models import Audit, AuditEvent, AuditParticipant
 from quality.access import Action, can, visible
+from quality.org.forms import TEAM_AREA_FIRST
 from quality.org.messages import REASON_REQUIRED, RETIRED_AREA, TEAM_OUTSIDE_AREA
 from quality.org.models import Notification, Role
 
@@ -126,7 +131,7 @@ def test_the_start_page_offers_the_casework_period_ending_today(client, people):
     response = client.get(start_url())
     assert response.status_code == 200
     assert response.context["form"]["period_end"].value() == timezone.localdate()
-    assert f'value="{timezone.localdate().isoformat()}"' in response.content.decode()
+    assert f'value="{timezone.localdate():%d/%m/%Y}"' in response.content.decode()
 
 
 def test_the_start_page_offers_only_published_tools_of_active_areas_and_shared_tools(
@@ -217,6 +222,40 @@ def test_bad_input_is_refused_next_to_its_field_and_nothing_is_saved(
     assert "Wendy Worker" in response.content.decode(), "the lists keep their choices"
     assert not Audit.objects.exists()
     assert not Notification.objects.exists()
+
+
+def _team_options(html: str) -> list[str]:
+    select = re.search(r'<select name="team".*?</select>', html, re.S).group(0)
+    return re.findall(r"<option[^>]*>([^<]*)</option>", select)
+
+
+def test_the_team_list_waits_for_the_service_area_and_then_offers_only_its_teams(
+    client, people, own_area, own_team, other_team
+):
+    client.force_login(people["qa_lead"].user)
+    assert _team_options(client.get(start_url()).content.decode()) == [TEAM_AREA_FIRST]
+
+    # What htmx asks for when the area is chosen: the page for that area (it takes the team field).
+    chosen = client.get(start_url(), {"service_area": own_area.pk}).content.decode()
+    assert _team_options(chosen) == ["No team", own_team.name]
+    assert other_team.name not in chosen
+
+
+def test_a_refused_start_keeps_the_team_list_of_the_area_chosen(
+    client, people, own_area, own_team, other_team, tool_version
+):
+    client.force_login(people["qa_lead"].user)
+    data = start_data(people, own_area, own_team, tool_version, case_reference="")
+    response = client.post(start_url(), data)
+    assert response.status_code == 422
+    assert _team_options(response.content.decode()) == ["No team", own_team.name]
+
+
+def test_the_area_list_asks_for_its_teams_when_an_area_is_chosen(client, people):
+    client.force_login(people["qa_lead"].user)
+    field = AuditStartForm()["service_area"]
+    assert field.field.widget.attrs["hx-get"] == start_url()
+    assert field.field.widget.attrs["hx-select"] == field.field.widget.attrs["hx-target"] == "#div_id_team"
 
 
 @pytest.mark.parametrize(
@@ -411,3 +450,30 @@ def test_the_due_date_appears_in_the_allocation_message(people, own_area, tool_v
         due_on=due,
     )
     assert f"due by {due:%-d %B %Y}" in Notification.objects.get().body
+
+
+# --- a partner auditor's list ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("scope", ["mine", "area"])
+def test_a_partner_auditor_lists_only_their_own_audits_without_filters_or_exports(
+    client, people, own_area, shared_version, scope
+):
+    partnership_audit(people, own_area, shared_version, reference="C-7001")  # Pat Partner's
+    partnership_audit(people, own_area, shared_version, reference="C-7002", auditor="second_partner")
+    client.force_login(people["partner"].user)
+
+    response = client.get(reverse(f"audits:audit_list_{scope}"))
+
+    assert response.status_code == 200
+    assert [t.name for t in response.templates][0] == "audits/audit_list_own.html"
+    assert [row.record.case_reference for row in response.context["table"].page.object_list] == ["C-7001"]
+    body = response.content.decode()
+    assert "Export CSV" not in body and 'name="service_area"' not in body
+
+
+def test_a_partner_auditor_with_no_audits_is_told_so(client, people):
+    client.force_login(people["partner"].user)
+    body = client.get(reverse("audits:audit_list_area")).content.decode()
+    assert escape(NO_OWN_AUDITS) in body
+    assert "<table" not in body

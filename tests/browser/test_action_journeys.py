@@ -49,6 +49,7 @@ def test_the_case_holder_closes_an_overdue_action_with_evidence(page: Page, live
     assert_accessible(page)
     expect(page.get_by_role("link", name="My actions")).to_be_visible()
 
+    main_nav(page).get_by_role("button", name="Audits").click()
     main_nav(page).get_by_role("link", name="Actions").click()
     expect(page.get_by_role("heading", name="My actions")).to_be_visible()
     assert_accessible(page)

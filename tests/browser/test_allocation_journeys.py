@@ -17,6 +17,7 @@ from quality.months import month_start
 from quality.org.messages import REASON_REQUIRED
 from quality.org.models import Role
 from tests.factories import published_tool_version
+from tests.org.test_tasks import celery_worker  # noqa: F401 (a fixture)
 
 from .conftest import assert_accessible, sign_in, sign_out
 
@@ -37,7 +38,8 @@ def people(make_person, qa_lead, other_manager, practitioner, own_area):
 
 
 @pytest.fixture
-def proposal(people, own_area, other_area, own_team):
+def open_cases(people, own_area, other_area, own_team):
+    """This month's theme and the open cases a proposal picks from."""
     for area in (own_area, other_area):
         published_tool_version(area=area)
     month = month_start(timezone.localdate())
@@ -58,7 +60,12 @@ def proposal(people, own_area, other_area, own_team):
             open_since=date(since, 3, 1),
         )
     Case.objects.create(child_ref="C-2001", service_area=other_area, legal_status="cla", open_since=date(2020, 1, 1))
-    return allocation_propose(month=month)
+    return month
+
+
+@pytest.fixture
+def proposal(open_cases):
+    return allocation_propose(month=open_cases)
 
 
 def item_row(page: Page, reference: str):
@@ -128,3 +135,30 @@ def test_the_qa_lead_reviews_and_distributes_and_the_manager_sees_the_audit(page
     expect(page.get_by_role("link", name=f"Your audits for {month}: 1 case")).to_be_visible()
     expect(page.get_by_role("link", name="Audit allocated: case C-1003")).to_have_count(0)
     assert_accessible(page)
+
+
+def test_propose_now_shows_the_proposal_being_made_and_the_page_shows_it_once_ready(
+    page: Page,
+    live_server,
+    celery_worker,  # noqa: F811 (a real worker on Redis makes the proposal)
+    people,
+    open_cases,
+):
+    month = f"{open_cases:%B %Y}"
+    sign_in(page, live_server.url, people["qa_lead"].user.email)
+    page.goto(f"{live_server.url}/allocation/")
+    assert_accessible(page)
+
+    page.get_by_role("button", name=f"Propose now for {month}").click()
+
+    # The month's page says the proposal is being made, then shows it without being reloaded by hand.
+    expect(page.get_by_role("heading", name=f"Allocation for {month}")).to_be_visible()
+    expect(page.get_by_role("progressbar", name=f"Making the proposal for {month}")).to_be_visible()
+    assert_accessible(page)
+    address = page.url
+    expect(page.get_by_role("heading", name="Cases by service area and auditor")).to_be_visible(timeout=60_000)
+    assert page.url == address
+    expect(item_row(page, "C-1001")).to_contain_text("Alex Manager")
+    expect(page.get_by_role("progressbar")).to_have_count(0)
+    assert_accessible(page)
+    assert Allocation.objects.get().proposed_by == people["qa_lead"].user

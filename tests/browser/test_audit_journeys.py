@@ -229,20 +229,27 @@ def test_an_answer_typed_while_the_connection_is_lost_is_kept_and_saved_when_it_
 def test_a_refused_oversight_or_dispute_is_summed_up_at_the_top_of_the_long_page_with_links_to_its_fields(
     page: Page, live_server, people, version
 ):
-    """The oversight and dispute forms sit at the foot of a page thousands of pixels long: a refused
-    one is listed first, focus moves to the list, the title says so, and each entry leads to its field."""
+    """The page is thousands of pixels long: the oversight and dispute forms sit in its first screenful,
+    before the answers; a refused one comes back at the summary just above them (#error-summary), focus
+    on it, the title saying so, and each entry leading to its field."""
     submitted_audit(people, version, "C-1003")
     sign_in_as(page, live_server, people, "lead")
     due(page, "Audits awaiting your oversight").get_by_role("link", name="Case C-1003").click()
+    actions = page.get_by_role("region", name="What you can do now")
+    expect(actions.get_by_role("button", name="Confirm oversight")).to_be_in_viewport()
+    above = actions.bounding_box()["y"]
+    assert above < page.get_by_role("heading", name="Answers").bounding_box()["y"]
 
-    page.get_by_role("button", name="Confirm oversight").click()
+    actions.get_by_role("button", name="Confirm oversight").click()
 
     summary = page.locator("[data-error-summary]")
     expect(summary.get_by_role("heading", name="There is a problem")).to_be_visible()
     expect(summary).to_be_focused()
     expect(summary).to_be_in_viewport()
     expect(page).to_have_title(re.compile(r"^Error: Audit of case C-1003"))
+    expect(page).to_have_url(re.compile(r"/oversight/#error-summary$"))
     expect(summary.get_by_role("listitem")).to_have_text(["Oversight comment: This field is required."])
+    assert summary.bounding_box()["y"] < actions.bounding_box()["y"] < page.viewport_size["height"]
     assert_accessible(page)
     summary.get_by_role("link", name="Oversight comment: This field is required.").click()
     comment = page.get_by_label("Oversight comment")
@@ -304,6 +311,9 @@ def test_the_service_lead_oversees_one_audit_disputes_another_and_the_qa_lead_ch
     page.get_by_label("Reason for the decision").fill("Outcomes for the child are not yet shown.")
     page.get_by_role("button", name="Record the decision").click()
     expect(page.get_by_role("status").first).to_contain_text("Dispute resolved.")
+    counts = "The grade that counts in the figures: Requires Improvement, the auditor's grade"
+    expect(page.get_by_role("status").first).to_contain_text(counts)
+    expect(page.locator("#grade-that-counts")).to_contain_text(counts)
     expect(page.get_by_role("heading", name="Audit of case C-1002")).to_contain_text("Submitted, awaiting oversight")
     expect(page.get_by_role("main")).to_contain_text("Grade changed by Quinn QA (Good → Requires Improvement)")
     history = page.get_by_role("table").filter(has=page.get_by_role("columnheader", name="Why"))
@@ -333,6 +343,7 @@ def test_a_qa_lead_publishes_a_new_version_and_the_old_one_keeps_its_questions(
     page: Page, live_server, people, version
 ):
     sign_in_as(page, live_server, people, "qa_lead")
+    main_nav(page).get_by_role("button", name="Audits").click()
     main_nav(page).get_by_role("link", name="Audit tools").click()
     assert_accessible(page)
     page.get_by_role("link", name="SWF case audit").click()

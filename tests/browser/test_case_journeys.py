@@ -88,7 +88,7 @@ def test_a_qa_lead_corrects_a_refused_case_list_checks_it_and_imports_it(page: P
     assert_accessible(page)
     assert not Case.objects.exists()
 
-    # The corrected file: checked first (nothing saved), then imported.
+    # The corrected file: checked first (nothing saved), then imported as it was checked.
     page.get_by_label("Case list file").set_input_files(case_list_file(people, broken=False))
     page.get_by_role("button", name="Check only").click()
     expect(page.get_by_role("heading", name="The file is ready to import: nothing was saved yet")).to_be_visible()
@@ -96,8 +96,8 @@ def test_a_qa_lead_corrects_a_refused_case_list_checks_it_and_imports_it(page: P
     assert_accessible(page)
     assert not Case.objects.exists()
 
-    page.get_by_label("Case list file").set_input_files(case_list_file(people, broken=False))
-    page.get_by_role("button", name="Import").click()
+    # Imported without choosing the file again: the checked file was kept for this person.
+    page.get_by_role("button", name="Load this file").click()
 
     expect(page).to_have_url(f"{live_server.url}/cases/")
     expect(page.get_by_text("The case list was imported. 3 cases in the file: 3 new")).to_be_visible()

@@ -40,6 +40,7 @@ def test_qa_lead_filters_all_audits_by_area_and_reads_the_voices(
 ):
     sign_in(page, live_server.url, qa_lead.user.email)
 
+    main_nav(page).get_by_role("button", name="Audits").click()
     main_nav(page).get_by_role("link", name="Audits").click()
     expect(page.get_by_role("heading", name="My area's audits")).to_be_visible()
     page.get_by_role("link", name="All audits").click()
@@ -58,6 +59,7 @@ def test_qa_lead_filters_all_audits_by_area_and_reads_the_voices(
     )
     assert_accessible(page)
 
+    main_nav(page).get_by_role("button", name="Audits").click()
     main_nav(page).get_by_role("link", name="Voices").click()
     expect(page.get_by_role("heading", name="Voices of children and families")).to_be_visible()
     expect(page.get_by_role("cell", name="I feel safe at home.")).to_be_visible()

@@ -21,6 +21,7 @@ def test_administrator_sets_up_an_area_a_team_and_a_person_with_a_role(
     assert_accessible(page)
 
     # A service area.
+    main_nav(page).get_by_role("button", name="Organisation").click()
     main_nav(page).get_by_role("link", name="Service areas").click()
     expect(page.get_by_role("heading", name="Service areas")).to_be_visible()
     assert_accessible(page)
@@ -33,6 +34,7 @@ def test_administrator_sets_up_an_area_a_team_and_a_person_with_a_role(
     assert_accessible(page)
 
     # Open it from the list.
+    main_nav(page).get_by_role("button", name="Organisation").click()
     main_nav(page).get_by_role("link", name="Service areas").click()
     page.get_by_role("link", name="Children with Disabilities").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Children with Disabilities")
@@ -50,6 +52,7 @@ def test_administrator_sets_up_an_area_a_team_and_a_person_with_a_role(
     assert_accessible(page)
 
     # A person.
+    main_nav(page).get_by_role("button", name="Organisation").click()
     main_nav(page).get_by_role("link", name="People").click()
     expect(page.get_by_role("heading", name="People")).to_be_visible()
     assert_accessible(page)
@@ -69,7 +72,9 @@ def test_administrator_sets_up_an_area_a_team_and_a_person_with_a_role(
     assert_accessible(page)
     page.get_by_label("Role").select_option(label="Practice manager")
     page.get_by_label("Service area").select_option(label="Children with Disabilities (CWD)")
-    page.get_by_label("Team").select_option(label="CWD: CWD North")
+    # Choosing the area brings in its teams, and only its teams.
+    expect(page.get_by_label("Team").locator("option")).to_have_text(["No team", "CWD North"])
+    page.get_by_label("Team").select_option(label="CWD North")
     page.get_by_role("button", name="Add role").click()
     expect(page.get_by_role("status")).to_contain_text("Role added.")
     current_roles = page.get_by_role("table").filter(has=page.get_by_role("columnheader", name="Since"))
@@ -91,10 +96,14 @@ def test_practice_manager_sees_only_their_own_area(page: Page, live_server, prac
     expect(page.get_by_role("heading", name="Hello, Priya Manager")).to_be_visible()
     assert_accessible(page)
     # Only what a practice manager may use: their roles include audit tools but not the staff directory.
-    expect(page.locator("#main-nav").get_by_role("link")).to_have_text(
-        ["Home", "Service areas", "Audits", "Actions", "Audit tools"]
+    # The menus' links too, folded away until a menu is opened; the one organisation page is a plain link.
+    expect(page.locator("#main-nav").get_by_role("link", include_hidden=True)).to_have_text(
+        ["Home", "Audits", "Actions", "Audit tools", "Schedule", "Case list", "Exemplars", "Scorecard", "Commentary"]
+        + ["Service areas"]
     )
-    expect(main_nav(page).get_by_role("link", name="People")).to_have_count(0)
+    expect(main_nav(page).get_by_role("button", name="Organisation")).to_have_count(0)
+    # Not in any menu, folded away or not.
+    expect(main_nav(page).get_by_role("link", name="People", include_hidden=True)).to_have_count(0)
 
     main_nav(page).get_by_role("link", name="Service areas").click()
     expect(page.get_by_role("heading", name="Service areas")).to_be_visible()
@@ -119,6 +128,7 @@ def test_duplicate_short_code_is_refused_next_to_the_field(page: Page, live_serv
     sign_in(page, live_server.url, admin_person.email)
     expect(page.get_by_role("heading", name="Hello, Ada Admin")).to_be_visible()
     assert_accessible(page)
+    main_nav(page).get_by_role("button", name="Organisation").click()
     main_nav(page).get_by_role("link", name="Service areas").click()
     expect(page.get_by_role("heading", name="Service areas")).to_be_visible()
     assert_accessible(page)

@@ -95,7 +95,7 @@ def test_a_performance_officer_loads_a_month_corrects_a_refused_file_and_reads_t
     assert_accessible(page)
     assert not KpiValue.objects.exists()
 
-    # The corrected file: checked first (the mismatch is already shown), then loaded.
+    # The corrected file: checked first (the mismatch is already shown), then loaded as it was checked.
     page.get_by_label("Values file").set_input_files(values_file(month, broken=False))
     page.get_by_role("button", name="Check only").click()
     expect(page.get_by_role("heading", name="The file is ready to load: nothing was saved yet")).to_be_visible()
@@ -105,8 +105,9 @@ def test_a_performance_officer_loads_a_month_corrects_a_refused_file_and_reads_t
     assert_accessible(page)
     assert not KpiValue.objects.exists()
 
-    page.get_by_label("Values file").set_input_files(values_file(month, broken=False))
-    page.get_by_role("button", name="Load").click()
+    # Loaded without choosing the file again: the checked file was kept for this person.
+    expect(page.get_by_text(f"values-{month:%Y-%m}.csv is kept for you until")).to_be_visible()
+    page.get_by_role("button", name="Load this file").click()
 
     expect(page.get_by_role("heading", name=f"Load report: values-{month:%Y-%m}.csv")).to_be_visible()
     expect(page.get_by_text("The values were loaded.")).to_be_visible()

@@ -1,14 +1,13 @@
 """Journeys through a report's downloads, with a real worker on Redis making the files: a QA lead
 downloads the PDF of a published report (its text has the headline figures and the service-area
 table) and the JSON of a draft; a service lead downloads the workbook and finds only their own area's
-rows. Opening a download page asks for nothing: the person presses "Make the PDF" (or "Make the
-workbook"). The download pages are checked with axe-core before the file is asked for, while it is being
-made and once it is ready.
+rows; a reader downloads a PDF already made in one click. A file not made yet is asked for by its
+button on the report's page, which shows the progress and starts the download once the worker has
+made it, on the same page. The page is checked with axe-core before, during and after.
 """
 
 import io
 import json
-import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,7 +15,8 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
-from quality.reports.models import Highlight, Report
+from quality.reports import documents
+from quality.reports.models import Highlight, Report, ReportDocument
 from tests.org.test_tasks import celery_worker  # noqa: F401 (a fixture)
 
 from ..reports.test_outputs import AREA_NAMES, pdf_text, sample_figures, squash
@@ -63,22 +63,20 @@ def draft(people, own_area, other_area):
     return make_report(people, own_area, other_area, state=Report.State.DRAFT, period="2023-09")
 
 
-def ask_for(page: Page, format_name: str, button: str) -> None:
-    """On the download page before anything is asked for: check the page, then press its button."""
-    expect(page.get_by_role("heading", name=re.compile(f"^{format_name} of Monthly audit analysis"))).to_be_visible()
-    expect(page.get_by_text(f"There is no {format_name} of the report as it stands yet")).to_be_visible()
+def download_from_the_report_page(page: Page, button: str, format_name: str):
+    """On the report's page, with the file not made yet: press its download button, see the progress
+    on that page (checked with axe while it shows), and get the download the page starts once the
+    worker has made the file."""
+    address = page.url
+    with page.expect_download(timeout=WORKER_TIMEOUT_MS) as downloading:
+        page.get_by_role("button", name=button).click()
+        expect(page.get_by_text(f"The {format_name} is being made")).to_be_visible()
+        expect(page.get_by_role("progressbar", name=f"Making the {format_name}")).to_be_visible()
+        assert_accessible(page)
+    expect(page.get_by_text(f"The {format_name} is ready")).to_be_visible()
+    expect(page.get_by_role("link", name=f"Download the {format_name}")).to_be_visible()
+    assert page.url == address, "the file came on the report's own page"
     assert_accessible(page)
-    page.get_by_role("button", name=button).click()
-
-
-def download_when_ready(page: Page, format_name: str):
-    """On the download page: wait for the worker, check the page, then download the file."""
-    expect(page.get_by_role("heading", name=re.compile(f"^{format_name} of Monthly audit analysis"))).to_be_visible()
-    link = page.get_by_role("link", name=f"Download the {format_name}")
-    expect(link).to_be_visible(timeout=WORKER_TIMEOUT_MS)
-    assert_accessible(page)
-    with page.expect_download() as downloading:
-        link.click()
     return downloading.value
 
 
@@ -91,12 +89,9 @@ def test_a_qa_lead_downloads_the_pdf_of_a_published_report_made_by_the_worker(
 ):
     sign_in(page, live_server.url, people["qa_lead"].user.email)
     page.goto(f"{live_server.url}{published.get_absolute_url()}")
-
-    page.get_by_role("link", name="Download PDF").click()
-    ask_for(page, "PDF", "Make the PDF")
-    expect(page.get_by_text("The PDF is being made")).to_be_visible()
     assert_accessible(page)
-    download = download_when_ready(page, "PDF")
+
+    download = download_from_the_report_page(page, "Download PDF", "PDF")
 
     assert download.suggested_filename == "monthly-audit-analysis-2023-11.pdf"
     text = squash(pdf_text(Path(download.path()).read_bytes()))
@@ -106,10 +101,35 @@ def test_a_qa_lead_downloads_the_pdf_of_a_published_report_made_by_the_worker(
     assert "Social Work with Families (SWF) 1 5 3 1 2 12" in text
     assert "Practice is steady; plans need dates." in text
 
-    # Asked again, the file already made is handed over at once.
-    again = page.request.get(page.url)
-    assert again.headers["content-type"] == "application/pdf"
-    assert again.body() == Path(download.path()).read_bytes()
+    # Back on the report, the PDF now made is a link that downloads it in one click.
+    page.reload()
+    link = page.get_by_role("link", name="Download PDF")
+    expect(link).to_be_visible()
+    assert_accessible(page)
+    with page.expect_download() as again:
+        link.click()
+    assert Path(again.value.path()).read_bytes() == Path(download.path()).read_bytes()
+
+
+def test_a_reader_downloads_a_ready_report_pdf_in_one_click(page: Page, live_server, people, published, reader):
+    """The PDF was made earlier (for another reader who sees every area: the same copy): the report's
+    page links it, and one click downloads it, with no page in between and no worker needed."""
+    made = documents.document_request(actor=people["qa_lead"].user, report=published, file_format="pdf")
+    documents.document_generate(document_id=made.pk)
+    sign_in(page, live_server.url, reader.user.email)
+    page.goto(f"{live_server.url}{published.get_absolute_url()}")
+    assert_accessible(page)
+    address = page.url
+
+    with page.expect_download() as downloading:
+        page.get_by_role("link", name="Download PDF").click()
+
+    download = downloading.value
+    assert download.suggested_filename == "monthly-audit-analysis-2023-11.pdf"
+    made.refresh_from_db()
+    assert Path(download.path()).read_bytes() == Path(made.file.path).read_bytes()
+    assert page.url == address
+    assert ReportDocument.objects.count() == 1  # nothing made again
 
 
 def test_a_service_lead_downloads_a_workbook_with_only_their_own_areas_rows(
@@ -122,9 +142,7 @@ def test_a_service_lead_downloads_a_workbook_with_only_their_own_areas_rows(
     sign_in(page, live_server.url, people["lead"].user.email)
     page.goto(f"{live_server.url}{published.get_absolute_url()}")
 
-    page.get_by_role("link", name="Download Excel workbook").click()
-    ask_for(page, "Excel workbook", "Make the workbook")
-    download = download_when_ready(page, "Excel workbook")
+    download = download_from_the_report_page(page, "Download Excel workbook", "Excel workbook")
 
     assert download.suggested_filename == "monthly-audit-analysis-2023-11.xlsx"
     book = load_workbook(io.BytesIO(Path(download.path()).read_bytes()))

@@ -74,23 +74,18 @@ def documents():
         yield delay
 
 
-def download(page: Page, documents, link: str, format_name: str, button: str):
-    """From the report's page: ask for the file, see it being made, make it as the worker would, download it."""
+def download(page: Page, documents, button: str, format_name: str):
+    """On the report's page: ask for the file, see it being made there, make it as the worker would,
+    and get the download the page starts by itself."""
     documents.reset_mock()
-    page.get_by_role("link", name=link).click()
-    expect(page.get_by_role("heading", name=re.compile(f"^{format_name} of "))).to_be_visible()
-    assert_accessible(page)
-    documents.assert_not_called()  # opening the page asks for nothing: the button does
+    address = page.url
     page.get_by_role("button", name=button).click()
     expect(page.get_by_text(f"The {format_name} is being made")).to_be_visible()
     assert_accessible(page)
     documents.assert_called_once()
-    build_report_document(documents.call_args.args[0])
-    ready = page.get_by_role("link", name=f"Download the {format_name}")
-    expect(ready).to_be_visible(timeout=10_000)
-    assert_accessible(page)
-    with page.expect_download() as downloading:
-        ready.click()
+    with page.expect_download(timeout=10_000) as downloading:
+        build_report_document(documents.call_args.args[0])
+    assert page.url == address
     return downloading.value
 
 
@@ -163,8 +158,8 @@ def test_a_qa_lead_generates_edits_and_publishes_a_quarterly_report_and_a_servic
     expect(page.get_by_text("2 audits match.")).to_be_visible()
     expect(page.locator("table tbody tr")).to_have_count(2)
     expect(page.get_by_label("Practice theme")).to_have_value(str(PracticeTheme.objects.get().pk))
-    expect(page.get_by_label("Completed from")).to_have_value("2026-07-01")
-    expect(page.get_by_label("Completed to")).to_have_value("2026-09-30")
+    expect(page.get_by_label("Completed from")).to_have_value("01/07/2026")
+    expect(page.get_by_label("Completed to")).to_have_value("30/09/2026")
     assert_accessible(page)
     page.go_back()
     expect(page.locator("[data-state]")).to_have_text("Published")
@@ -178,15 +173,14 @@ def test_a_qa_lead_generates_edits_and_publishes_a_quarterly_report_and_a_servic
     expect(headline(page).locator("[data-figure='completed'] [data-value]")).to_have_text("6")
 
     # The PDF and the workbook of the published report, each made by the worker's task (run here).
-    pdf = download(page, documents, "Download PDF", "PDF", "Make the PDF")
+    pdf = download(page, documents, "Download PDF", "PDF")
     assert pdf.suggested_filename == "quarterly-audit-analysis-2026-Q3.pdf"
     text = squash(pdf_text(Path(pdf.path()).read_bytes()))
     assert "Audits completed 6" in text
     assert "Pathways Through Care (PTC) 0 1 0 1 0 2" in text
     assert "Social Work with Families (SWF) 1 2 1 0 0 4" in text
     assert "Chronologies are up to date and the child's voice is clear." in text
-    page.get_by_role("link", name="Back to the report").click()
-    workbook = download(page, documents, "Download Excel workbook", "Excel workbook", "Make the workbook")
+    workbook = download(page, documents, "Download Excel workbook", "Excel workbook")
     assert workbook.suggested_filename == "quarterly-audit-analysis-2026-Q3.xlsx"
     book = load_workbook(io.BytesIO(Path(workbook.path()).read_bytes()))
     assert [row[:2] for row in book["By service area"].iter_rows(min_row=2, values_only=True)] == [
@@ -194,7 +188,6 @@ def test_a_qa_lead_generates_edits_and_publishes_a_quarterly_report_and_a_servic
         ("SWF", "Social Work with Families"),
     ]
     assert book["Narrative"]["B3"].value == "Practice is closer to good: planning remains the weakest area."
-    page.get_by_role("link", name="Back to the report").click()
 
     page.get_by_role("link", name="Correct this report").click()
     expect(page.get_by_role("heading", name=f"Correct: {title}")).to_be_visible()

@@ -86,6 +86,7 @@ def test_an_administrator_previews_an_imported_tool_whose_help_text_would_grant_
 
     # The QA lead imports the tool file through the import page.
     sign_in_as(page, live_server.url, people["qa_lead"])
+    main_nav(page).get_by_role("button", name="Audits").click()
     main_nav(page).get_by_role("link", name="Audit tools").click()
     expect(page.get_by_role("heading", name="Audit tools", exact=True)).to_be_visible()
     assert_accessible(page)
@@ -103,6 +104,7 @@ def test_an_administrator_previews_an_imported_tool_whose_help_text_would_grant_
     # The administrator opens the version's preview, as an administrator reviewing tools would.
     sign_in_as(page, live_server.url, people["admin"])
     sent = requests_to_org(page)
+    main_nav(page).get_by_role("button", name="Audits").click()
     main_nav(page).get_by_role("link", name="Audit tools").click()
     assert_accessible(page)
     page.get_by_role("link", name=TOOL).click()

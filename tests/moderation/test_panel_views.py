@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from audits.templatetags.grade_tags import grade_tag_html
 from moderation import panel_views, panels
 from moderation.models import BLIND_REASON, ModerationDecision, Panel, PanelItem
 from quality.org.models import Role
@@ -25,6 +26,8 @@ from .panel_world import (
 )
 
 pytestmark = pytest.mark.django_db
+
+OUTSTANDING_CELL = f"<td>{grade_tag_html('outstanding')}</td>"  # the auditor's grade, as a grade tag
 
 
 def url(name, obj=None):
@@ -168,7 +171,7 @@ def test_a_blind_audit_shows_no_auditors_grade_until_the_panel_records_its_own(c
     item = panel.items.get()
     before = html(page(client, people["moderator"], url("panel_item", item)))
     assert "Blind moderation: the auditor's grades are hidden" in before
-    assert "<td>Outstanding</td>" not in before and "<dd>Outstanding</dd>" not in before
+    assert OUTSTANDING_CELL not in before and "<dd>Outstanding</dd>" not in before
     assert panel_views.HIDDEN in before
     assert "Seen in the chronology and the plan." in before  # the evidence is shown
     assert "Hidden: blind" in html(client.get(url("panel_detail", panel)))
@@ -176,7 +179,7 @@ def test_a_blind_audit_shows_no_auditors_grade_until_the_panel_records_its_own(c
     response = client.post(url("panel_item", item), grade_post("good"))
     assert response.status_code == 302
     after = html(client.get(url("panel_item", item)))
-    assert "<td>Outstanding</td>" in after and "<strong>Good</strong>" in after
+    assert OUTSTANDING_CELL in after and f"<td>{grade_tag_html('good')}</td>" in after
     assert "Hidden: blind" not in html(client.get(url("panel_detail", panel)))
 
 
@@ -208,7 +211,7 @@ def test_the_panel_page_links_to_the_outcomes_of_its_decisions_once_it_has_some(
 def test_an_audit_that_is_not_blind_shows_the_auditors_grades(client, people, audit):
     panel = panel_in_session(people, [audit])
     body = html(page(client, people["moderator"], url("panel_item", panel.items.get())))
-    assert "<td>Outstanding</td>" in body and "The auditor's grades: the original grades" in body
+    assert OUTSTANDING_CELL in body and "The auditor's grades: the original grades" in body
 
 
 def test_a_member_records_the_panels_grades_and_the_original_stays(client, people, audit):
@@ -260,7 +263,7 @@ def test_qa_opens_and_concludes_the_panel_and_the_audit_page_shows_both_grades(c
 
     body = html(page(client, people["auditor"], audit.get_absolute_url()))
     assert "Each moderation of this audit" in body
-    assert "<td>Outstanding</td>" in body and "<strong>Requires Improvement</strong>" in body
+    assert OUTSTANDING_CELL in body and grade_tag_html("requires_improvement") in body
     assert "Show the difference made." in body
     assert url("panel_detail", panel) not in body  # the auditor may not open the panel's pages
 

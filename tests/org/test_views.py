@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from quality.org import services
+from quality.org.forms import TEAM_AREA_FIRST
 from quality.org.messages import (
     AREA_ROLE_NEEDS_AREA,
     CODE_TAKEN,
@@ -629,6 +630,29 @@ def test_a_role_in_a_retired_area_is_refused_next_to_the_area(as_admin, colleagu
     assert response.status_code == 200
     assert form_errors(response, "service_area") == [RETIRED_AREA]
     assert snapshot() == before
+
+
+def _team_choices(response) -> list[str]:
+    return [str(label) for _, label in response.context["form"].fields["team"].choices]
+
+
+def test_the_team_list_offers_only_the_chosen_areas_teams(as_admin, colleague, own_area, own_team, other_team):
+    page = as_admin.get(url("org:membership_add", colleague.pk))
+    assert _team_choices(page) == [TEAM_AREA_FIRST]
+    # What htmx asks for when an area is chosen: the form again, for that area.
+    chosen = as_admin.get(url("org:membership_add", colleague.pk), {"service_area": own_area.pk})
+    assert _team_choices(chosen) == ["No team", own_team.name]
+    assert other_team.name not in chosen.content.decode()
+    area_list = chosen.context["form"].fields["service_area"].widget.attrs
+    assert area_list["hx-get"] == url("org:membership_add", colleague.pk)
+    assert area_list["hx-select"] == area_list["hx-target"] == "#div_id_team"
+    assert 'id="div_id_team"' in chosen.content.decode()
+
+
+def test_a_refused_role_keeps_the_team_list_of_the_area_chosen(as_admin, outsider, own_area, own_team):
+    response = as_admin.post(url("org:membership_add", outsider.pk), {"role": "", "service_area": own_area.pk})
+    assert response.status_code == 200
+    assert _team_choices(response) == ["No team", own_team.name]
 
 
 def test_a_team_outside_the_chosen_area_is_refused_next_to_the_team(as_admin, colleague, own_area, other_team):

@@ -184,6 +184,62 @@ def test_there_is_no_change_from_zero_or_from_a_missing_month(current, previous)
     assert calc.relative_change_pct(current, previous) is None
 
 
+# --- The change rule: percentage points between percentages, relative for counts and rates ----
+
+
+def test_a_change_between_two_percentages_is_in_percentage_points():
+    change = calc.change("percentage", D("22"), D("20"))
+
+    assert change == calc.Change(D("2"), calc.POINTS)
+    assert (change.in_points, change.figure, change.text) == (True, "+2.0", "+2.0 pp")  # not "+10.0%"
+
+
+def test_a_change_of_a_count_or_a_rate_is_relative_to_the_earlier_figure():
+    count, rate = calc.change("count", D("220"), D("200")), calc.change("rate", D("45.1"), D("41"))
+
+    assert count == calc.Change(D("10"), calc.RELATIVE) and count.text == "+10.0%"
+    assert rate.measure == calc.RELATIVE and rate.text == "+10.0%"
+    assert calc.change("count", D("180"), D("200")).text == "-10.0%"
+
+
+def test_a_change_in_points_is_of_the_unrounded_percentages():
+    # 264/333 (79.279%) against 250/330 (75.758%): +3.5 points, not the shown 79% - 76% = +3.
+    change = calc.change("percentage", calc.percentage(D(264), D(333)), calc.percentage(D(250), D(330)))
+
+    assert change.text == "+3.5 pp"
+
+
+def test_a_percentage_from_zero_has_a_change_in_points_but_a_count_from_zero_has_none():
+    assert calc.change("percentage", D("5"), D("0")).text == "+5.0 pp"
+    assert calc.change("count", D("5"), D("0")) is None
+    assert calc.change("rate", D("0"), D("0")) is None
+    assert calc.change("percentage", D("0"), D("0")).text == "0.0 pp"
+
+
+@pytest.mark.parametrize("unit", ["percentage", "count", "rate"])
+@pytest.mark.parametrize(("current", "previous"), [(None, D("5")), (D("5"), None), (None, None)])
+def test_no_change_without_both_figures(unit, current, previous):
+    assert calc.change(unit, current, previous) is None
+
+
+@pytest.mark.parametrize(
+    ("unit", "current", "previous", "text"),
+    [
+        ("percentage", D("20.04"), D("20"), "0.0 pp"),  # no sign on a change that rounds to nothing
+        ("percentage", D("19.95"), D("20"), "-0.1 pp"),  # -0.05 rounds half away from zero
+        ("count", D("1000.5"), D("1000"), "+0.1%"),  # +0.05% rounds half up to +0.1%
+        ("count", D("1000"), D("1000"), "0.0%"),
+    ],
+)
+def test_a_change_is_shown_to_one_decimal_place(unit, current, previous, text):
+    assert calc.change(unit, current, previous).text == text
+
+
+def test_the_measure_of_a_change_is_decided_by_the_unit_alone():
+    assert calc.change_measure("percentage") == calc.POINTS
+    assert calc.change_measure("count") == calc.change_measure("rate") == calc.RELATIVE
+
+
 def test_changes_of_a_cumulative_indicator_stop_at_the_april_boundary():
     april, march, may = date(2024, 4, 1), date(2024, 3, 1), date(2024, 5, 1)
     assert calc.change_allowed(True, april, march) is False  # April restarts the count
@@ -269,3 +325,71 @@ def test_plain_numbers_for_reports():
     assert calc.plain_number(D("79.279279"), 2) == "79.28"
     assert calc.plain_number(D("12.50")) == "12.5"
     assert calc.plain_number(None) == ""
+
+
+# --- The rounding rule: a figure shown never reads as another RAG than it has ------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "rag", "shown"),
+    [
+        (D("95.96"), "amber", "95.96%"),  # "96%" and "96.0%" would read as meeting the target
+        (D("95.9"), "amber", "95.9%"),
+        (D("95.4"), "amber", "95%"),  # rounds away from the target: no extra place needed
+        (D("96"), "green", "96%"),
+        (D("96.4"), "green", "96%"),  # rounds down onto the target: still meets it
+        (D("95.999999"), "amber", "95.999999%"),
+    ],
+)
+def test_a_percentage_just_below_a_higher_is_better_target_is_not_rounded_onto_it(value, rag, shown):
+    target = D("96")
+
+    assert calc.rag(value, target, "higher", "percentage", None) == rag
+    assert calc.display("percentage", value, target=target, polarity="higher") == shown
+
+
+@pytest.mark.parametrize(
+    ("value", "rag", "shown"),
+    [
+        (D("10.04"), "amber", "10.04%"),  # "10%" and "10.0%" would read as at the target
+        (D("10.4"), "amber", "10.4%"),
+        (D("9.6"), "green", "10%"),  # rounds up onto the target: still meets it
+        (D("10"), "green", "10%"),
+    ],
+)
+def test_a_percentage_just_above_a_lower_is_better_target_is_not_rounded_onto_it(value, rag, shown):
+    target = D("10")
+
+    assert calc.rag(value, target, "lower", "percentage", None) == rag
+    assert calc.display("percentage", value, target=target, polarity="lower") == shown
+
+
+def test_a_figure_that_meets_a_target_with_decimals_is_not_rounded_past_it():
+    # 95.4% meets a 95.3% target (higher is better), but "95%" would read as missing it.
+    assert calc.display("percentage", D("95.4"), target=D("95.3"), polarity="higher") == "95.4%"
+    # 95.6% meets a 95.7% target (lower is better), but "96%" would read as missing it.
+    assert calc.display("percentage", D("95.6"), target=D("95.7"), polarity="lower") == "95.6%"
+    # 95.6% meets a 95.5% target and "96%" still does: shown as usual.
+    assert calc.display("percentage", D("95.6"), target=D("95.5"), polarity="higher") == "96%"
+
+
+def test_the_amber_boundary_is_kept_as_well_as_the_target():
+    # Target 80%, amber down to 75%: 74.96% is red, "75%" would read as amber.
+    assert calc.rag(D("74.96"), D("80"), "higher", "percentage", None) == "red"
+    assert calc.display("percentage", D("74.96"), target=D("80"), polarity="higher") == "74.96%"
+
+
+def test_counts_and_rates_keep_their_rag_too():
+    # A rate target of 46 (higher is better): 45.96 is amber, "46.0" would read as meeting it.
+    assert calc.display("rate", D("45.96"), target=D("46"), polarity="higher") == "45.96"
+    assert calc.display("rate", D("45.94"), target=D("46"), polarity="higher") == "45.9"
+    assert calc.display("count", D("199.96"), target=D("200"), polarity="higher") == "199.96"
+    assert calc.display("count", D("199"), target=D("200"), polarity="higher") == "199"
+
+
+def test_without_a_target_or_for_a_neutral_indicator_a_figure_is_shown_as_usual():
+    assert calc.display("percentage", D("95.96")) == "96%"
+    assert calc.display("percentage", D("95.96"), target=D("96"), polarity="neutral") == "96%"
+    assert calc.display("percentage", D("95.96"), D(2399), D(2500), target=D("96"), polarity="higher") == (
+        "95.96% (2,399/2,500)"
+    )

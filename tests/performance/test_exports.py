@@ -27,7 +27,8 @@ OCT = date(2026, 10, 1)
 EXPECTED_HEADER = (
     "code,title,priority_area,unit,period,value,numerator,denominator,display,target,rag,"
     "change_prev_month_pct,change_prev_year_pct,avg_12m,min_12m,max_12m,previous_year,"
-    "statistical_neighbours,south_east,england,data_quality"
+    "statistical_neighbours,south_east,england,data_quality,"
+    "change_prev_month,change_prev_year,change_measure"
 )
 FLAG = "Supplied 83% but 264/333 is 79.3%"
 
@@ -62,7 +63,7 @@ def rows_of(text: str) -> list[dict]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
-def test_the_csv_has_exactly_the_issues_columns_and_one_row_per_indicator(figures):
+def test_the_csv_has_the_issues_columns_then_the_measured_changes_and_one_row_per_indicator(figures):
     text = scorecard_csv(scorecard(OCT))
 
     assert text.splitlines()[0] == EXPECTED_HEADER
@@ -96,21 +97,30 @@ def test_a_percentage_row_has_its_figures_unrounded_or_to_four_places_and_its_fl
         "south_east": "",
         "england": "77",
         "data_quality": FLAG,
+        "change_prev_month": str((october - september).quantize(Decimal("0.0001"))),
+        "change_prev_year": "",
+        "change_measure": "percentage points",
     }
-    assert m1["change_prev_month_pct"] == "4.6486"  # 100 x 3.521703 / 75.757576
+    # The issue-6 column keeps the relative change (+4.6486%); the added one is in points
+    # as on the page and in the pack: 79.279279 - 75.757576.
+    assert m1["change_prev_month_pct"] == "4.6486"
+    # In points, as on the page and in the pack: 79.279279 - 75.757576, not the relative +4.6486%.
+    assert m1["change_prev_month"] == "3.5217"
 
 
 def test_a_count_row_and_a_row_without_a_figure(figures):
     _, k1, t1 = rows_of(scorecard_csv(scorecard(OCT)))
 
-    assert {key: k1[key] for key in ("value", "display", "target", "rag", "change_prev_month_pct")} == {
+    assert {key: k1[key] for key in ("value", "display", "target", "rag", "change_prev_month", "change_measure")} == {
         "value": "120",
         "display": "120",
         "target": "100",
         "rag": "red",
-        "change_prev_month_pct": "20",
+        "change_prev_month": "20",  # relative: 100 x 20 / 100
+        "change_measure": "relative %",
     }
-    assert (k1["change_prev_year_pct"], k1["avg_12m"], k1["min_12m"], k1["max_12m"]) == ("50", "110", "100", "120")
+    assert k1["change_prev_month_pct"] == k1["change_prev_month"]  # a count's change is relative in both
+    assert (k1["change_prev_year"], k1["avg_12m"], k1["min_12m"], k1["max_12m"]) == ("50", "110", "100", "120")
     assert (t1["value"], t1["display"], t1["rag"], t1["target"]) == ("", "TBC", "", "")
     # A title a spreadsheet would run as a formula is written as text.
     assert t1["title"] == '\'=HYPERLINK("http://evil")'
@@ -244,7 +254,8 @@ def test_a_code_with_spaces_and_brackets_is_exported_as_written_with_its_month_o
 
     m6 = rows_of(text)[0]
     assert (m6["code"], m6["display"], m6["target"], m6["rag"]) == ("M6-QL (val)", "96% (48/50)", "95", "green")
-    assert (m6["change_prev_month_pct"], m6["change_prev_year_pct"]) == ("6.6667", "20")  # 100 x 6 / 90, 100 x 16 / 80
+    assert (m6["change_prev_month"], m6["change_prev_year"]) == ("6", "16")  # points: 96 - 90, 96 - 80
+    assert (m6["change_prev_month_pct"], m6["change_prev_year_pct"]) == ("6.6667", "20")  # relative
     assert [row["code"] for row in rows_of(text)] == ["M6-QL (val)", "EH4 (val)"]
 
     # The download and the command give the same file; neither names the indicator in its address.
@@ -255,4 +266,4 @@ def test_a_code_with_spaces_and_brackets_is_exported_as_written_with_its_month_o
     assert download.content.decode() == out.getvalue() == text
     document = json.loads(client.get(reverse("performance:scorecard_json", args=["2026-10"])).content)
     assert document["indicators"][0]["code"] == "M6-QL (val)"
-    assert document["indicators"][0]["change_prev_month_pct"] == 6.6667
+    assert document["indicators"][0]["change_prev_month"] == 6

@@ -123,6 +123,26 @@ def test_the_pack_shows_a_code_with_spaces_and_brackets_as_written_and_names_its
     assert f'id="chart-{indicator.pk}-title">M6-QL (val): the last 12 months' in html
 
 
+def test_the_pack_has_the_scorecards_rag_summary_rag_tags_and_changes_in_points(month, performance_officer):
+    card = scorecard(OCT)
+
+    context = pack.pack_context(card, made_by=performance_officer.user, made_at=timezone.now())
+    html = render_to_string("performance/scorecard/pack.html", context)
+
+    # The same summary as the page's (one function), per priority area and in all.
+    assert context["rag_summary"] == card.rag_summary
+    assert [(line.name, [count.count for count in line.counts]) for line in context["rag_summary"]] == [
+        ("Effective assessment and intervention", [0, 1, 0, 0]),
+        ("Robust corporate parenting", [0, 0, 0, 1]),
+        ("All areas", [0, 1, 0, 1]),
+    ]
+    assert '<span class="rag-tag rag-tag-amber" data-rag="amber">Amber</span>' in html
+    assert '<span class="rag-tag rag-tag-none" data-rag="">No RAG</span>' in html
+    # M1 from 250/330 to 264/333: +3.5 percentage points, as on the page; the rule is stated.
+    assert '+3.5 <abbr title="percentage points">pp</abbr>' in html
+    assert "Changes between two percentages are the difference in percentage points" in html
+
+
 def test_the_contents_give_each_priority_areas_page(month, performance_officer):
     made = pack.pack_generate(
         pack_id=PerformancePack.objects.create(period=OCT, requested_by=performance_officer.user).pk
@@ -318,3 +338,34 @@ def test_the_scorecard_page_lists_the_months_packs(client, performance_officer):
     response = client.get(reverse("performance:scorecard"), {"month": "2026-10"})
 
     assert list(response.context["packs"]) == [made]
+
+
+def test_asking_by_htmx_answers_the_status_block_of_the_new_pack_which_polls(client, performance_officer):
+    client.force_login(performance_officer.user)
+
+    with patch("performance.tasks.performance_pack_build.delay"):
+        answer = client.post(reverse("performance:pack_request", args=["2026-10"]), headers={"HX-Request": "true"})
+
+    made = PerformancePack.objects.get()
+    html = answer.content.decode()
+    assert answer.status_code == 200 and "<html" not in html
+    assert f'hx-get="{reverse("performance:pack_detail", args=[made.pk])}" hx-trigger="every 2s"' in html
+    assert 'role="progressbar" aria-label="Making the PDF pack"' in html
+
+
+def test_the_pack_starts_downloading_on_its_page_once_ready_but_not_when_opened_ready(client, performance_officer):
+    made = PerformancePack.objects.create(period=OCT, requested_by=performance_officer.user)
+    client.force_login(performance_officer.user)
+    url = reverse("performance:pack_detail", args=[made.pk])
+    waiting = client.get(url).content.decode()
+    PerformancePack.objects.filter(pk=made.pk).update(
+        state=PerformancePack.State.READY, file="performance-packs/p.pdf", generated_at=timezone.now(), sha256="ab" * 32
+    )
+
+    polled = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    opened = client.get(url).content.decode()
+
+    download = reverse("performance:pack_download", args=[made.pk])
+    assert '<div aria-live="polite">' in waiting and "js/downloads.js" in waiting
+    assert f'data-download-now="{download}"' in polled and "Your download has started" in polled
+    assert "data-download-now" not in opened and f'href="{download}" download' in opened

@@ -20,6 +20,7 @@ from performance import calculations, charts
 from performance.models import Commentary, Indicator, IndicatorYear, KpiValue, ValueLoad
 from performance.quality_section import QA_AREA
 from performance.scorecard import (
+    ALL_AREAS,
     CHANGE_NONE,
     CHANGE_NOT_COMPARABLE,
     NO_TARGET,
@@ -162,7 +163,7 @@ def test_no_rag_without_a_target_without_a_figure_or_for_a_neutral_indicator():
     assert make_indicator("N4").pk and row_of(scorecard(OCT), "N4").target_display == NO_TARGET
 
 
-def test_changes_are_relative_changes_of_the_unrounded_values():
+def test_changes_between_percentages_are_in_points_of_the_unrounded_values():
     indicator = make_indicator("C1")
     put(indicator, "2025-10", 40)
     put(indicator, "2026-09", numerator=1, denominator=3)  # 33.33...%, shown as 33%
@@ -170,12 +171,26 @@ def test_changes_are_relative_changes_of_the_unrounded_values():
 
     row = row_of(scorecard(OCT), "C1")
 
-    # From the shown 33% to 50% would be +51.5%; from the unrounded 33.333333% it is +50.0%.
-    assert row.change_prev_month_display == "+50.0%"
-    assert row.change_prev_month == pytest.approx(Decimal(50), abs=Decimal("0.00001"))
-    assert row.change_prev_year == Decimal(25)
-    assert row.change_prev_year_display == "+25.0%"
+    # From the shown 33% to 50% would be +17 points; from the unrounded 33.333333% it is +16.7.
+    assert row.change_prev_month.measure == calculations.POINTS
+    assert row.change_prev_month.text == "+16.7 pp"
+    assert row.change_prev_month.amount == pytest.approx(Decimal("16.666667"), abs=Decimal("0.000001"))
+    assert row.change_prev_year == calculations.Change(Decimal(10), calculations.POINTS)  # 40% to 50%, not +25%
     assert (row.direction.moved, row.direction.judgement, row.direction.text) == ("up", "better", "Up, better")
+
+
+def test_changes_of_counts_and_rates_are_relative_changes_of_the_unrounded_values():
+    count, rate = make_indicator("K1", unit="count"), make_indicator("R1", unit="rate")
+    put(count, "2026-09", 200)
+    put(count, "2026-10", 220)
+    put(rate, "2026-09", "40.04")  # shown as 40.0
+    put(rate, "2026-10", "44.04")
+
+    card = scorecard(OCT)
+
+    assert row_of(card, "K1").change_prev_month == calculations.Change(Decimal(10), calculations.RELATIVE)
+    assert row_of(card, "K1").change_prev_month.text == "+10.0%"
+    assert row_of(card, "R1").change_prev_month.text == "+10.0%"  # 100 x 4 / 40.04 = +9.99%
 
 
 def test_a_change_from_zero_is_not_given_but_the_direction_is():
@@ -205,8 +220,8 @@ def test_a_cumulative_indicator_has_no_change_across_april_but_compares_april_wi
     assert restarted.change_prev_month is None
     assert restarted.change_prev_month_note == CHANGE_NOT_COMPARABLE
     assert restarted.direction is None
-    assert restarted.change_prev_year == Decimal(25)
-    assert ordinary.change_prev_month_display == "-91.7%"
+    assert restarted.change_prev_year == calculations.Change(Decimal(25), calculations.RELATIVE)
+    assert ordinary.change_prev_month.text == "-91.7%"
     assert ordinary.direction.text == "Down, worse"
 
 
@@ -221,7 +236,7 @@ def test_twelve_month_figures_ignore_missing_months_and_the_month_before_the_twe
 
     assert (row.avg_12m, row.min_12m, row.max_12m) == (Decimal(20), Decimal(10), Decimal(30))
     assert (row.avg_12m_display, row.min_12m_display, row.max_12m_display) == ("20", "10", "30")
-    assert row.change_prev_year_display == "-97.0%"
+    assert row.change_prev_year.text == "-97.0%"
     assert [cell.display for cell in row.months] == ["No figure"] * 5 + ["30"]
     assert len(row.trend) == 12 and row.trend[0].period == date(2025, 11, 1)
 
@@ -303,6 +318,65 @@ def test_a_data_quality_flag_stays_with_its_month():
     assert row.current.data_quality == ""
 
 
+def test_a_figure_just_below_its_target_is_shown_with_the_decimals_that_keep_its_rag():
+    higher = make_indicator("RD1")
+    set_year(higher, 2026, 96)
+    put(higher, "2026-10", numerator=2399, denominator=2500)  # 95.96%: amber, "96%" would read as met
+    lower = make_indicator("RD2", polarity="lower")
+    set_year(lower, 2026, 10)
+    put(lower, "2026-10", numerator=251, denominator=2500)  # 10.04%: amber, "10%" would read as met
+    met = make_indicator("RD3")
+    set_year(met, 2026, 96)
+    put(met, "2026-10", numerator=2401, denominator=2500)  # 96.04%: green, shown as usual
+
+    card = scorecard(OCT)
+
+    assert (row_of(card, "RD1").rag, row_of(card, "RD1").current.display) == ("amber", "95.96% (2,399/2,500)")
+    assert (row_of(card, "RD2").rag, row_of(card, "RD2").current.display) == ("amber", "10.04% (251/2,500)")
+    assert (row_of(card, "RD3").rag, row_of(card, "RD3").current.display) == ("green", "96% (2,401/2,500)")
+    # The sparkline's description says the same.
+    assert "latest 95.96% (Oct 2026); target 96% (dashed line)" in row_of(card, "RD1").sparkline
+
+
+def _rated(code, area, unit, target, value):
+    indicator = make_indicator(code, area=area, unit=unit)
+    if target is not None:
+        set_year(indicator, 2026, target)
+    put(indicator, "2026-10", value)
+
+
+def test_the_rag_summary_counts_each_priority_areas_indicators_by_rag():
+    for code, area, unit, target, value in [
+        ("A-green", ASSESSMENT, "percentage", 80, 80),
+        ("A-amber", ASSESSMENT, "percentage", 80, "79.99"),  # rated on the unrounded figure
+        ("A-red", ASSESSMENT, "percentage", 80, 70),
+        ("A-none", ASSESSMENT, "percentage", None, 70),
+        ("B-red1", CONTACT, "count", 200, 100),
+        ("B-red2", CONTACT, "count", 200, 150),
+        ("B-green", CONTACT, "count", 200, 250),
+    ]:
+        _rated(code, area, unit, target, value)
+
+    lines = scorecard(OCT).rag_summary
+
+    # The audits' own area has no indicators to rate: it is left out.
+    assert [(line.name, line.anchor, line.total) for line in lines] == [
+        (ASSESSMENT, "area-1", 4),
+        (CONTACT, "area-2", 3),
+        (ALL_AREAS, "", 7),
+    ]
+    assert [count.label for count in lines[0].counts] == ["Red", "Amber", "Green", "No RAG"]
+    assert [[count.count for count in line.counts] for line in lines] == [[1, 1, 1, 1], [2, 0, 1, 0], [3, 1, 2, 1]]
+
+
+def test_the_rag_summary_of_a_scorecard_without_indicators_is_all_areas_with_none():
+    lines = scorecard(OCT).rag_summary
+
+    assert [(line.name, line.total, [count.count for count in line.counts]) for line in lines] == [
+        (ALL_AREAS, 0, [0, 0, 0, 0])
+    ]
+
+
 def test_the_scorecard_opens_on_the_latest_month_with_figures():
     assert latest_period(date(2026, 11, 23)) == date(2026, 10, 1)  # nothing loaded: last month
     put(make_indicator("L1"), "2026-07", 10)
@@ -340,6 +414,18 @@ def test_the_scorecard_page_shows_figures_rag_in_words_flags_commentary_and_the_
     assert 'role="img" aria-label="Trend from Nov 2025 to Oct 2026' in page
     assert QA_AREA in page and "Cases audited" in page
     assert "Write the commentary" not in page and "Change the commentary" in page  # the lead's own indicator
+    # 250/330 to 264/333: +3.5 percentage points, not the relative +4.6%; the rule is stated once.
+    assert '+3.5 <abbr title="percentage points">pp</abbr>' in page
+    assert page.count("data-change-rule") == 1
+    # The RAG summary comes before the first area's table, with the area's counts.
+    assert page.index("data-rag-summary") < page.index('class="indicator-row"')
+    summary = page[page.index("data-rag-summary") : page.index("</section>", page.index("data-rag-summary"))]
+    assert re.search(
+        r'data-summary-area="Effective assessment and intervention".*?data-count="amber">1<', summary, re.S
+    )
+    # The table shows the latest three months; the earlier ones are in the row's details.
+    assert '<td class="kpi-month group-start" data-month="2026-08">' in page
+    assert 'data-month="2026-07"' in page[page.index("data-earlier-months") :]
 
 
 def test_a_month_that_is_not_a_month_is_refused_next_to_the_field(client, service_lead):
@@ -436,6 +522,25 @@ def test_the_scorecard_page_runs_the_same_queries_for_5_and_for_40_indicators(
     assert page.count('class="indicator-row"') == 40
     assert page.count("Data-quality flag") == 20
     assert five <= 18
+
+
+def test_the_scorecard_page_runs_the_same_queries_whatever_the_months_of_figures(client, service_lead):
+    client.force_login(service_lead.user)
+    url = f"{reverse('performance:scorecard')}?month=2026-10"
+    indicators = [make_indicator(f"W{index}", area=[ASSESSMENT, CONTACT][index % 2]) for index in range(4)]
+    for indicator in indicators:
+        put(indicator, "2026-10", 50)
+    one_month = _queries(client, url)
+    load = new_load()
+    for indicator in indicators:
+        set_year(indicator, 2025, 60)
+        set_year(indicator, 2026, 70)
+        KpiValue.objects.bulk_create(
+            KpiValue(indicator=indicator, period=add_months(OCT, -offset), value=Decimal(40 + offset), load=load)
+            for offset in range(1, 14)
+        )
+
+    assert _queries(client, url) == one_month
 
 
 def test_the_indicator_page_shows_the_history_targets_and_every_load_with_who_and_when(

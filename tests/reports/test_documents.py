@@ -395,7 +395,9 @@ def test_a_get_with_no_document_offers_to_make_it_and_asks_for_nothing(
     html = pdf.content.decode()
     assert "<h1" in html and "PDF of Monthly audit analysis" in html
     assert "There is no PDF of the report as it stands yet" in html and "hx-trigger" not in html
-    assert f'<form method="post" action="{url("report_pdf", published)}">' in html
+    assert (
+        f'<form method="post" action="{url("report_pdf", published)}" hx-post="{url("report_pdf", published)}"' in html
+    )
     assert 'name="csrfmiddlewaretoken"' in html and ">Make the PDF</button>" in html
     assert ">Make the workbook</button>" in workbook.content.decode()
     assert "<html" not in polled.content.decode() and ">Make the PDF</button>" in polled.content.decode()
@@ -496,7 +498,7 @@ def test_a_failed_pdf_stops_the_polling_and_a_post_asks_again(client, published,
     asked = client.post(address)
 
     assert "could not be made" in html and "hx-trigger" not in html
-    assert f'<form method="post" action="{address}">' in html
+    assert f'<form method="post" action="{address}" hx-post="{address}"' in html
     assert asked.status_code == 302 and asked.url == address
     assert ReportDocument.objects.exclude(pk=failed.pk).get().state == ReportDocument.State.QUEUED
 
@@ -618,3 +620,75 @@ def test_the_downloads_take_only_the_methods_they_need(client, published, people
     assert client.put(url("report_pdf", published)).status_code == 405
     assert client.delete(url("report_xlsx", published)).status_code == 405
     assert client.post(url("report_json", published)).status_code == 405
+
+
+# -- downloads from the report's page (one click: at once when ready, else progress on the page) --
+
+
+def test_the_report_page_links_a_ready_pdf_straight_to_its_download(client, published, people):
+    ready_document(published, people["head"].user)
+    client.force_login(people["head"].user)
+
+    links = {link["label"]: link for link in output_views.download_links(published, people["head"].user)}
+    html = client.get(published.get_absolute_url()).content.decode()
+
+    assert links["Download PDF"]["ready"] and not links["Download Excel workbook"]["ready"]
+    pdf = url("report_pdf", published)
+    assert f'<a class="btn btn-outline-secondary" href="{pdf}" download data-download-ready>Download PDF</a>' in html
+    assert f'<form method="post" action="{pdf}"' not in html
+    xlsx = url("report_xlsx", published)
+    assert f'hx-post="{xlsx}" hx-target="#report-xlsx-status-slot"' in html  # not made yet: asked for on the page
+    assert 'id="report-xlsx-status-slot" class="mb-3" aria-live="polite"' in html
+    assert f'href="{url("report_json", published)}" download' in html  # the JSON is always served at once
+
+
+def test_a_service_leads_page_does_not_link_the_copy_made_for_every_area(client, published, people):
+    ready_document(published, people["head"].user)  # every area: not the lead's copy
+
+    links = output_views.download_links(published, people["lead"].user)
+
+    assert [link["ready"] for link in links] == [False, False, True]
+
+
+def test_asking_from_the_page_answers_the_status_block_that_polls_in_place(client, published, people):
+    client.force_login(people["head"].user)
+    address = url("report_pdf", published)
+
+    with patch("quality.reports.output_tasks.build_report_document.delay"):
+        answer = client.post(address, headers={"HX-Request": "true"})
+
+    html = answer.content.decode()
+    assert answer.status_code == 200 and "<html" not in html
+    assert 'id="report-pdf-status"' in html and f'hx-get="{address}" hx-trigger="every 2s"' in html
+    assert 'role="progressbar"' in html and "is being made" in html
+    assert ReportDocument.objects.get().state == ReportDocument.State.QUEUED
+
+
+def test_the_block_that_arrives_when_the_file_is_ready_starts_the_download_and_a_page_load_does_not(
+    client, published, people
+):
+    client.force_login(people["head"].user)
+    address = url("report_pdf", published)
+    ReportDocument.objects.create(report=published, format="pdf", requested_by=people["head"].user)
+    page = client.get(address).content.decode()
+    ReportDocument.objects.all().delete()
+    ready_document(published, people["head"].user)
+
+    polled = client.get(address, headers={"HX-Request": "true"}).content.decode()
+
+    assert "data-download-now" not in page and 'aria-live="polite"' in page and "js/downloads.js" in page
+    assert f'data-download-now="{address}"' in polled and "Your download has started" in polled
+
+
+def test_a_failed_build_shows_why_in_the_polled_block_and_asks_again_in_place(client, published, people):
+    client.force_login(people["head"].user)
+    address = url("report_pdf", published)
+    ReportDocument.objects.create(
+        report=published, format="pdf", requested_by=people["head"].user, state=ReportDocument.State.FAILED
+    )
+
+    polled = client.get(address, headers={"HX-Request": "true"}).content.decode()
+
+    assert 'role="alert"' in polled and "could not be made" in polled and f"tried {MAX_RETRIES + 1} times" in polled
+    assert "hx-trigger" not in polled and "data-download-now" not in polled
+    assert f'hx-post="{address}" hx-target="#report-pdf-status" hx-swap="outerHTML"' in polled

@@ -458,8 +458,17 @@ def theme_link(theme_id: int, start: str = "2023-11-01", end: str = "2023-11-30"
 
 
 def with_theme_links(figures: dict) -> dict:
-    """The figures as the files show them: each theme count with its link to the audit list."""
-    return {**figures, "themes": [{**t, "audits_url": theme_link(t["theme_id"])} for t in figures["themes"]]}
+    """The figures as the files show them: each theme count with its link to the audit list, and the
+    exemplars and highlight candidates with no audit id."""
+    return {
+        **figures,
+        "themes": [{**t, "audits_url": theme_link(t["theme_id"])} for t in figures["themes"]],
+        **{
+            rows: [{k: v for k, v in row.items() if k != "audit_id"} for row in figures[rows]]
+            for rows in ("exemplars", "highlight_candidates")
+            if rows in figures
+        },
+    }
 
 
 @pytest.fixture

@@ -145,7 +145,7 @@ def test_a_published_report_shows_its_figures_labelled_and_when_the_data_was_tak
     text = page(signed_in(client, people["head"]).get(report.get_absolute_url()))
 
     assert "Monthly audit analysis, October 2026" in text
-    assert f"Data taken at {timezone.localtime(report.data_taken_at):%-d %B %Y, %H:%M}" in text
+    assert f"Data taken at {timezone.localtime(report.data_taken_at):%-d %B %Y at %H:%M}" in text
     assert "Before moderation (auditor's grade)" in text and "After moderation (final grade)" in text
     assert re.search(r'data-figure="completed">\s*<th scope="row">Audits completed</th>\s*<td[^>]*>4</td>', text)
     assert "SWF: Social Work with Families" in text and "PTC: Pathways Through Care" in text
@@ -348,6 +348,7 @@ def edit_data(report: Report, **changes) -> dict:
         "points-INITIAL_FORMS": 0,
         "progress-TOTAL_FORMS": 0,
         "progress-INITIAL_FORMS": 0,
+        "revision": report.revision,
         "save": "",
     }
     for index, highlight in enumerate(highlights):

@@ -21,6 +21,7 @@ from django.utils import timezone
 from audits import services
 from audits.models import Audit, AuditDocument, Escalation
 from performance.models import PerformancePack
+from quality.forms import DATE_INVALID
 from quality.months import month_start
 from quality.org.models import Role
 from quality.security import access
@@ -381,7 +382,7 @@ def test_a_search_that_has_ended_says_so_and_shows_the_form(client, qa_lead, see
 def test_an_invalid_search_is_shown_with_its_error(client, qa_lead):
     response = signed_in(client, qa_lead).post(SEARCH, {"date_from": "not a date"})
     assert response.status_code == 422
-    assert "Enter a valid date." in response.content.decode()
+    assert DATE_INVALID in response.content.decode()
 
 
 def test_the_search_is_a_post_with_csrf(client, qa_lead):
