@@ -186,9 +186,12 @@ def line_chart(
     unit: str,
     title: str,
     chart_id: str,
+    shown: Sequence[str],
 ) -> SafeString:
     """The history of an indicator: its values month by month, the target of each month's reporting
-    year (a step where it changed), and the comparators as horizontal lines."""
+    year (a step where it changed), and the comparators as horizontal lines. `shown` is each month's
+    figure as the scorecard shows it (Cell.display), for the description: written by the same rule,
+    it never reads as meeting a target the month missed."""
     numbers = [v for v in [*values, *targets] if v is not None] + [r.value for r in references]
     if not numbers:
         return SafeString("")
@@ -252,9 +255,7 @@ def line_chart(
             )
         )
     described = [
-        f"{month:%b %Y}: {_number(unit, value)}"
-        for month, value in zip(months, values, strict=True)
-        if value is not None
+        f"{month:%b %Y}: {text}" for month, value, text in zip(months, values, shown, strict=True) if value is not None
     ]
     description = "Values: " + ("; ".join(described) or "none") + "."
     shown_targets = sorted({t for t in targets if t is not None})

@@ -41,6 +41,7 @@ def row_chart(row: Row, chart_id: str):
         unit=row.indicator.unit,
         title=f"{row.indicator.code}: the last 12 months against the target and comparators",
         chart_id=chart_id,
+        shown=[cell.display for cell in row.trend],
     )
 
 

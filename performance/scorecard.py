@@ -526,6 +526,7 @@ def indicator_history(indicator: Indicator) -> IndicatorHistory:
         unit=unit,
         title=f"{indicator.code} {indicator.title}: every month loaded, against the target and comparators",
         chart_id=f"history-{indicator.pk}",
+        shown=[cell.display for cell in cells],
     )
     loads = list(
         KpiValue.objects.filter(indicator=indicator, breakdown="")

@@ -18,6 +18,7 @@ from freezegun import freeze_time
 
 from performance import calculations, charts
 from performance.models import Commentary, Indicator, IndicatorYear, KpiValue, ValueLoad
+from performance.pack import row_chart
 from performance.quality_section import QA_AREA
 from performance.scorecard import (
     ALL_AREAS,
@@ -336,6 +337,9 @@ def test_a_figure_just_below_its_target_is_shown_with_the_decimals_that_keep_its
     assert (row_of(card, "RD3").rag, row_of(card, "RD3").current.display) == ("green", "96% (2,401/2,500)")
     # The sparkline's description says the same.
     assert "latest 95.96% (Oct 2026); target 96% (dashed line)" in row_of(card, "RD1").sparkline
+    # So do the indicator page's history chart and the pack's chart.
+    assert "Oct 2026: 95.96% (2,399/2,500)." in indicator_history(higher).chart
+    assert "Oct 2026: 95.96% (2,399/2,500)." in row_chart(row_of(card, "RD1"), "c1")
 
 
 def _rated(code, area, unit, target, value):
@@ -716,11 +720,12 @@ def test_the_history_chart_steps_the_target_where_the_year_changes_and_describes
         unit="percentage",
         title="M1 history",
         chart_id="c1",
+        shown=["70% (7/10)", "TBC", "85%"],
     )
 
     target_line = re.search(r'<polyline points="([^"]+)" fill="none" stroke="#00703c"', svg).group(1).split()
     assert len(target_line) == 4  # level, level, straight up at April, level
     assert target_line[2].split(",")[0] == target_line[3].split(",")[0]
     assert 'aria-labelledby="c1-title c1-desc"' in svg and '<title id="c1-title">M1 history</title>' in svg
-    assert "Values: Feb 2026: 70%; Apr 2026: 85%. Target: 75%, 90%. England: 80%." in svg
+    assert "Values: Feb 2026: 70% (7/10); Apr 2026: 85%. Target: 75%, 90%. England: 80%." in svg
     assert "style" not in svg
