@@ -85,9 +85,15 @@ def main_nav(page: Page):
     return page.get_by_role("navigation", name="Main")
 
 
+# Every browser a test opens: English dates and London time, and reduced motion, as many people set it:
+# Bootstrap then drops its colour transitions, so axe never measures a button's contrast halfway
+# through the fade after a click.
+CONTEXT_ARGS = {"locale": "en-GB", "timezone_id": "Europe/London", "reduced_motion": "reduce"}
+
+
 @pytest.fixture
 def browser_context_args(browser_context_args):
-    return {**browser_context_args, "locale": "en-GB", "timezone_id": "Europe/London"}
+    return {**browser_context_args, **CONTEXT_ARGS}
 
 
 @pytest.fixture(autouse=True)

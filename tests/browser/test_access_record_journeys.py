@@ -15,7 +15,7 @@ from audits import services
 from quality.org.models import Role
 from tests.factories import published_tool_version
 
-from .conftest import assert_accessible, sign_in_as
+from .conftest import CONTEXT_ARGS, assert_accessible, sign_in_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -54,7 +54,7 @@ def test_the_qa_lead_sees_who_has_seen_an_audit_and_finds_it_by_case_reference(
     assert_accessible(page)
 
     # The QA lead, at their own desk.
-    lead = browser.new_context(locale="en-GB", timezone_id="Europe/London").new_page()
+    lead = browser.new_context(**CONTEXT_ARGS).new_page()
     sign_in_as(lead, live_server.url, people["qa_lead"])
     lead.goto(f"{live_server.url}{audit.get_absolute_url()}")
     seen = lead.get_by_role("region", name="Who has seen this audit")

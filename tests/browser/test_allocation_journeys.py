@@ -5,6 +5,7 @@ The proposal is made with the allocation service, as the scheduled job makes it;
 click through the pages as they would. Every page is checked with axe.
 """
 
+import threading
 from datetime import date
 
 import pytest
@@ -137,10 +138,26 @@ def test_the_qa_lead_reviews_and_distributes_and_the_manager_sees_the_audit(page
     assert_accessible(page)
 
 
+@pytest.fixture
+def proposal_held(monkeypatch):
+    """The worker's proposal waits until the test lets it go: a fast worker would otherwise make it
+    before the month's page is drawn, and the page would never show it being made."""
+    release = threading.Event()
+
+    def held(**kwargs):
+        assert release.wait(timeout=60), "the test never let the proposal go"
+        return allocation_propose(**kwargs)
+
+    monkeypatch.setattr("audits.cycle.allocation.allocation_propose", held)
+    yield release
+    release.set()
+
+
 def test_propose_now_shows_the_proposal_being_made_and_the_page_shows_it_once_ready(
     page: Page,
     live_server,
     celery_worker,  # noqa: F811 (a real worker on Redis makes the proposal)
+    proposal_held,
     people,
     open_cases,
 ):
@@ -156,6 +173,7 @@ def test_propose_now_shows_the_proposal_being_made_and_the_page_shows_it_once_re
     expect(page.get_by_role("progressbar", name=f"Making the proposal for {month}")).to_be_visible()
     assert_accessible(page)
     address = page.url
+    proposal_held.set()
     expect(page.get_by_role("heading", name="Cases by service area and auditor")).to_be_visible(timeout=60_000)
     assert page.url == address
     expect(item_row(page, "C-1001")).to_contain_text("Alex Manager")

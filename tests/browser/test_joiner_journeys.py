@@ -19,7 +19,7 @@ from quality.org import services
 from quality.org.messages import INVITATION_ACCEPTED
 from quality.org.models import AccessReviewDecision, Person, Role
 
-from .conftest import assert_accessible, sign_in_as
+from .conftest import CONTEXT_ARGS, assert_accessible, sign_in_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -51,7 +51,7 @@ def test_a_new_person_accepts_the_invitation_and_is_sent_to_set_up_their_authent
     link = re.search(r"(https?://\S+/accounts/invitation/\S+/)", message.body).group(1)
     assert link.startswith(portal)
 
-    newcomer = browser.new_context(locale="en-GB", timezone_id="Europe/London").new_page()
+    newcomer = browser.new_context(**CONTEXT_ARGS).new_page()
     newcomer.goto(link)
     expect(newcomer.get_by_role("heading", name="Choose your password")).to_be_visible()
     assert_accessible(newcomer)

@@ -35,7 +35,7 @@ from tests.factories import (
     published_tool_version,
 )
 
-from .conftest import assert_accessible, main_nav, sign_in_as
+from .conftest import CONTEXT_ARGS, assert_accessible, main_nav, sign_in_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -56,7 +56,6 @@ EVERY_MENU_AT = (NARROWEST_BAR, PHONE)
 # The scorecard is being rebuilt to fit by its own piece of issue 16; its own tests cover it.
 NOT_TRIED_HERE = {reverse("performance:scorecard")}
 
-CONTEXT_ARGS = {"locale": "en-GB", "timezone_id": "Europe/London"}
 
 # The kinds of page (URL names) axe-core has checked in this run: the roles' tours overlap, and the
 # journeys of every other module check the same pages at the desktop width.
