@@ -4,11 +4,13 @@ on that page once it is ready, with no further button to press. Every page is ch
 """
 
 import subprocess
+import threading
 from datetime import date
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from performance import pack
 from performance.models import PerformancePack
 from tests.org.test_tasks import celery_worker  # noqa: F401 (a fixture)
 from tests.performance.test_scorecard import make_indicator, put, set_year
@@ -29,10 +31,27 @@ def figures(head_of_service):
     return indicator
 
 
+@pytest.fixture
+def pack_held(monkeypatch):
+    """The worker's build waits until the test has seen the pack being made: a fast worker would
+    otherwise finish before the page draws its progress."""
+    release = threading.Event()
+    generate = pack.pack_generate
+
+    def held(**kwargs):
+        assert release.wait(timeout=60), "the test never let the pack go"
+        return generate(**kwargs)
+
+    monkeypatch.setattr(pack, "pack_generate", held)
+    yield release
+    release.set()
+
+
 def test_the_performance_officer_makes_the_pack_sees_it_being_made_and_it_downloads(
     page: Page,
     live_server,
     celery_worker,  # noqa: F811
+    pack_held,
     performance_officer,
     figures,
 ):
@@ -46,6 +65,7 @@ def test_the_performance_officer_makes_the_pack_sees_it_being_made_and_it_downlo
         expect(page.get_by_text("The PDF pack is being made")).to_be_visible()
         expect(page.get_by_role("progressbar", name="Making the PDF pack")).to_be_visible()
         assert_accessible(page)
+        pack_held.set()
     address = page.url
 
     download = downloading.value
