@@ -677,9 +677,10 @@ class Dispute(models.Model):
 class AuditDocument(BuiltFile):
     """A PDF of one audit for the child's record, built by a worker (never inside a web request).
 
-    The file lives under MEDIA_ROOT but is never served by URL: a view checks that the person
-    may see the audit, then streams it. Whoever may see the audit may see its documents, so the
-    access rules reach a document only through its audit (it has no ACCESS_* of its own).
+    The file is kept in the file storage (MEDIA_ROOT or the private bucket, quality/ops/storage.py) but
+    is never served by URL: a view checks that the person may see the audit, then streams it. Whoever
+    may see the audit may see its documents, so the access rules reach a document only through its
+    audit (it has no ACCESS_* of its own).
     """
 
     audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="documents")

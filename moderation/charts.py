@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from quality.charts import TEXT_FILL, Frame, text
+from quality.charts import TEXT_FILL, Frame, nice_ceiling, text
 
 from .statistics import GRADE_LABELS, GRADES, Matrix
 
@@ -31,20 +31,9 @@ HEAT_LEVELS = 5
 FRAME = Frame(width=640, height=320, left=48, right=16, top=40, bottom=56)
 
 
-def _nice_ceiling(value: int) -> int:
-    """The axis top: the largest count rounded up to 1, 2 or 5 times a power of ten (at least 1)."""
-    if value <= 1:
-        return 1
-    power = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 5, 10):
-        if value <= step * power:
-            return step * power
-    return 10 * power  # pragma: no cover -- the loop always returns
-
-
 def grade_bars(original: dict[str, int], moderated: dict[str, int], *, chart_id: str) -> SafeString:
     """Grouped bars: for each grade the auditors' count and the moderated count, with the numbers on the bars."""
-    top = _nice_ceiling(max([*original.values(), *moderated.values(), 0]))
+    top = nice_ceiling(max([*original.values(), *moderated.values(), 0]))
     group = FRAME.plot_width / len(GRADES)
     bar = group * 0.32
 

@@ -7,6 +7,8 @@ for performance officers. Views stay thin: the rules are in performance.catalogu
 performance.loads.
 """
 
+from functools import partial
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
@@ -17,8 +19,8 @@ from quality.access import Action, can, get_for, require
 from quality.forms import call_service
 from quality.org.selectors import changes_to
 from quality.security import checked_uploads
+from quality.security.checked_uploads import upload_page_context
 from quality.security.models import CheckedUpload
-from quality.tabular import ImportRefused, errors_context
 
 from . import calculations, catalogue, loads
 from .catalogue_forms import (
@@ -31,7 +33,6 @@ from .catalogue_forms import (
 )
 from .models import Indicator, KpiValue, ValueLoad
 
-CHECK, IMPORT = "check", "import"
 HISTORY_PER_PAGE = 50
 LOADS_PER_PAGE = 25
 REPLACEMENTS_SHOWN = 500
@@ -76,38 +77,17 @@ def catalogue_list(request):
 def catalogue_import(request):
     """Check or import the catalogue; a file that passed "Check only" is kept for "Load this file"."""
     form = CatalogueUploadForm(request.POST or None, request.FILES or None)
-    errors, summary, kept = None, None, None
-    kind = CheckedUpload.Kind.CATALOGUE
-    chosen = checked_uploads.chosen_file(form, owner=request.user, kind=kind) if form.is_valid() else None
-    if chosen is not None:
-        dry_run = request.POST.get("mode") != IMPORT  # pressing Enter, or an old page: only check
-        try:
-            summary = catalogue.indicator_catalogue_import(
-                actor=request.user,
-                content=chosen.content,
-                file_name=chosen.file_name,
-                year=form.cleaned_data["year"],
-                dry_run=dry_run,
-            )
-        except ImportRefused as refused:
-            errors = refused.errors
-            checked_uploads.upload_done(chosen)
-        else:
-            if not dry_run:
-                checked_uploads.upload_done(chosen)
-                messages.success(request, f"The catalogue was imported. {summary}")
-                return redirect("performance:catalogue")
-            kept = checked_uploads.checked_and_kept(chosen, owner=request.user, kind=kind)
+    year = form.cleaned_data["year"] if form.is_valid() else None
+    run_import = partial(catalogue.indicator_catalogue_import, actor=request.user, year=year)
+    outcome = checked_uploads.check_or_load(request, form, kind=CheckedUpload.Kind.CATALOGUE, run_import=run_import)
+    if outcome.loaded:
+        messages.success(request, f"The catalogue was imported. {outcome.summary}")
+        return redirect("performance:catalogue")
     context = {
         "form": form,
-        "summary": summary,
-        "kept": kept,
-        "upload_form": checked_uploads.form_to_show(form),
+        **upload_page_context(form, outcome),
         "required_columns": catalogue.REQUIRED_COLUMNS,
         "optional_columns": catalogue.OPTIONAL_COLUMNS,
-        "CHECK": CHECK,
-        "IMPORT": IMPORT,
-        **errors_context(errors),
     }
     return render(request, "performance/catalogue/catalogue_import.html", context)
 
@@ -214,35 +194,17 @@ def indicator_year_edit(request, pk, year):
 def value_load_upload(request):
     """Check or load a month's values; a file that passed "Check only" is kept for "Load this file"."""
     form = ValuesUploadForm(request.POST or None, request.FILES or None)
-    errors, summary, kept = None, None, None
-    kind = CheckedUpload.Kind.KPI_VALUES
-    chosen = checked_uploads.chosen_file(form, owner=request.user, kind=kind) if form.is_valid() else None
-    if chosen is not None:
-        dry_run = request.POST.get("mode") != IMPORT
-        try:
-            summary = loads.kpi_values_import(
-                actor=request.user, content=chosen.content, file_name=chosen.file_name, dry_run=dry_run
-            )
-        except ImportRefused as refused:
-            errors = refused.errors
-            checked_uploads.upload_done(chosen)
-        else:
-            if not dry_run:
-                checked_uploads.upload_done(chosen)
-                messages.success(request, f"The values were loaded. {summary}")
-                return redirect("performance:value_load", pk=summary.load.pk)
-            kept = checked_uploads.checked_and_kept(chosen, owner=request.user, kind=kind)
+    run_import = partial(loads.kpi_values_import, actor=request.user)
+    outcome = checked_uploads.check_or_load(request, form, kind=CheckedUpload.Kind.KPI_VALUES, run_import=run_import)
+    if outcome.loaded:
+        messages.success(request, f"The values were loaded. {outcome.summary}")
+        return redirect("performance:value_load", pk=outcome.summary.load.pk)
     context = {
         "form": form,
-        "summary": summary,
-        "kept": kept,
-        "upload_form": checked_uploads.form_to_show(form),
+        **upload_page_context(form, outcome),
         "required_columns": loads.REQUIRED_COLUMNS,
         "optional_columns": loads.OPTIONAL_COLUMNS,
         "recent_loads": ValueLoad.objects.select_related("loaded_by__person")[:RECENT_LOADS],
-        "CHECK": CHECK,
-        "IMPORT": IMPORT,
-        **errors_context(errors),
     }
     return render(request, "performance/catalogue/value_load_upload.html", context)
 

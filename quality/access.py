@@ -19,15 +19,17 @@ in one file.
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import reduce, wraps
 from operator import or_
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseForbidden, HttpResponseNotFound, JsonResponse
 
 from quality.org.models import Membership, Person, Role, ServiceArea
 
@@ -82,6 +84,13 @@ class Action(StrEnum):
     VIEW_SECURITY_EVENTS = "view_security_events"  # sign-ins, failures, refusals...: administrators
     REVIEW_ACCESS = "review_access"  # the quarterly access review: keep or deactivate each account: administrators
     VIEW_ACCESS_RECORDS = "view_access_records"  # who saw which audit, case or export: QA lead, administrators
+    # Supporting Families benchmarking (issue 18): the auditors whose audit time went to it record it.
+    RECORD_BENCHMARKING = "record_benchmarking"  # add and change forms: practice managers (their areas), QA unit
+    VIEW_BENCHMARKING = "view_benchmarking"  # the forms (case references): recorders, service leads, HoS, senior
+    VIEW_BENCHMARKING_SUMMARY = "view_benchmarking_summary"  # its figures (no references): also the reader
+    # Complaints and compliments (issue 18): the log, its export and the complaints system's file.
+    VIEW_COMPLAINTS = "view_complaints"  # the log: QA, cross-area readers of case work; managers and leads their areas
+    MANAGE_COMPLAINTS = "manage_complaints"  # type in, change and load the complaints system's export: the QA unit
 
 
 CROSS_AREA_ROLES = frozenset(
@@ -106,6 +115,11 @@ _CASE_WORK_READERS = CROSS_AREA_ROLES - {Role.READ_ONLY}
 _OVERSIGHT_ROLES = frozenset(
     {Role.SERVICE_LEAD, Role.HEAD_OF_SERVICE, Role.QA_OFFICER, Role.QA_LEAD, Role.SENIOR_LEADER, Role.ADMINISTRATOR}
 )
+
+# Supporting Families benchmarking took audit time: the auditors (practice managers, the QA unit) record it;
+# the area's service lead and the cross-area managers read the forms.
+_BENCHMARKING_RECORDERS = frozenset({Role.PRACTICE_MANAGER}) | _QA_UNIT
+_BENCHMARKING_READERS = _BENCHMARKING_RECORDERS | {Role.SERVICE_LEAD, Role.HEAD_OF_SERVICE, Role.SENIOR_LEADER}
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     role: frozenset(
@@ -164,6 +178,13 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.VIEW_SECURITY_EVENTS: {Role.ADMINISTRATOR},
             Action.REVIEW_ACCESS: {Role.ADMINISTRATOR},
             Action.VIEW_ACCESS_RECORDS: {Role.QA_LEAD, Role.ADMINISTRATOR},
+            Action.RECORD_BENCHMARKING: _BENCHMARKING_RECORDERS,
+            Action.VIEW_BENCHMARKING: _BENCHMARKING_READERS,
+            # Figures only, like a published report's: the read-only reader reads them too.
+            Action.VIEW_BENCHMARKING_SUMMARY: _BENCHMARKING_READERS | {Role.READ_ONLY},
+            # Not the read-only reader: the log is case work behind the reports, which summarise it.
+            Action.VIEW_COMPLAINTS: _CASE_WORK_READERS | {Role.SERVICE_LEAD, Role.PRACTICE_MANAGER},
+            Action.MANAGE_COMPLAINTS: _QA_UNIT,
         }.items()
         if role in roles
     )
@@ -434,6 +455,50 @@ def require(action: Action, *, json: bool = False):
             wrapped = login_required(checked)
         wrapped.required_action = action
         return wrapped
+
+    return decorator
+
+
+PLAIN_TEXT = "text/plain; charset=utf-8"
+
+
+def machine_token_required(setting: str):
+    """View decorator for an endpoint a machine calls, not a person (the Prometheus scraper): no sign-in
+    and no session. Switched off (404) while the setting named `setting` is empty; then 403 unless the
+    request says `Authorization: Bearer <that setting's value>`, compared in constant time. The answers
+    are plain text and record no security event: a scraper with a stale token asks every few seconds."""
+
+    def decorator(view):
+        @wraps(view)
+        def checked(request, *args, **kwargs):
+            expected = getattr(settings, setting, "")
+            if not expected:
+                return HttpResponseNotFound("Not found.", content_type=PLAIN_TEXT)
+            scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+            if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected.encode()):
+                return HttpResponseForbidden("A valid bearer token is required.", content_type=PLAIN_TEXT)
+            return view(request, *args, **kwargs)
+
+        checked.machine_token_setting = setting
+        return checked
+
+    return decorator
+
+
+def public(reason: str):
+    """View decorator: this view answers anyone, signed in or not, and that is on purpose.
+
+    Every other view of the portal asks `require(...)` or `machine_token_required(...)` (Django's own
+    sign-in pages aside). A public view must show nothing about people or cases, whoever asks.
+    `reason` says who needs it without signing in; it stays on the view as `public_reason`, so each
+    public view says why where it is declared and a reader or a test can list them all.
+    """
+    if not reason.strip():
+        raise ValueError("Say why the view is public.")
+
+    def decorator(view):
+        view.public_reason = reason
+        return view
 
     return decorator
 

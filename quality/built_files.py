@@ -7,8 +7,8 @@ workbook. One way for all of them (never a PDF inside a web request):
   twice, or the sweep at the same moment, finds the row no longer queued and builds nothing;
 - a build that keeps failing is tried MAX_RETRIES more times, then the row is marked failed
   (`run_build`), and the page offers to try again;
-- a periodic sweep (`sweep`) builds the rows still queued after STRANDED_AFTER: their task never
-  reached a worker (Redis was down) or was lost with one.
+- a periodic sweep (`sweep`) builds the rows still queued after settings.BUILD_STRANDED_AFTER_SECONDS
+  (5 minutes): their task never reached a worker (Redis was down) or was lost with one.
 
 Pages show a file's state with one block (templates/includes/built_file_status.html, its context from
 `status_context`): a button to ask for it, progress while it is made (htmx polls the block), the
@@ -28,6 +28,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import models
 from django.db.models import Model, QuerySet
@@ -38,7 +39,6 @@ logger = logging.getLogger(__name__)
 QUEUED, READY, FAILED = "queued", "ready", "failed"
 MAX_RETRIES = 3
 RETRY_DELAY_SECONDS = 20
-STRANDED_AFTER = timedelta(minutes=5)
 STRANDED_BATCH = 20  # a sweep's share: the next one takes the rest
 # A 30-page PDF takes seconds; these limits only stop a build that has gone wrong.
 SOFT_TIME_LIMIT_SECONDS = 4 * 60
@@ -130,8 +130,10 @@ def fail(model: type[Model], pk: int) -> None:
     logger.error("%s %s failed", model._meta.verbose_name, pk)
 
 
-def stranded(model: type[Model], *, older_than: timedelta = STRANDED_AFTER) -> list[int]:
-    """The rows still queued long after they were asked for, oldest first."""
+def stranded(model: type[Model], *, older_than: timedelta | None = None) -> list[int]:
+    """The rows still queued long after they were asked for (by default BUILD_STRANDED_AFTER_SECONDS),
+    oldest first."""
+    older_than = older_than or timedelta(seconds=settings.BUILD_STRANDED_AFTER_SECONDS)
     queued = model.objects.filter(state=QUEUED, requested_at__lt=timezone.now() - older_than)
     return list(queued.order_by("requested_at").values_list("pk", flat=True)[:STRANDED_BATCH])
 
@@ -175,6 +177,7 @@ def sweep_with(model: type[BuiltFile], build: Callable[[int], object | None]) ->
 
 @shared_task(soft_time_limit=SOFT_TIME_LIMIT_SECONDS * 2, time_limit=TIME_LIMIT_SECONDS * 2)
 def build_stranded_files() -> int:
-    """Every 10 minutes (beat): build the files whose own task never ran (queued while Redis was down,
-    or lost with a worker), of every model registered with `sweep_with`. How many were built."""
+    """Every BUILD_SWEEP_EVERY_SECONDS (10 minutes, beat): build the files whose own task never ran
+    (queued while Redis was down, or lost with a worker), of every model registered with `sweep_with`.
+    How many were built."""
     return sum(sweep(model, build) for model, build in SWEPT.items())

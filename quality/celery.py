@@ -1,6 +1,7 @@
 """The Celery app. Every periodic schedule of the project is declared here, once."""
 
 import os
+from datetime import timedelta
 
 from celery import Celery
 from celery.schedules import crontab
@@ -42,11 +43,12 @@ app.conf.beat_schedule = {
         "task": "quality.security.tasks.purge_expired_checked_uploads",
         "schedule": crontab(minute=50),
     },
-    # Every 10 minutes: the files asked for while Redis was down (their task never queued) or lost with
-    # a worker are built now: audit PDFs, scorecard PDF packs, report PDFs and workbooks.
+    # Every BUILD_SWEEP_EVERY_SECONDS (10 minutes; set when the settings are read, below): the files
+    # asked for while Redis was down (their task never queued) or lost with a worker are built now:
+    # audit PDFs, scorecard PDF packs, report PDFs and workbooks.
     "build-stranded-files": {
         "task": "quality.built_files.build_stranded_files",
-        "schedule": crontab(minute="*/10"),
+        "schedule": timedelta(minutes=10),
     },
     # Every 10 minutes: notification e-mails still unsent a minute after their notification was made
     # (their task never queued while Redis was down, or the mail server refused every try); given up
@@ -80,3 +82,13 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=7, minute=0),
     },
 }
+
+
+@app.on_after_configure.connect
+def _sweep_interval_from_settings(sender, **kwargs):
+    """The sweep's interval is a setting (the rehearsal shortens it). Read once Celery has loaded the
+    Django settings: this module is imported while the settings themselves are being loaded."""
+    from django.conf import settings
+
+    every = timedelta(seconds=settings.BUILD_SWEEP_EVERY_SECONDS)
+    sender.conf.beat_schedule["build-stranded-files"]["schedule"] = every

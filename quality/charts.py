@@ -13,6 +13,7 @@ Colours are SVG presentation attributes (fill=..., stroke=...), which a CSP does
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -21,6 +22,17 @@ from django.utils.safestring import SafeString
 
 TEXT_FILL = "#0b0c0c"  # GOV.UK text colour: 19:1 on white
 GRID_STROKE = "#b1b4b6"  # light grey: a guide, not a figure, so it need not reach 3:1
+
+
+def nice_ceiling(value: int) -> int:
+    """The axis top: the largest count rounded up to 1, 2 or 5 times a power of ten (at least 1)."""
+    if value <= 1:
+        return 1
+    power = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 5, 10):
+        if value <= step * power:
+            return step * power
+    return 10 * power  # pragma: no cover -- the loop always returns
 
 
 def joined(parts: Iterable[object]) -> SafeString:

@@ -53,6 +53,8 @@ NAVIGATION = [
             ("Generate a report", "reports:report_generate", Action.MANAGE_REPORTS),
             ("My report e-mails", "reports:report_subscription", Action.VIEW_REPORTS),
             ("Practice themes", "reports:theme_list", Action.MANAGE_PRACTICE_THEMES),
+            ("Complaints and compliments", "complaints:entry_list", Action.VIEW_COMPLAINTS),
+            ("Supporting Families benchmarking", "families:summary", Action.VIEW_BENCHMARKING_SUMMARY),
         ],
     ),
     (

@@ -5,6 +5,8 @@ from django.urls import include, path
 
 from quality import auth, sso, views
 from quality.auth import SignInForm
+from quality.ops import views as ops_views
+from quality.ops.metrics_views import metrics_view
 
 auth_patterns = [
     path("login/", auth_views.LoginView.as_view(authentication_form=SignInForm), name="login"),
@@ -46,8 +48,14 @@ urlpatterns = [
     path("escalations/", include("audits.cycle.escalation_urls")),
     path("moderation/", include("moderation.urls")),
     path("performance/", include("performance.urls")),
+    path("complaints/", include("evidence.complaints.urls")),
+    path("families/", include("evidence.families.urls")),
     path("reports/", include("quality.reports.urls")),
     path("security/", include("quality.security.urls")),
+    # For the Prometheus scraper, with its bearer token; off (404) until METRICS_TOKEN is set (docs/deploy.md).
+    path("metrics", metrics_view, name="metrics"),
+    # For load balancers and monitoring: public on purpose (quality/ops/views.py), no trailing slash.
+    path("healthz", ops_views.healthz, name="healthz"),
 ]
 
 # Every refusal (PermissionDenied from any view) is answered, and recorded, in one place.

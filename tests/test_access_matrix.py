@@ -51,6 +51,11 @@ oidc_authentication_init       -       404  404  404  404  404  404  404  404  4
 oidc_authentication_callback   -       404  404  404  404  404  404  404  404  404  404  404  404  404
 notification_list              -       302  200  200  200  200  200  200  200  200  200  200  200  200
 notifications_mark_read        -       302  405  405  405  405  405  405  405  405  405  405  405  405
+# -- the Prometheus scraper's endpoint: off until METRICS_TOKEN is set (tests/ops/test_metrics.py sets it) --
+metrics                        -       404  404  404  404  404  404  404  404  404  404  404  404  404
+# -- the health endpoint: public on purpose (quality.access.public), the same answer for everyone. 503 here:
+#    no beat runs in this test, so its heartbeat check fails (tests/ops/test_health.py has the 200) --
+healthz                        -       503  503  503  503  503  503  503  503  503  503  503  503  503
 
 org:service_area_list          -       302  200  200  200  200  200  200  200  200  200  200  200  403
 org:service_area_create        -       302  403  403  403  403  403  403  403  403  403  200  403  403
@@ -273,6 +278,25 @@ performance:indicator_breakdown   -       302  403  200  200  200  200  200  200
 performance:commentary            -       302  200  200  200  200  200  200  200  200  200  200  403  403
 performance:commentary_edit       -       302  403  403  403  403  200  403  403  403  403  403  403  403
 performance:month_lock            -       302  403  403  403  403  405  403  403  403  403  403  403  403
+# -- complaints and compliments (issue 18): read by QA, cross-area readers of case work, and managers and
+#    leads of their areas (not the read-only reader); typed in, changed and loaded by the QA unit --
+complaints:entry_list          -       302  403  200  200  403  403  200  200  200  200  200  403  403
+complaints:entry_export_csv    -       302  403  200  200  403  403  200  200  200  200  200  403  403
+complaints:entry_export_xlsx   -       302  403  200  200  403  403  200  200  200  200  200  403  403
+complaints:entry_create        -       302  403  403  403  403  403  403  200  200  403  403  403  403
+complaints:entry_import        -       302  403  403  403  403  403  403  200  200  403  403  403  403
+complaints:entry_edit          own     302  403  403  403  403  403  403  200  200  403  403  403  403
+complaints:entry_edit          other   302  403  403  403  403  403  403  200  200  403  403  403  403
+# -- Supporting Families benchmarking (issue 18): recorded by practice managers (their areas) and the QA
+#    unit; the forms read by them, service leads (their areas), heads of service and senior leaders; the
+#    summary's figures (no case references) by the read-only reader too --
+families:form_list             -       302  403  200  200  403  403  200  200  200  200  403  403  403
+families:form_create           -       302  403  200  403  403  403  403  200  200  403  403  403  403
+families:summary               -       302  403  200  200  403  403  200  200  200  200  403  200  403
+families:form_detail           own     302  403  200  200  403  403  200  200  200  200  403  403  403
+families:form_detail           other   302  403  404  404  403  403  200  200  200  200  403  403  403
+families:form_edit             own     302  403  200  403  403  403  403  200  200  403  403  403  403
+families:form_edit             other   302  403  404  403  403  403  403  200  200  403  403  403  403
 
 # -- reports: archive, generation, editing, publishing --
 # (report_detail: own = a published report, other = a draft; edit, generate again and publish are of the
@@ -703,6 +727,45 @@ class World:
         """A draft monthly report: only the QA lead, who manages reports, may open it."""
         return self._once("draft_report_to_download", "-", lambda: self._report_to_download("draft"))
 
+    def complaint(self, where):
+        """A complaint about that service area, as the complaints system's export would bring it."""
+        from datetime import date
+
+        from evidence.complaints.models import Entry
+
+        return self._once(
+            "complaint",
+            where,
+            lambda: Entry.objects.create(
+                received_on=date(2026, 11, 2),
+                service_area=self.area(where),
+                kind="complaint",
+                theme="communication",
+                outcome="open",
+                source_reference=f"MATRIX-{where.upper()}",
+            ),
+        )
+
+    def benchmarking_form(self, where):
+        """A Supporting Families benchmarking form of that service area, by one of its practice managers."""
+        from datetime import date
+
+        from evidence.families.services import ConcernAnswer, benchmarking_form_create
+
+        def make():
+            manager = person_with_role(Role.PRACTICE_MANAGER, self.area(where), full_name=f"Benchmarker {where}")
+            return benchmarking_form_create(
+                actor=None,
+                case_reference=f"C-SF-{where.upper()}",
+                service_area=self.area(where),
+                team=self.team(where),
+                completed_by=manager,
+                completed_on=date(2026, 11, 2),
+                concerns={"housing": ConcernAnswer(identified_at_start=True, positive_outcome=True)},
+            )
+
+        return self._once("benchmarking_form", where, make)
+
     def practice_theme(self, where):
         """A practice theme (shared reference data: the same answer for 'own' and 'other')."""
         return self._once(
@@ -854,6 +917,11 @@ URL_KWARGS = {
     },
     "performance:commentary_edit": lambda world, where: {"month": "2026-10", "pk": world.scorecard_indicator(where).pk},
     # -- reports: archive, generation, editing, publishing --
+    # -- complaints and compliments --
+    "complaints:entry_edit": _pk("complaint"),
+    # -- Supporting Families benchmarking --
+    "families:form_detail": _pk("benchmarking_form"),
+    "families:form_edit": _pk("benchmarking_form"),
     "reports:report_detail": _pk("report_to_read"),
     **{
         f"reports:{name}": lambda world, where: {"pk": world.report_to_read("other").pk}

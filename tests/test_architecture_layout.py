@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("quality", "audits", "moderation", "performance")
+APPS = ("quality", "audits", "moderation", "performance", "evidence")
 # Packages that only hold what Django finds by convention; their parent's row covers them.
 CONVENTIONAL = {"migrations", "management", "commands", "templatetags"}
 

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("quality", "audits", "moderation", "performance")
+PACKAGES = ("quality", "audits", "moderation", "performance", "evidence")
 
 # Lowest first: a layer may import itself and the layers before it.
-LAYERS = ("quality", "audits", "moderation", "performance", "quality.reports")
+LAYERS = ("quality", "audits", "moderation", "performance", "evidence", "quality.reports")
 
 # Project modules that put the parts together, so they may import any of them.
 WIRING = {

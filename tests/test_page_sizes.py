@@ -26,6 +26,8 @@ LISTS = [
     "escalations:board",
     "escalations:board_closed",
     "escalations:exemplar_list",
+    "complaints:entry_list",
+    "families:form_list",
 ]
 ASKED = [("-1", 1), ("0", 1), ("abc", PER_PAGE), ("100000", MAX_PER_PAGE), ("", PER_PAGE), ("25", 25)]
 

@@ -82,6 +82,7 @@ EXCLUDED = {
     "audits.AuditEvent.what": "the name of the field or step that changed, never typed",
     "audits.AuditDocument.sha256": "a hash",
     "audits.Case.child_ref": "the case list's unique key",
+    "complaints.Entry.source_reference": "the complaints system's unique key, checked (letters, digits, - / _ .)",
     "audits.AuditMonthCount.theme": "copied from audits.Audit.theme by the counts kept month by month (figure_months)",
     "audits.CalendarSubscription.token": "a secret",
     "audits.SentReminder.key": "a key the reminders build",
@@ -106,6 +107,7 @@ EXCLUDED = {
     "security.AccessRecord.list_name": "an export's file name, set in the code",
     "security.AccessRecord.filters": "a URL-encoded query string: <, > and quotes arrive %-escaped",
     "security.CheckedUpload.token": "a random token the portal makes",
+    "ops.BeatHeartbeat.hostname": "the beat's own host name, written by quality/ops/beat.py",
     "security.CheckedUpload.sha256": "a hash",
     "security.CheckedUpload.file_name": (
         "shown only in the reply to its own check: tests/security/test_checked_uploads.py "

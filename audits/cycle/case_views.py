@@ -5,6 +5,8 @@ form; static/js/case-upload.js adds a progress bar by sending the same form with
 (marked with htmx's HX-Request header) and swapping in the page the server answers with.
 """
 
+from functools import partial
+
 import django_tables2 as tables
 from django.contrib import messages
 from django.db.models import OuterRef, Q, QuerySet, Subquery
@@ -16,15 +18,14 @@ from django_htmx.http import HttpResponseClientRedirect
 from quality.access import Action, can, require, visible
 from quality.pagination import paginate_table
 from quality.security import checked_uploads
+from quality.security.checked_uploads import upload_page_context
 from quality.security.models import CheckedUpload
-from quality.tabular import ImportRefused, errors_context
 
 from ..models import Audit, Case, CaseImport, completion_day
 from .case_forms import CaseFilter, CaseUploadForm
 from .case_import import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, case_list_import
 
 RECENT_IMPORTS = 5
-CHECK, IMPORT = "check", "import"
 KIND = CheckedUpload.Kind.CASE_LIST
 DAY = "j M Y"
 
@@ -85,36 +86,18 @@ def case_import(request):
     """Check or import a case list. A file that passed "Check only" is kept for this person, so that
     "Load this file" imports it without choosing it again (quality/security/checked_uploads.py)."""
     form = CaseUploadForm(request.POST, request.FILES) if request.method == "POST" else CaseUploadForm()
-    errors, summary, kept = None, None, None
-    chosen = checked_uploads.chosen_file(form, owner=request.user, kind=KIND) if form.is_valid() else None
-    if chosen is not None:
-        # Anything but the Import button (pressing Enter, an old page) only checks.
-        dry_run = request.POST.get("mode") != IMPORT
-        try:
-            summary = case_list_import(
-                actor=request.user, content=chosen.content, file_name=chosen.file_name, dry_run=dry_run
-            )
-        except ImportRefused as refused:
-            errors = refused.errors
-            checked_uploads.upload_done(chosen)
-        else:
-            if not dry_run:
-                checked_uploads.upload_done(chosen)
-                messages.success(request, f"The case list was imported. {summary}")
-                url = reverse("cases:case_list")
-                # The script's request cannot follow a redirect to a whole page: it is told where to go.
-                return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
-            kept = checked_uploads.checked_and_kept(chosen, owner=request.user, kind=KIND)
+    run_import = partial(case_list_import, actor=request.user)
+    outcome = checked_uploads.check_or_load(request, form, kind=KIND, run_import=run_import)
+    if outcome.loaded:
+        messages.success(request, f"The case list was imported. {outcome.summary}")
+        url = reverse("cases:case_list")
+        # The script's request cannot follow a redirect to a whole page: it is told where to go.
+        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     context = {
         "form": form,
-        **errors_context(errors),
-        "summary": summary,
-        "kept": kept,
-        "upload_form": checked_uploads.form_to_show(form),
+        **upload_page_context(form, outcome),
         "required_columns": REQUIRED_COLUMNS,
         "optional_columns": OPTIONAL_COLUMNS,
         "recent_imports": CaseImport.objects.select_related("imported_by__person")[:RECENT_IMPORTS],
-        "CHECK": CHECK,
-        "IMPORT": IMPORT,
     }
     return render(request, "audits/cases/case_import.html", context)

@@ -22,6 +22,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from quality.tabular import ImportRefused, errors_context
+
 from .models import CheckedUpload
 
 logger = logging.getLogger(__name__)
@@ -31,6 +33,9 @@ NOT_KEPT = (
     "The checked file is no longer kept (it is kept for an hour, for the person who checked it). Choose the file again."
 )
 TOKEN_FIELD = "checked"
+# The upload pages' two buttons (the `mode` posted): anything but IMPORT (pressing Enter, an old page)
+# only checks.
+CHECK, IMPORT = "check", "import"
 
 
 @dataclass(frozen=True)
@@ -128,6 +133,53 @@ def upload_done(chosen: ChosenFile) -> None:
     """The kept file was loaded (or refused by the load): nobody needs it again."""
     if chosen.kept is not None:
         _discard(chosen.kept)
+
+
+@dataclass
+class UploadOutcome:
+    """What `check_or_load` did with a posted upload, for the page to show."""
+
+    summary: object = None  # what the import's check (or load) found
+    errors: list | None = None  # a refused file's problems, row by row
+    kept: CheckedUpload | None = None  # a file that passed "Check only", kept for "Load this file"
+    loaded: bool = False  # loaded: the page says so and moves on
+
+
+def check_or_load(request, form: KeepsCheckedFile, *, kind: str, run_import) -> UploadOutcome:
+    """Every upload page's one flow. A valid form's file (chosen now, or kept at the check) is checked,
+    or loaded when the IMPORT button was pressed, by `run_import(content=, file_name=, dry_run=)`, which
+    returns a summary or raises ImportRefused (all or nothing). A kept file goes once it is loaded or
+    refused; a check that finds nothing wrong keeps the file for "Load this file"."""
+    outcome = UploadOutcome()
+    chosen = chosen_file(form, owner=request.user, kind=kind) if form.is_valid() else None
+    if chosen is None:
+        return outcome
+    dry_run = request.POST.get("mode") != IMPORT
+    try:
+        outcome.summary = run_import(content=chosen.content, file_name=chosen.file_name, dry_run=dry_run)
+    except ImportRefused as refused:
+        outcome.errors = refused.errors
+        upload_done(chosen)
+        return outcome
+    if dry_run:
+        outcome.kept = checked_and_kept(chosen, owner=request.user, kind=kind)
+    else:
+        upload_done(chosen)
+        outcome.loaded = True
+    return outcome
+
+
+def upload_page_context(form: KeepsCheckedFile, outcome: UploadOutcome) -> dict:
+    """What every upload page's template needs from the flow: the check's summary or the refused rows
+    (templates/includes/import_errors.html), the kept file, the form to show and the buttons' values."""
+    return {
+        "summary": outcome.summary,
+        "kept": outcome.kept,
+        "upload_form": form_to_show(form),
+        "CHECK": CHECK,
+        "IMPORT": IMPORT,
+        **errors_context(outcome.errors),
+    }
 
 
 def uploads_purge() -> int:

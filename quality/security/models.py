@@ -136,6 +136,7 @@ class CheckedUpload(models.Model):
         CASE_LIST = "case_list", "Case list"
         KPI_VALUES = "kpi_values", "KPI values"
         CATALOGUE = "catalogue", "Indicator catalogue"
+        COMPLAINTS = "complaints", "Complaints system export"
 
     token = models.CharField(max_length=64, unique=True)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")

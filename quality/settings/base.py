@@ -10,6 +10,9 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Exchange, Queue
+
+from quality.ops.storage import default_storage_setting
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -44,11 +47,18 @@ INSTALLED_APPS = [
     "audits",
     "moderation",
     "performance",
+    "evidence.complaints",
+    "evidence.families",
     "quality.reports",
+    "quality.ops",
 ]
 
 MIDDLEWARE = [
-    # First, before anything can read the body: refuses a request larger than its cap (413).
+    # First of all: the request's id (X-Request-ID) on its log lines and its answer, even a 413 (quality/ops).
+    "quality.ops.request_id.RequestIdMiddleware",
+    # Counts and times every request, by route name (quality/ops/metrics.py).
+    "quality.ops.metrics.RequestMetricsMiddleware",
+    # Then, before anything can read the body: refuses a request larger than its cap (413).
     "quality.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -210,13 +220,9 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Files the portal makes (audit PDFs). Never served by URL: a view checks access, then streams
-# the file. MEDIA_URL is set only because Django expects one.
-MEDIA_ROOT = VAR_DIR / "media"
+# the file. MEDIA_URL is set only because Django expects one. Where they are kept (MEDIA_ROOT,
+# STORAGES): "Operations: files shared between machines" below.
 MEDIA_URL = "/media/"
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
 
 # Uploads: every cap on what people send, in one place (docs/security.md, "Uploads"). The largest
 # legitimate upload is a case list (~20,000 rows, ~2 MB as CSV); the caps leave room above it and
@@ -309,3 +315,80 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# -- Operations (issue 17, docs/deploy.md) --
+# -- Operations: files shared between machines --
+# FILE_STORAGE=local (the default, one machine) keeps built files and held uploads under MEDIA_ROOT;
+# FILE_STORAGE=s3 in a private S3-compatible bucket (AWS_STORAGE_BUCKET_NAME, AWS_S3_ENDPOINT_URL,
+# AWS_S3_REGION_NAME, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), shared by every web server and
+# worker (quality/ops/storage.py). test.py and production.py choose the same way.
+MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+STORAGES = {
+    "default": default_storage_setting(env),
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# -- Operations: one beat, watched; the health endpoint --
+# /healthz (quality/ops/health.py) reports beat late when the leading beat's heartbeat is older than
+# HEALTH_BEAT_LATE_AFTER (it records one at least every 30 s), and answers after at most
+# HEALTH_CHECK_DEADLINE seconds however long a dependency takes: within a load balancer's 2 s.
+HEALTH_BEAT_LATE_AFTER = timedelta(minutes=env.int("HEALTH_BEAT_LATE_AFTER_MINUTES", default=10))
+HEALTH_CHECK_DEADLINE = 1.5
+# -- Operations: logs, metrics and queues --
+# Logs (quality/ops/request_id.py): LOG_FORMAT=plain (the default here) or json (production's
+# default): one JSON object a line with time, level, logger, message, request_id, task_id, task_name.
+# Every record gets the ids from the filter on the console handler; the levels above stay as they are.
+LOG_FORMAT = env("LOG_FORMAT", default="plain")
+LOG_FORMATS = ("plain", "json")
+if LOG_FORMAT not in LOG_FORMATS:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}.")
+LOGGING["filters"] = {"ids": {"()": "quality.ops.request_id.IdsLogFilter"}}
+LOGGING["formatters"]["json"] = {
+    "()": "pythonjsonlogger.json.JsonFormatter",
+    "fmt": ["levelname", "name", "message", "request_id", "task_id", "task_name"],
+    "rename_fields": {"levelname": "level", "name": "logger"},
+    "timestamp": "time",  # ISO 8601, in UTC
+}
+LOGGING["handlers"]["console"].update(formatter=LOG_FORMAT, filters=["ids"])
+# A worker logs through the handler above too (JSON in production), not through one of Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Metrics (quality/ops/metrics.py, docs/deploy.md "Metrics"): GET /metrics answers 404 until
+# METRICS_TOKEN is set, then only to `Authorization: Bearer <METRICS_TOKEN>`. A worker serves its
+# own on WORKER_METRICS_PORT (unset: none) at WORKER_METRICS_BIND. PROMETHEUS_MULTIPROC_DIR (read by
+# prometheus_client from the environment) adds up the counts of a machine's processes.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+WORKER_METRICS_PORT = env.int("WORKER_METRICS_PORT", default=0)
+WORKER_METRICS_BIND = env("WORKER_METRICS_BIND", default="127.0.0.1")
+# Queues: building a file (a 100-page PDF can take minutes) never delays an e-mail or a reminder.
+# "builds" takes every build task; the rest (e-mails, reminders, the cycle jobs, purges) stays on
+# "celery". A worker started without -Q consumes both; production runs `-Q celery` and `-Q builds`
+# workers apart (docs/deploy.md, "Queues"). tests/ops/test_queues.py checks every build task is here.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+# Each queue with its own exchange and routing key: bound to Celery's default ones, both queues
+# would receive every message.
+CELERY_TASK_QUEUES = tuple(Queue(name, Exchange(name), routing_key=name) for name in ("celery", "builds"))
+BUILD_TASKS = (
+    "audits.tasks.audit_document_build",
+    "performance.tasks.performance_pack_build",
+    "quality.reports.output_tasks.build_report_document",
+    "quality.built_files.build_stranded_files",  # the sweep builds what it finds, in its own run
+)
+CELERY_TASK_ROUTES = {name: {"queue": "builds"} for name in BUILD_TASKS}
+# -- Operations: backups --
+# `manage.py backup_database` writes pg_dump files (with their manifests) to BACKUP_DIR and keeps the
+# newest BACKUP_KEEP; `manage.py restore_drill` restores the newest into a scratch database and
+# compares (quality/ops/backup.py, docs/deploy.md "Backups"). BACKUP_DIR holds children's records:
+# an encrypted volume only the backup account can read. PG_BIN: the folder of pg_dump/pg_restore
+# matching the server's major version (default: the newest under /usr/lib/postgresql, then PATH).
+BACKUP_DIR = Path(env("BACKUP_DIR", default=str(VAR_DIR / "backups")))
+BACKUP_KEEP = env.int("BACKUP_KEEP", default=14)
+BACKUP_PG_BIN = env("PG_BIN", default="")
+# -- Operations: the rehearsal's knobs --
+# A built file still queued BUILD_STRANDED_AFTER_SECONDS after it was asked for (its task never reached
+# a worker, or went down with one) is built by the sweep beat runs every BUILD_SWEEP_EVERY_SECONDS
+# (quality/built_files.py). The defaults suit production; scripts/rehearsal.py shortens both so that
+# a worker killed half-way through a PDF is recovered in seconds, not ten minutes.
+BUILD_STRANDED_AFTER_SECONDS = env.int("BUILD_STRANDED_AFTER_SECONDS", default=5 * 60)
+BUILD_SWEEP_EVERY_SECONDS = env.int("BUILD_SWEEP_EVERY_SECONDS", default=10 * 60)
+# Where collectstatic puts the static files: the rehearsal collects into its own work folder, never the
+# checkout's; a deployment may put them on a volume of their own.
+STATIC_ROOT = Path(env("STATIC_ROOT", default=str(STATIC_ROOT)))

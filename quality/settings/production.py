@@ -2,8 +2,10 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
+from quality.ops.storage import default_storage_setting
+
 from .base import *  # noqa: F403
-from .base import EMAIL_CONFIG, env
+from .base import EMAIL_CONFIG, LOGGING, env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY", default="")
@@ -31,13 +33,20 @@ if EMAIL_CONFIG["EMAIL_BACKEND"] in EMAIL_BACKENDS_REFUSED:
 ADMIN_ENABLED = env.bool("ADMIN_ENABLED", default=False)
 
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+# Load balancers probe each web server over plain http, with no X-Forwarded-Proto: /healthz answers them
+# instead of redirecting to https (docs/deploy.md, "Health"). A regular expression on the path.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
+# Built files as FILE_STORAGE says (base.py, quality/ops/storage.py); static files from WhiteNoise.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": default_storage_setting(env),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# JSON log lines unless LOG_FORMAT says otherwise (base.py checked a value it was given).
+LOG_FORMAT = env("LOG_FORMAT", default="json")
+LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT
