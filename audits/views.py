@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -632,7 +632,6 @@ def audit_document(request, pk, document_pk):
 @never_cache
 def audit_document_download(request, pk, document_pk):
     audit, document = _document_of(request, pk, document_pk, state=AuditDocument.State.READY)
+    response = built_files.file_response(document, filename=document.download_name, content_type="application/pdf")
     record_access(request, AccessKind.PDF_DOWNLOADED, audit)
-    return FileResponse(
-        document.file.open("rb"), as_attachment=True, filename=document.download_name, content_type="application/pdf"
-    )
+    return response

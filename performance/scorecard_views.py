@@ -13,7 +13,7 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -252,7 +252,6 @@ def pack_download(request, pk: int):
     made = _pack_of(request, pk, state=PerformancePack.State.READY)
     if not made.file:
         raise Http404
+    response = built_files.file_response(made, filename=pack.download_name(made), content_type="application/pdf")
     record_access(request, AccessKind.REPORT_DOWNLOADED, made)
-    return FileResponse(
-        made.file.open("rb"), as_attachment=True, filename=pack.download_name(made), content_type="application/pdf"
-    )
+    return response

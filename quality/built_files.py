@@ -13,6 +13,7 @@ workbook. One way for all of them (never a PDF inside a web request):
 Pages show a file's state with one block (templates/includes/built_file_status.html, its context from
 `status_context`): a button to ask for it, progress while it is made (htmx polls the block), the
 download, which static/js/downloads.js starts on the same page once the file is ready, or the failure.
+Every download goes through `file_response`, after the view's access checks.
 
 The models inherit the fields this needs from `BuiltFile`: state (queued / ready / failed), file,
 sha256, generated_at and requested_at, with the rule the database holds that a ready row has its
@@ -32,6 +33,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import models
 from django.db.models import Model, QuerySet
+from django.http import FileResponse, Http404
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -107,6 +109,20 @@ def status_context(
         "max_tries": MAX_RETRIES + 1,
         "status_id": status_id,
     }
+
+
+def file_response(row: BuiltFile, *, filename: str, content_type: str) -> FileResponse:
+    """The ready row's file as a download, streamed from the storage (a folder, or the bucket every
+    machine shares) after the view's access checks. A file the storage no longer has (removed by hand,
+    a bucket emptied or pointed elsewhere) is no download: the row is marked failed, so its page offers
+    to make the file again, and the answer is a 404 instead of a server error."""
+    try:
+        opened = row.file.open("rb")
+    except FileNotFoundError as missing:
+        logger.error("%s %s: its file is missing from the storage", row._meta.verbose_name, row.pk)
+        type(row).objects.filter(pk=row.pk, state=READY).update(state=FAILED)
+        raise Http404("The file is no longer kept: ask for it again.") from missing
+    return FileResponse(opened, as_attachment=True, filename=filename, content_type=content_type)
 
 
 def lock_queued(rows: QuerySet, pk: int, *, skip_locked: bool = False) -> Model | None:

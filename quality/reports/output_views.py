@@ -20,7 +20,7 @@ through this view after the access check, never from a public media address.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -123,13 +123,13 @@ def _document_view(request, pk: int, file_format: str):
         return redirect(request.path)
     document = documents.current_document(report, file_format, user=request.user)
     if document is not None and not request.htmx:
-        record_access(request, AccessKind.REPORT_DOWNLOADED, report)
-        return FileResponse(
-            document.file.open("rb"),
-            as_attachment=True,
+        response = built_files.file_response(
+            document,
             filename=documents.download_name(report, file_format),
             content_type=outputs.CONTENT_TYPES[file_format],
         )
+        record_access(request, AccessKind.REPORT_DOWNLOADED, report)
+        return response
     if document is None:
         document = documents.latest_request(report, file_format, user=request.user)  # queued or failed
     context = {

@@ -22,7 +22,7 @@ from audits.models import Case, CaseImport
 from audits.tasks import purge_old_audit_documents
 from performance.models import PerformancePack
 from quality.security import checked_uploads
-from quality.security.models import CheckedUpload
+from quality.security.models import AccessRecord, CheckedUpload
 from quality.security.tasks import purge_expired_checked_uploads
 from tests.audits.test_documents import audit, people  # noqa: F401 (fixtures)
 from tests.audits.test_documents import ready_document as ready_audit_document
@@ -192,3 +192,44 @@ def test_with_the_default_local_storage_the_same_code_keeps_the_file_under_media
     kept = checked_uploads.upload_keep(owner=qa_lead.user, kind="case_list", content=b"a\n", file_name="a.csv")
 
     assert (media_root / kept.file.name).read_bytes() == b"a\n"
+
+
+# -- a file the storage no longer has -----------------------------------------------------------
+
+
+def test_a_built_file_missing_from_the_bucket_is_a_404_and_its_row_offers_to_make_it_again(
+    s3_storage,
+    audit,  # noqa: F811
+    people,  # noqa: F811
+    performance_officer,
+    head_of_service,
+    qa_lead,
+    own_area,
+    other_area,
+):
+    """Removed by hand, a bucket emptied or pointed elsewhere: no server error, no access recorded for a
+    download that did not happen, and the row is failed, so its page offers to make the file again."""
+    audit_pdf = ready_audit_document(audit, people["lead"].user, content=pdf_bytes("an audit's record"))
+    made = PerformancePack.objects.create(
+        period=date(2026, 10, 1),
+        requested_by=performance_officer.user,
+        state=PerformancePack.State.READY,
+        file=ContentFile(pdf_bytes("the October pack"), name="performance-pack-2026-10.pdf"),
+        generated_at=timezone.now(),
+    )
+    report = make_report({"qa_lead": qa_lead}, own_area, other_area)
+    report_pdf = ready_report_document(report, head_of_service.user, "pdf", pdf_bytes("the report"))
+    downloads = [
+        (audit_pdf, people["worker"], reverse("audits:audit_document_download", args=[audit.pk, audit_pdf.pk])),
+        (made, head_of_service, reverse("performance:pack_download", args=[made.pk])),
+        (report_pdf, head_of_service, reverse("reports:report_pdf", kwargs={"pk": report.pk})),
+    ]
+    for row, _, _ in downloads:
+        default_storage.delete(row.file.name)
+    recorded = AccessRecord.objects.count()
+
+    for row, reader, url in downloads:
+        assert download(as_user(reader), url)[0] == 404, url
+        row.refresh_from_db()
+        assert row.state == row.State.FAILED, url
+    assert AccessRecord.objects.count() == recorded
