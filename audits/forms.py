@@ -283,7 +283,7 @@ class AuditStartForm(CreateOnceForm):
         )
         versions = (
             ToolVersion.objects.filter(state=ToolVersion.State.PUBLISHED)
-            .exclude(tool__purpose=AuditTool.Purpose.IMPORTED)
+            .exclude(tool__purpose__in=AuditTool.NOT_FOR_AUDITS)
             .select_related("tool__service_area")
         )
         fields["tool_version"].choices = _grouped(

@@ -123,7 +123,10 @@ def voices_list(request):
     table = VoicesTable(voices.qs if voices.is_valid() else voices.qs.none())
     paginate_table(request, table, rows_for_page=with_area_names)
     csv_url = _with_query("audits:voices_export_csv", filter_query(request))
-    return render(request, "audits/voices_list.html", {"filter": voices, "table": table, "csv_url": csv_url})
+    context = {"filter": voices, "table": table, "csv_url": csv_url}
+    # The surveys of children and families (evidence.voices) are the other half of their voices.
+    context["may_view_surveys"] = can(request.user, Action.VIEW_SURVEYS)
+    return render(request, "audits/voices_list.html", context)
 
 
 @require(Action.VIEW_VOICES)

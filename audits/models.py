@@ -47,6 +47,13 @@ class AuditTool(models.Model):
         # The one tool of audits imported from the QA spreadsheet (moderation/history_import.py): it has
         # no questions, and no audit is ever started on it.
         IMPORTED = "imported", "Imported audit history"
+        # The framework's other sources of evidence (evidence/): forms built with the same tool builder.
+        OBSERVATION = "observation", "Observation of practice"
+        SURVEY = "survey", "Survey of children, young people or families"
+
+    # Tools no audit is ever started on: the imported history's, and the forms of the other sources of
+    # evidence (an observation is recorded on its tool's form, a survey answered on its own).
+    NOT_FOR_AUDITS = (Purpose.IMPORTED, Purpose.OBSERVATION, Purpose.SURVEY)
 
     name = models.CharField(max_length=150)
     service_area = models.ForeignKey(

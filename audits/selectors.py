@@ -81,10 +81,15 @@ def _day_in_words(value: str) -> str:
 
 def answered_sections(audit: Audit) -> list[tuple[Section, list[tuple[Question, str]]]]:
     """The tool version's sections and questions with this audit's answers, as text to show."""
-    answers = stored_answers(audit)
+    return version_answered(audit.tool_version, stored_answers(audit))
+
+
+def version_answered(version: ToolVersion, answers: dict[str, object]) -> list[tuple[Section, list]]:
+    """A version's sections and questions with `answers` (by question key) as text to show: any form
+    answered on a tool (an audit, an observation)."""
     return [
         (section, [(q, _display(q, answers.get(q.key))) for q in section.questions.all()])
-        for section in version_sections_with_questions(audit.tool_version)
+        for section in version_sections_with_questions(version)
     ]
 
 

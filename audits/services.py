@@ -49,6 +49,7 @@ from .messages import (
     PUBLISH_EMPTY,
     TOOL_FOR_IMPORTS,
     TOOL_NAME_TAKEN,
+    TOOL_NOT_FOR_AUDITS,
     TOOL_NOT_PUBLISHED,
     TOOL_WRONG_AREA,
     VERSION_NOT_DRAFT,
@@ -374,6 +375,8 @@ def audit_create(
         errors["tool_version"] = TOOL_NOT_PUBLISHED
     elif tool_version.tool.purpose == AuditTool.Purpose.IMPORTED:
         errors["tool_version"] = TOOL_FOR_IMPORTS
+    elif tool_version.tool.purpose in AuditTool.NOT_FOR_AUDITS:
+        errors["tool_version"] = TOOL_NOT_FOR_AUDITS
     elif tool_version.tool.service_area_id not in (None, service_area.pk):
         errors["tool_version"] = TOOL_WRONG_AREA
     if not service_area.is_active:

@@ -12,7 +12,9 @@ about children (an audit tool) says so with `ACCESS_SHARED = True` and is seen b
 whose roles grant the action. People named on a row see it whatever its area: its fields
 pointing at a Person are listed in `ACCESS_PERSON_FIELDS`, and a relation leading to the people
 linked to a row (the contributors invited to an audit) is named in `ACCESS_PARTICIPANTS`, for
-example "participants__person": everyone that relation reaches sees the row too. Workbench apps
+example "participants__person": everyone that relation reaches sees the row too. A row of a team
+(an observation) may also be seen by those holding one of `ACCESS_TEAM_ROLES` in its team (a practice
+manager's membership names the team managed), through `ACCESS_TEAM_FIELD`. Workbench apps
 add their own actions to ROLE_ACTIONS by listing them here, so the whole policy stays readable
 in one file.
 """
@@ -91,6 +93,15 @@ class Action(StrEnum):
     # Complaints and compliments (issue 18): the log, its export and the complaints system's file.
     VIEW_COMPLAINTS = "view_complaints"  # the log: QA, cross-area readers of case work; managers and leads their areas
     MANAGE_COMPLAINTS = "manage_complaints"  # type in, change and load the complaints system's export: the QA unit
+    # Observations of practice (issue 18): rows seen as Observation.ACCESS_* say.
+    VIEW_OBSERVATIONS = "view_observations"  # observations one may see: practitioners their own, managers...
+    RECORD_OBSERVATIONS = "record_observations"  # plan and record: managers, leads, senior managers, QA unit
+    VIEW_OBSERVATION_COVERAGE = "view_observation_coverage"  # who is observed, due, overdue: managers and up
+    MANAGE_PRACTICE_WEEKS = "manage_practice_weeks"  # the practice weeks' calendar: the QA unit
+    # Surveys of children and families (issue 18): the QA unit runs them; managers read the figures.
+    MANAGE_SURVEYS = "manage_surveys"  # create surveys and make their one-time links: the QA unit
+    VIEW_SURVEYS = "view_surveys"  # the surveys and their suppressed counts: QA unit, heads of service, senior leaders
+    VIEW_SURVEY_FREE_TEXT = "view_survey_free_text"  # what respondents wrote in their own words: the QA unit only
 
 
 CROSS_AREA_ROLES = frozenset(
@@ -120,6 +131,10 @@ _OVERSIGHT_ROLES = frozenset(
 # the area's service lead and the cross-area managers read the forms.
 _BENCHMARKING_RECORDERS = frozenset({Role.PRACTICE_MANAGER}) | _QA_UNIT
 _BENCHMARKING_READERS = _BENCHMARKING_RECORDERS | {Role.SERVICE_LEAD, Role.HEAD_OF_SERVICE, Role.SENIOR_LEADER}
+
+# Observations: managers observe their supervisees, service leads and the QA unit observe too, and
+# heads of service and senior leaders make walk-the-floor visits (services check the kind).
+_OBSERVERS = _QA_UNIT | {Role.PRACTICE_MANAGER, Role.SERVICE_LEAD, Role.HEAD_OF_SERVICE, Role.SENIOR_LEADER}
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     role: frozenset(
@@ -185,6 +200,15 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             # Not the read-only reader: the log is case work behind the reports, which summarise it.
             Action.VIEW_COMPLAINTS: _CASE_WORK_READERS | {Role.SERVICE_LEAD, Role.PRACTICE_MANAGER},
             Action.MANAGE_COMPLAINTS: _QA_UNIT,
+            # Practitioners see the observations they are named on (Observation.ACCESS_PERSON_FIELDS).
+            Action.VIEW_OBSERVATIONS: _OBSERVERS | {Role.PRACTITIONER},
+            Action.RECORD_OBSERVATIONS: _OBSERVERS,
+            Action.VIEW_OBSERVATION_COVERAGE: _OBSERVERS,
+            Action.MANAGE_PRACTICE_WEEKS: _QA_UNIT,
+            Action.MANAGE_SURVEYS: _QA_UNIT,
+            Action.VIEW_SURVEYS: _QA_UNIT | {Role.HEAD_OF_SERVICE, Role.SENIOR_LEADER},
+            # Free text can identify a child or a family even without a name: only the QA unit reads it.
+            Action.VIEW_SURVEY_FREE_TEXT: _QA_UNIT,
         }.items()
         if role in roles
     )
@@ -262,7 +286,7 @@ def covers(user, obj: Model) -> bool:
         return True
     if isinstance(obj, Person):
         return obj.memberships.current().filter(service_area_id__in=grant.area_ids).exists()
-    if _is_named_on(grant, obj) or _is_participant(grant, obj):
+    if _is_named_on(grant, obj) or _is_participant(grant, obj) or _in_team_held(grant, obj):
         return True
     area_id = area_id_of(obj)
     return area_id is not None and area_id in grant.area_ids_for(getattr(obj, "ACCESS_AREA_ROLES", None))
@@ -281,6 +305,19 @@ def _is_participant(grant: Grant, obj: Model) -> bool:
     if relation is None or grant.person_id is None or obj.pk is None:
         return False
     return type(obj)._default_manager.filter(pk=obj.pk, **{relation: grant.person_id}).exists()
+
+
+def _teams_held(grant: Grant, roles) -> QuerySet:
+    return Membership.objects.current().filter(person_id=grant.person_id, role__in=roles).values("team_id")
+
+
+def _in_team_held(grant: Grant, obj: Model) -> bool:
+    """Is the row in a team where the person holds one of its ACCESS_TEAM_ROLES (the team's practice manager)?"""
+    roles = getattr(obj, "ACCESS_TEAM_ROLES", None)
+    if not roles or grant.person_id is None:
+        return False
+    lookup = {f"{obj.ACCESS_TEAM_FIELD}__in": _teams_held(grant, roles)}
+    return type(obj)._default_manager.filter(pk=obj.pk, **lookup).exists()
 
 
 def roles_granting(action: Action) -> frozenset[Role]:
@@ -319,6 +356,10 @@ OBJECT_RULES = {
     Action.CLOSE_ACTION: lambda grant, action: (
         action.owner_id == grant.person_id
         or action.audit.service_area_id in grant.area_ids_for(frozenset({Role.SERVICE_LEAD}))
+    ),
+    # An observation is recorded, and its action plan reviewed, by its observer (or the QA unit).
+    Action.RECORD_OBSERVATIONS: lambda grant, observation: (
+        observation.observer_id == grant.person_id or bool(grant.roles & _QA_UNIT)
     ),
 }
 
@@ -368,6 +409,9 @@ def _named_or_taking_part(model, grant: Grant) -> Q | None:
     if relation is not None:
         # A subquery, not a join: a row with many participants must still come back once.
         conditions.append(Q(pk__in=model._default_manager.filter(**{relation: grant.person_id}).values("pk")))
+    team_roles = getattr(model, "ACCESS_TEAM_ROLES", None)
+    if team_roles and grant.person_id is not None:
+        conditions.append(Q(**{f"{model.ACCESS_TEAM_FIELD}__in": _teams_held(grant, team_roles)}))
     return reduce(or_, conditions) if conditions else None
 
 

@@ -81,6 +81,12 @@ app.conf.beat_schedule = {
         "task": "audits.tasks.send_cycle_reminders",
         "schedule": crontab(hour=7, minute=0),
     },
+    # 07:10: practice managers with practitioners due or overdue an observation hear of it a week before
+    # each practice week (evidence/observations/reminders.py); once per week and manager, caught up daily.
+    "send-practice-week-reminders": {
+        "task": "evidence.observations.tasks.send_practice_week_reminders",
+        "schedule": crontab(hour=7, minute=10),
+    },
 }
 
 

@@ -55,6 +55,8 @@ NAVIGATION = [
             ("Practice themes", "reports:theme_list", Action.MANAGE_PRACTICE_THEMES),
             ("Complaints and compliments", "complaints:entry_list", Action.VIEW_COMPLAINTS),
             ("Supporting Families benchmarking", "families:summary", Action.VIEW_BENCHMARKING_SUMMARY),
+            ("Observations of practice", "observations:list", Action.VIEW_OBSERVATIONS),
+            ("Surveys of children and families", "voices:survey_list", Action.VIEW_SURVEYS),
         ],
     ),
     (

@@ -50,6 +50,8 @@ urlpatterns = [
     path("performance/", include("performance.urls")),
     path("complaints/", include("evidence.complaints.urls")),
     path("families/", include("evidence.families.urls")),
+    path("observations/", include("evidence.observations.urls")),
+    path("", include("evidence.voices.urls")),  # surveys/ (the QA unit) and s/<token>/ (public)
     path("reports/", include("quality.reports.urls")),
     path("security/", include("quality.security.urls")),
     # For the Prometheus scraper, with its bearer token; off (404) until METRICS_TOKEN is set (docs/deploy.md).

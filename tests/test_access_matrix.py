@@ -297,6 +297,31 @@ families:form_detail           own     302  403  200  200  403  403  200  200  2
 families:form_detail           other   302  403  404  404  403  403  200  200  200  200  403  403  403
 families:form_edit             own     302  403  200  403  403  403  403  200  200  403  403  403  403
 families:form_edit             other   302  403  404  403  403  403  403  200  200  403  403  403  403
+# -- surveys of children and families: the QA unit's pages; the one-time link's pages are public
+#    (quality.access.public): anyone with a link answers, signed in or not --
+voices:survey_list             -       302  403  403  403  403  403  200  200  200  200  403  403  403
+voices:survey_create           -       302  403  403  403  403  403  403  200  200  403  403  403  403
+voices:survey_detail           own     302  403  403  403  403  403  200  200  200  200  403  403  403
+voices:survey_detail           other   302  403  403  403  403  403  200  200  200  200  403  403  403
+voices:links_make              own     302  403  403  403  403  403  403  405  405  403  403  403  403
+voices:links_make              other   302  403  403  403  403  403  403  405  405  403  403  403  403
+voices:respond                 -       200  200  200  200  200  200  200  200  200  200  200  200  200
+voices:thanks                  -       200  200  200  200  200  200  200  200  200  200  200  200  200
+# -- observations of practice (issue 18): seen by the observer, the practitioner, the practice managers
+#    of the practitioner's team (the viewers here manage no team: 404 in their own area too), service
+#    leads (their areas), heads of service, senior leaders and the QA unit; recorded by the observer or
+#    the QA unit; the coverage page (names and dates) by everyone who may observe --
+observations:list              -       302  200  200  200  403  403  200  200  200  200  403  403  403
+observations:plan              -       302  403  200  200  403  403  200  200  200  200  403  403  403
+observations:coverage          -       302  403  200  200  403  403  200  200  200  200  403  403  403
+observations:practice_weeks    -       302  200  200  200  403  403  200  200  200  200  403  403  403
+observations:practice_week_add -       302  403  403  403  403  403  403  405  405  403  403  403  403
+observations:detail            own     302  404  404  200  403  403  200  200  200  200  403  403  403
+observations:detail            other   302  404  404  404  403  403  200  200  200  200  403  403  403
+observations:record            own     302  403  404  403  403  403  403  200  200  403  403  403  403
+observations:record            other   302  403  404  404  403  403  403  200  200  403  403  403  403
+observations:action_done       own     302  403  405  405  403  403  405  405  405  405  403  403  403
+observations:action_done       other   302  403  405  405  403  403  405  405  405  405  403  403  403
 
 # -- reports: archive, generation, editing, publishing --
 # (report_detail: own = a published report, other = a draft; edit, generate again and publish are of the
@@ -766,6 +791,60 @@ class World:
 
         return self._once("benchmarking_form", where, make)
 
+    def observation(self, where):
+        """A planned observation of a practitioner of that area's team, by the team's practice manager."""
+        from datetime import date
+
+        from evidence.observations.services import observation_plan
+        from tests.factories import MembershipFactory, PersonFactory, published_tool_version
+
+        def make():
+            area, team = self.area(where), self.team(where)
+            worker, manager = PersonFactory(full_name=f"Observed {where}"), PersonFactory(full_name=f"Observer {where}")
+            MembershipFactory(person=worker, role=Role.PRACTITIONER, service_area=area, team=team)
+            MembershipFactory(person=manager, role=Role.PRACTICE_MANAGER, service_area=area, team=team)
+            version = published_tool_version(name=f"Observation {where}", purpose="observation")
+            return observation_plan(
+                actor=None,
+                practitioner=worker,
+                observer=manager,
+                kind="direct_work",
+                planned_on=date(2026, 11, 2),
+                tool_version=version,
+            )
+
+        return self._once("observation", where, make)
+
+    def observation_action(self, where):
+        """An action plan item of that area's observation."""
+        from datetime import date
+
+        from evidence.observations.models import ActionItem
+
+        observation = self.observation(where)
+        return self._once(
+            "observation_action",
+            where,
+            lambda: ActionItem.objects.create(
+                observation=observation,
+                text="Use the child's words",
+                owner=observation.practitioner,
+                review_on=date(2026, 12, 1),
+            ),
+        )
+
+    def survey(self, where):
+        """A survey of that service area, open at the suite's today."""
+        from .evidence.survey_helpers import open_survey
+
+        return self._once("survey", where, lambda: open_survey(None, area=self.area(where)))
+
+    def survey_token(self):
+        """An unused one-time link of the own area's survey (a GET never uses it up)."""
+        from .evidence.survey_helpers import tokens
+
+        return self._once("survey_token", "own", lambda: tokens(None, self.survey("own"))[0])
+
     def practice_theme(self, where):
         """A practice theme (shared reference data: the same answer for 'own' and 'other')."""
         return self._once(
@@ -922,6 +1001,14 @@ URL_KWARGS = {
     # -- Supporting Families benchmarking --
     "families:form_detail": _pk("benchmarking_form"),
     "families:form_edit": _pk("benchmarking_form"),
+    # -- surveys of children and families --
+    "voices:survey_detail": _pk("survey"),
+    "voices:links_make": _pk("survey"),
+    "voices:respond": lambda world, where: {"token": world.survey_token()},
+    # -- observations of practice --
+    "observations:detail": _pk("observation"),
+    "observations:record": _pk("observation"),
+    "observations:action_done": _pk("observation_action"),
     "reports:report_detail": _pk("report_to_read"),
     **{
         f"reports:{name}": lambda world, where: {"pk": world.report_to_read("other").pk}

@@ -28,6 +28,7 @@ LISTS = [
     "escalations:exemplar_list",
     "complaints:entry_list",
     "families:form_list",
+    "observations:list",
 ]
 ASKED = [("-1", 1), ("0", 1), ("abc", PER_PAGE), ("100000", MAX_PER_PAGE), ("", PER_PAGE), ("25", 25)]
 

@@ -83,6 +83,8 @@ EXCLUDED = {
     "audits.AuditDocument.sha256": "a hash",
     "audits.Case.child_ref": "the case list's unique key",
     "complaints.Entry.source_reference": "the complaints system's unique key, checked (letters, digits, - / _ .)",
+    "voices.SurveyLink.token_hash": "a hash",
+    "voices.SurveyLink.case_reference": "checked as a case reference; shown once, to the QA unit",
     "audits.AuditMonthCount.theme": "copied from audits.Audit.theme by the counts kept month by month (figure_months)",
     "audits.CalendarSubscription.token": "a secret",
     "audits.SentReminder.key": "a key the reminders build",
@@ -118,6 +120,8 @@ EXCLUDED = {
 # JSON columns holding text people wrote, filled in their own shape (fill_json below).
 JSON_FILLED = {"audits.Answer.value", "audits.Question.choices", "reports.PracticeTheme.key_phrases"}
 JSON_FILLED |= {"performance.IndicatorYear.comparator_notes"}
+JSON_FILLED |= {"voices.ResponseAnswer.value"}
+JSON_FILLED |= {"observations.ObservationAnswer.value"}
 
 SUFFIX_ROOM = 8  # " #<pk>" keeps names unique where a constraint asks for it
 
@@ -216,12 +220,18 @@ def fill_json() -> set[str]:
         value=payload("audits.Answer.value")
     )
     Question.objects.exclude(choices=[]).update(choices=[payload("audits.Question.choices"), "Plain"])
+    apps.get_model("voices", "ResponseAnswer").objects.filter(
+        question__type__in=[Question.Type.SHORT_TEXT, Question.Type.NARRATIVE]
+    ).update(value=payload("voices.ResponseAnswer.value"))
     apps.get_model("reports", "PracticeTheme").objects.update(
         key_phrases=[payload("reports.PracticeTheme.key_phrases")]
     )
     apps.get_model("performance", "IndicatorYear").objects.update(
         comparator_notes={"england": payload("performance.IndicatorYear.comparator_notes")}
     )
+    apps.get_model("observations", "ObservationAnswer").objects.filter(
+        question__type__in=[Question.Type.SHORT_TEXT, Question.Type.NARRATIVE]
+    ).update(value=payload("observations.ObservationAnswer.value"))
     return set(JSON_FILLED)
 
 

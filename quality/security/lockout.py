@@ -15,7 +15,8 @@ Two counters for a sign-in, both counted and both must allow it:
 
 The way in calls `attempt_allowed` first; if allowed it checks the credentials and then calls
 `attempt_failed` or `attempt_succeeded`. A refusal reads exactly like a wrong password. Password
-reset is throttled the same way (`reset_allowed`), per target e-mail address and per address.
+reset is throttled the same way (`reset_allowed`), per target e-mail address and per address, and the
+public survey pages per address (`survey_request_allowed`).
 """
 
 from __future__ import annotations
@@ -117,6 +118,12 @@ def reset_allowed(request, email: str) -> bool:
     return for_email <= settings.PASSWORD_RESET_EMAIL_LIMIT and from_address <= settings.PASSWORD_RESET_ADDRESS_LIMIT
 
 
+def survey_request_allowed(request) -> bool:
+    """Count a request to the public survey pages from this request's address; may it be answered?"""
+    attempts, _ = _count(Scope.SURVEY_ADDRESS, _address_key(request), settings.SURVEY_THROTTLE_WINDOW, timezone.now())
+    return attempts <= settings.SURVEY_ADDRESS_LIMIT
+
+
 def is_locked(username: str) -> bool:
     """Is the name locked now (for tests and support: the ways in use attempt_allowed)?"""
     return SignInThrottle.objects.filter(
@@ -127,7 +134,9 @@ def is_locked(username: str) -> bool:
 def purge_expired() -> int:
     """Drop the counters whose window and lock have both passed: they would start again from nothing."""
     now = timezone.now()
-    longest = max(settings.LOGIN_FAILURE_WINDOW, settings.PASSWORD_RESET_THROTTLE_WINDOW)
+    longest = max(
+        settings.LOGIN_FAILURE_WINDOW, settings.PASSWORD_RESET_THROTTLE_WINDOW, settings.SURVEY_THROTTLE_WINDOW
+    )
     removed, _ = (
         SignInThrottle.objects.filter(window_started_at__lte=now - longest)
         .filter(Q(locked_until__isnull=True) | Q(locked_until__lte=now))

@@ -65,6 +65,7 @@ class SignInThrottle(models.Model):
         ADDRESS = "address", "Address"
         RESET_EMAIL = "reset_email", "Password reset: e-mail address"
         RESET_ADDRESS = "reset_address", "Password reset: address"
+        SURVEY_ADDRESS = "survey_address", "Public survey pages: address"
 
     scope = models.CharField(max_length=16, choices=Scope.choices)
     key = models.CharField(max_length=64)  # a keyed hash of a name or e-mail; an IP address as it is

@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "performance",
     "evidence.complaints",
     "evidence.families",
+    "evidence.observations",
+    "evidence.voices",
     "quality.reports",
     "quality.ops",
 ]
@@ -174,6 +176,10 @@ PASSWORD_RESET_TIMEOUT = 60 * 60
 PASSWORD_RESET_THROTTLE_WINDOW = timedelta(hours=1)
 PASSWORD_RESET_EMAIL_LIMIT = 3
 PASSWORD_RESET_ADDRESS_LIMIT = 20
+# The public survey pages (evidence/voices): each client address may ask SURVEY_ADDRESS_LIMIT times in
+# SURVEY_THROTTLE_WINDOW (pages and submissions alike, so token guessing is slowed too); then 429.
+SURVEY_THROTTLE_WINDOW = timedelta(hours=1)
+SURVEY_ADDRESS_LIMIT = 60
 # Joiners and leavers (quality/org/invitations.py, access_review.py): an invitation's set-password
 # link lasts INVITATION_TIMEOUT seconds, and is sent at most INVITATION_RESEND_LIMIT times a person in
 # INVITATION_RESEND_WINDOW. The quarterly access review flags accounts unused for this many days.
@@ -341,14 +347,18 @@ LOG_FORMAT = env("LOG_FORMAT", default="plain")
 LOG_FORMATS = ("plain", "json")
 if LOG_FORMAT not in LOG_FORMATS:
     raise ImproperlyConfigured(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}.")
-LOGGING["filters"] = {"ids": {"()": "quality.ops.request_id.IdsLogFilter"}}
+LOGGING["filters"] = {
+    "ids": {"()": "quality.ops.request_id.IdsLogFilter"},
+    # A survey link's token is a key to the survey: Django's "Not Found: <path>" lines lose it.
+    "survey_tokens": {"()": "evidence.voices.logs.SurveyTokenLogFilter"},
+}
 LOGGING["formatters"]["json"] = {
     "()": "pythonjsonlogger.json.JsonFormatter",
     "fmt": ["levelname", "name", "message", "request_id", "task_id", "task_name"],
     "rename_fields": {"levelname": "level", "name": "logger"},
     "timestamp": "time",  # ISO 8601, in UTC
 }
-LOGGING["handlers"]["console"].update(formatter=LOG_FORMAT, filters=["ids"])
+LOGGING["handlers"]["console"].update(formatter=LOG_FORMAT, filters=["ids", "survey_tokens"])
 # A worker logs through the handler above too (JSON in production), not through one of Celery's own.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Metrics (quality/ops/metrics.py, docs/deploy.md "Metrics"): GET /metrics answers 404 until

@@ -99,6 +99,7 @@ def test_practice_manager_sees_only_their_own_area(page: Page, live_server, prac
     # The menus' links too, folded away until a menu is opened; the one organisation page is a plain link.
     expect(page.locator("#main-nav").get_by_role("link", include_hidden=True)).to_have_text(
         ["Home", "Audits", "Actions", "Audit tools", "Schedule", "Case list", "Exemplars", "Scorecard", "Commentary"]
+        + ["Complaints and compliments", "Supporting Families benchmarking", "Observations of practice"]
         + ["Service areas"]
     )
     expect(main_nav(page).get_by_role("button", name="Organisation")).to_have_count(0)
