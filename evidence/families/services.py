@@ -49,9 +49,13 @@ def _yes_no(value: bool) -> str:
     return "yes" if value else "no"
 
 
-def _validate(
+def _checked(
     *, case_reference: str, service_area: ServiceArea, team: Team, completed_on: date, concerns: dict
-) -> None:
+) -> tuple[str, dict[str, ConcernAnswer]]:
+    """The case reference as stored and the answers for all ten concerns, once they pass the form's rules;
+    else a ValidationError naming each field that does not."""
+    case_reference = case_reference.strip().upper()
+    concerns = _all_ten(concerns)
     errors: dict[str, str] = {}
     if not CASE_REFERENCE.match(case_reference):
         errors["case_reference"] = CASE_REFERENCE_INVALID
@@ -66,6 +70,7 @@ def _validate(
         errors["__all__"] = CONCERN_NEEDED
     if errors:
         raise ValidationError(errors)
+    return case_reference, concerns
 
 
 def _all_ten(concerns: dict) -> dict[str, ConcernAnswer]:
@@ -86,9 +91,7 @@ def benchmarking_form_create(
     completed_on: date,
     concerns: dict[str, ConcernAnswer],
 ) -> BenchmarkingForm:
-    case_reference = case_reference.strip().upper()
-    concerns = _all_ten(concerns)
-    _validate(
+    case_reference, concerns = _checked(
         case_reference=case_reference,
         service_area=service_area,
         team=team,
@@ -158,9 +161,7 @@ def benchmarking_form_update(
     concerns: dict[str, ConcernAnswer],
 ) -> BenchmarkingForm:
     """Change a form; records what changed (nothing recorded, nothing saved, when nothing did)."""
-    case_reference = case_reference.strip().upper()
-    concerns = _all_ten(concerns)
-    _validate(
+    case_reference, concerns = _checked(
         case_reference=case_reference,
         service_area=service_area,
         team=team,

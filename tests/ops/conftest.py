@@ -16,6 +16,8 @@ from pathlib import Path
 import boto3
 import environ
 import pytest
+import redis
+from django.conf import settings
 
 from quality.ops.storage import default_storage_setting
 from tests.clock import real_clock_environ
@@ -145,3 +147,15 @@ def s3_storage(settings, s3_bucket) -> S3Bucket:
     again when the test ends."""
     settings.STORAGES = {**settings.STORAGES, "default": storage_setting_for(s3_bucket)}
     return s3_bucket
+
+
+@pytest.fixture
+def redis_client():
+    """The test run's Redis broker, its two queue lists emptied before and after the test."""
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    client.delete("celery", "builds")
+    try:
+        yield client
+    finally:
+        client.delete("celery", "builds")
+        client.close()

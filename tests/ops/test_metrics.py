@@ -4,8 +4,6 @@ counts, queue lengths and built-file waits, labelled by route, task, queue and k
 from datetime import date, timedelta
 
 import pytest
-import redis
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
@@ -22,17 +20,6 @@ AUTHORIZED = {"Authorization": f"Bearer {TOKEN}"}
 @pytest.fixture
 def metrics_on(settings):
     settings.METRICS_TOKEN = TOKEN
-
-
-@pytest.fixture
-def redis_client():
-    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    client.delete("celery", "builds")
-    try:
-        yield client
-    finally:
-        client.delete("celery", "builds")
-        client.close()
 
 
 def scrape(client) -> dict[tuple[str, tuple], float]:

@@ -14,7 +14,6 @@ from pathlib import Path
 from types import CodeType
 
 import pytest
-import redis
 from django.conf import settings
 from django.db import connection
 from prometheus_client import REGISTRY
@@ -28,18 +27,6 @@ from quality.org.tasks import purge_old_form_tokens, send_notification_emails
 from quality.reports.output_tasks import build_report_document
 from tests.clock import real_clock_environ
 from tests.org.test_tasks import celery_worker, wait_for  # noqa: F401 (celery_worker is a fixture)
-
-
-@pytest.fixture
-def redis_client():
-    """The test run's Redis broker, its two queue lists emptied before and after the test."""
-    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    client.delete("celery", "builds")
-    try:
-        yield client
-    finally:
-        client.delete("celery", "builds")
-        client.close()
 
 
 def names_used(code: CodeType) -> set[str]:
