@@ -80,6 +80,8 @@ def celery_worker():
     saved = {key: app.conf[key] for key in ("broker_url", "worker_hijack_root_logger")}
     app.conf.update(broker_url=broker, worker_hijack_root_logger=False)
     try:
+        # A task an earlier test left queued would otherwise run inside this test.
+        app.control.purge()
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as worker:
             yield worker
     finally:

@@ -4,6 +4,7 @@ once even when the job is delivered twice, and a worker that dies half-way is re
 
 from __future__ import annotations
 
+import threading
 from datetime import date, timedelta
 from unittest.mock import patch
 
@@ -47,9 +48,19 @@ def reports_made() -> list[tuple]:
 
 
 def die_half_way(report_id: int) -> None:
-    """Run the task until its progress has passed 50%, then kill it as a dying worker would be."""
+    """Run the task until its progress has passed 50%, then kill it as a dying worker would be.
+
+    Only this thread dies: the real worker's thread, already running, keeps the real function."""
+    this_thread = threading.current_thread()
+    sync_highlights = services._sync_highlights
+
+    def killed_here(*args, **kwargs):
+        if threading.current_thread() is this_thread:
+            raise WorkerKilled
+        return sync_highlights(*args, **kwargs)
+
     with (
-        patch.object(services, "_sync_highlights", side_effect=WorkerKilled),
+        patch.object(services, "_sync_highlights", side_effect=killed_here),
         pytest.raises(WorkerKilled),
     ):
         generate_report(report_id)
