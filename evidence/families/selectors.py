@@ -73,14 +73,23 @@ class Summary:
         return sum(figures.positive_outcomes for figures in self.concerns)
 
 
+def with_positive_outcomes(forms: QuerySet[BenchmarkingForm]) -> QuerySet[BenchmarkingForm]:
+    """`forms` unordered, each with `positives`, its number of positive outcomes (a subquery)."""
+    return forms.order_by().annotate(positives=_count_of(Q(positive_outcome=True)))
+
+
+def outcome_counts() -> dict[str, Count]:
+    """The seed's three groups of forms, as aggregates over `with_positive_outcomes` rows."""
+    return {
+        "forms": Count("pk"),
+        "three_or_more": Count("pk", filter=Q(positives__gte=THREE_OR_MORE)),
+        "one_or_two": Count("pk", filter=Q(positives__gte=1, positives__lt=THREE_OR_MORE)),
+        "none": Count("pk", filter=Q(positives=0)),
+    }
+
+
 def summary(forms: QuerySet[BenchmarkingForm]) -> Summary:
-    counted = forms.order_by().annotate(positives=_count_of(Q(positive_outcome=True)))
-    totals = counted.aggregate(
-        forms=Count("pk"),
-        three_or_more=Count("pk", filter=Q(positives__gte=THREE_OR_MORE)),
-        one_or_two=Count("pk", filter=Q(positives__gte=1, positives__lt=THREE_OR_MORE)),
-        none=Count("pk", filter=Q(positives=0)),
-    )
+    totals = with_positive_outcomes(forms).aggregate(**outcome_counts())
     rows = ConcernOutcome.objects.filter(form__in=forms.order_by().values("pk"))
     per_concern = rows.aggregate(
         **{

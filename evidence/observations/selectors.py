@@ -13,13 +13,14 @@ Two queries whatever the number of practitioners: the rows, and the counts per t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import Case, CharField, Count, Max, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from audits.selectors import version_answered
 from quality.access import visible
+from quality.months import start_of_day
 from quality.org.models import Membership, Role, ServiceArea
 
 from .models import Observation
@@ -58,17 +59,30 @@ def _status(today: date) -> Case:
     )
 
 
-def practitioners_with_status(*, today: date, area_ids=None, team_ids=None) -> QuerySet[Membership]:
-    """Current practitioners in teams (within `area_ids`, `team_ids` when given), each with
-    `last_observed` and `status`."""
+def held_at_end_of(day: date) -> QuerySet[Membership]:
+    """The memberships held when `day` ended: started by then and not ended before."""
+    end = start_of_day(day + timedelta(days=1))
+    return Membership.objects.filter(Q(ended_at__isnull=True) | Q(ended_at__gte=end), started_at__lt=end)
+
+
+def practitioners_with_status(
+    *, today: date, area_ids=None, team_ids=None, as_it_was: bool = False
+) -> QuerySet[Membership]:
+    """Practitioners in teams (within `area_ids`, `team_ids` when given), each with `last_observed`
+    and `status`: the current ones, or with `as_it_was` those who held the role at the end of `today`
+    (a report's coverage at the end of its period), counting the observations made by then."""
     last = (
-        Observation.objects.filter(practitioner=OuterRef("person"), state=Observation.State.RECORDED)
+        Observation.objects.filter(
+            practitioner=OuterRef("person"), state=Observation.State.RECORDED, observed_on__lte=today
+        )
         .order_by()
         .values("practitioner")
         .annotate(last=Max("observed_on"))
         .values("last")
     )
-    rows = Membership.objects.current().filter(role=Role.PRACTITIONER, team__isnull=False)
+    rows = (held_at_end_of(today) if as_it_was else Membership.objects.current()).filter(
+        role=Role.PRACTITIONER, team__isnull=False
+    )
     if area_ids is not None:
         rows = rows.filter(service_area_id__in=area_ids)
     if team_ids is not None:

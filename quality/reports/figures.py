@@ -171,7 +171,7 @@ def completed_in(span: Span, prefix: str = "") -> Q:
     return audits_completed_in(span.start, span.end, prefix)
 
 
-def _pct(part: int | None, whole: int | None) -> float | None:
+def pct(part: int | None, whole: int | None) -> float | None:
     if not whole or part is None:
         return None
     return round(100 * part / whole, PCT_PLACES)
@@ -251,11 +251,11 @@ def _period_headlines(counts: dict, areas: int, allocated: int, allocated_comple
         "completed": completed,
         "allocated": allocated,
         "allocated_completed": allocated_completed,
-        "completed_of_allocated_pct": _pct(allocated_completed, allocated),
+        "completed_of_allocated_pct": pct(allocated_completed, allocated),
         "service_areas": areas,
-        "practitioner_discussion_pct": _pct(yes["discussion_held"], answered["discussion_held"]),
-        "child_contact_pct": _pct(yes["child_contacted"], answered["child_contacted"]),
-        "family_contact_pct": _pct(yes["family_contacted"], answered["family_contacted"]),
+        "practitioner_discussion_pct": pct(yes["discussion_held"], answered["discussion_held"]),
+        "child_contact_pct": pct(yes["child_contacted"], answered["child_contacted"]),
+        "family_contact_pct": pct(yes["family_contacted"], answered["family_contacted"]),
         "graded": graded,
         "ungraded": completed - graded,
         "grades": grades,
@@ -287,7 +287,7 @@ def _headlines(groups: list[dict], this: Span, previous: Span) -> dict[str, dict
     final_graded = sum(final.values())
     result["moderated"] = {
         "grades": final,
-        "grades_pct": {grade: _pct(count, final_graded) for grade, count in final.items()},
+        "grades_pct": {grade: pct(count, final_graded) for grade, count in final.items()},
         "moderated_count": this_counts.get("moderated_count", 0),
         "graded": final_graded,
     }
@@ -518,6 +518,13 @@ def _highlight_candidates(this: Span) -> list[dict]:
     return sorted(candidates, key=lambda row: (row["service_area"].lower(), row["service_area_id"], order[row["kind"]]))
 
 
+def _evidence(this: Span, as_of: datetime) -> dict:
+    """The other sources' figures (evidence_figures.py, which builds on this module's `pct`: imported here)."""
+    from .evidence_figures import evidence
+
+    return evidence(this.start, this.end, as_of, list(PracticeTheme.objects.filter(is_active=True)))
+
+
 def compute(kind: str, period: str, *, year_to_date: bool = False, today: date | None = None) -> dict:
     """Every figure of the `kind` report for `period` (docs/reports.md), from the data as it is now."""
     today = today or timezone.localdate()
@@ -538,7 +545,7 @@ def compute(kind: str, period: str, *, year_to_date: bool = False, today: date |
         "year_to_date": this.year_to_date,
         "small_sample_threshold": SMALL_SAMPLE_THRESHOLD,
         "audits": audits,
-        "grades_pct": {grade: _pct(count, audits["graded"]) for grade, count in audits["grades"].items()},
+        "grades_pct": {grade: pct(count, audits["graded"]) for grade, count in audits["grades"].items()},
         "moderated": headlines["moderated"],
         "previous": {**previous.as_json(), **before},
         "changes": {
@@ -558,4 +565,5 @@ def compute(kind: str, period: str, *, year_to_date: bool = False, today: date |
         "exemplars": _exemplars(this),
         "moderation": summary(decisions_in(this.start, this.end)),
         "highlight_candidates": _highlight_candidates(this),
+        "evidence": _evidence(this, as_of),
     }

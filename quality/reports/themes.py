@@ -111,16 +111,28 @@ def mentions(phrases: Iterable[str], prefix: str = "", *, answers_of: Q | None =
     phrases = normalise_phrases(phrases)
     if not phrases:
         return Q(pk__in=[])
-    in_fields = Q()
-    in_answers = Q()
-    for phrase in phrases:
-        for field in NARRATIVE_FIELDS:
-            in_fields |= Q(**{f"{prefix}{field}__icontains": phrase})
-        in_answers |= Q(value__icontains=phrase)
-    answered = Answer.objects.filter(in_answers, question__type=Question.Type.NARRATIVE)
+    answered = Answer.objects.filter(narrative_mentions(phrases))
     if answers_of is not None:
         answered = answered.filter(answers_of)
+    in_fields = text_mentions(phrases, [f"{prefix}{field}" for field in NARRATIVE_FIELDS])
     return in_fields | Q(**{f"{prefix}pk__in": answered.values("audit_id")})
+
+
+def text_mentions(phrases: Iterable[str], fields: Iterable[str]) -> Q:
+    """Rows with one of `phrases` in one of the text `fields`, ignoring case and inside longer words:
+    the one way every source (audits, observations, survey answers) is matched with a theme.
+    No phrases: matches nothing."""
+    condition = Q(pk__in=[])
+    for phrase in normalise_phrases(phrases):
+        for field in fields:
+            condition |= Q(**{f"{field}__icontains": phrase})
+    return condition
+
+
+def narrative_mentions(phrases: Iterable[str], prefix: str = "") -> Q:
+    """Answers (audits', observations' or surveys': through `prefix`) to a narrative question that
+    contain one of `phrases`."""
+    return text_mentions(phrases, [f"{prefix}value"]) & Q(**{f"{prefix}question__type": Question.Type.NARRATIVE})
 
 
 def theme_month_counts(months: list[date]) -> list[dict]:

@@ -58,6 +58,7 @@ TOP_KEYS = {
     "previous",
     "changes",
     "by_service_area",
+    "evidence",
     "by_kind",
     "by_theme",
     "areas_of_analysis",
@@ -766,7 +767,7 @@ def _busy_world(make_audit, version, auditor, own_area, other_area, count: int):
 
 # With the figure months up to date (audits/figure_months.py: rebuilding stale months is counted in
 # tests/audits/test_figure_months.py), whatever the number of audits and of practice themes.
-QUERIES_PER_REPORT = 21
+QUERIES_PER_REPORT = 35
 
 
 @pytest.mark.parametrize("kind,period", [("monthly", "2026-10"), ("quarterly", "2026-Q4"), ("annual", "2026")])
