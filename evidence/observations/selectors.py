@@ -18,7 +18,9 @@ from datetime import date, timedelta
 from dateutil.relativedelta import relativedelta
 from django.db.models import Case, CharField, Count, Max, OuterRef, Q, QuerySet, Subquery, Value, When
 
+from audits.models import Question
 from audits.selectors import version_answered
+from evidence.tagging import themes_in
 from quality.access import visible
 from quality.months import start_of_day
 from quality.org.models import Membership, Role, ServiceArea
@@ -48,6 +50,14 @@ def observation_answered(observation: Observation) -> list:
     """The tool's sections and questions with this observation's answers, as text to show."""
     answers = dict(observation.answers.values_list("question__key", "value"))
     return version_answered(observation.tool_version, answers)
+
+
+def observation_themes(observation: Observation) -> list[str]:
+    """The practice themes the observation's write-up mentions: strengths, areas for development and
+    narrative answers (evidence.tagging: the themes the reports count)."""
+    answers = observation.answers.filter(question__type=Question.Type.NARRATIVE).values_list("value", flat=True)
+    texts = [observation.strengths, observation.areas_for_development, *(str(value) for value in answers if value)]
+    return themes_in(["\n".join(texts)])[0]
 
 
 def _status(today: date) -> Case:

@@ -21,7 +21,14 @@ from quality.pagination import paginate_table
 from . import services
 from .forms import CoverageForm, DoneForm, PlanForm, PracticeWeekForm, RecordForm
 from .models import ActionItem, PracticeWeek
-from .selectors import STATUS_LABELS, coverage, observation_answered, observation_for_page, observations_listed
+from .selectors import (
+    STATUS_LABELS,
+    coverage,
+    observation_answered,
+    observation_for_page,
+    observation_themes,
+    observations_listed,
+)
 from .tables import ObservationTable
 
 
@@ -87,6 +94,7 @@ def observation_detail(request, pk: int):
     context = {
         "observation": observation,
         "answered": observation_answered(observation) if observation.is_recorded else [],
+        "themes": observation_themes(observation) if observation.is_recorded else [],
         "items": observation.action_items.select_related("owner"),
         "may_record": may_record,
         "done_form": DoneForm(initial={"done_on": timezone.localdate()}) if may_record else None,

@@ -44,7 +44,8 @@ from .selectors import period_label
 # 4: the moderation figures labelled as on the moderation outcomes page (moderation/tables.py)
 # 5: theme counts link to the audit list (`audits_url`) instead of listing audit ids
 # 6: audits named by case reference, never by id; dates and times in words
-OUTPUT_VERSION = 6
+# 7: the other evidence: observations, voices, benchmarking, complaints and compliments
+OUTPUT_VERSION = 7
 PRINT_STYLESHEET = "css/report-print.css"
 PDF_TEMPLATE = "reports/pdf/report.html"
 PDF_TYPE = "application/pdf"
@@ -276,6 +277,7 @@ def pdf_context(content: dict, *, made_at: datetime) -> dict:
             else None
         ),
         "small_mark": SMALL_SAMPLE_MARK,
+        "suppressed_label": tables.SUPPRESSED,
         "small_note": SMALL_SAMPLE_NOTE.format(threshold=figures["small_sample_threshold"]),
         "tables": report_tables,
         "grade_headings": tables.GRADE_HEADINGS,
@@ -427,6 +429,42 @@ def _moderation_sheets(workbook: Workbook, table: tables.Table, moderation: dict
     )
 
 
+def _evidence_cell(cell: tables.Cell):
+    """A suppressed count of people is written in words: an empty cell would read as nothing to count."""
+    return tables.SUPPRESSED if cell.suppressed else cell.value
+
+
+def _evidence_sheet(workbook: Workbook, table: tables.Table) -> None:
+    """A sheet of other evidence: the code of each service area where the rows are areas, a note
+    where rows have one, and whether a row's percentage rests on a small sample, as on the headline sheet."""
+    rows = (*table.rows, table.totals) if table.totals else table.rows
+    coded = any(row.code for row in rows)
+    noted = any(row.note for row in rows)
+    sampled = any(cell.percentage for row in rows for cell in row.cells)
+    header = [
+        *(["Code"] if coded else []),
+        table.label_heading,
+        *table.columns,
+        *(["Note"] if noted else []),
+        *(["Small sample?"] if sampled else []),
+    ]
+    _sheet(
+        workbook,
+        table.title,
+        header,
+        (
+            [
+                *([row.code or None] if coded else []),  # the totals row has no code
+                row.label,
+                *(_evidence_cell(cell) for cell in row.cells),
+                *([row.note] if noted else []),
+                *([_yes_no(any(cell.small for cell in row.cells))] if sampled else []),
+            ]
+            for row in rows
+        ),
+    )
+
+
 def _yes_no(flag: bool) -> str:
     return "Yes" if flag else "No"
 
@@ -493,6 +531,9 @@ def xlsx_bytes(content: dict, *, made_at: datetime) -> bytes:
         ),
     )
     _moderation_sheets(workbook, report_tables["moderation"], figures.get("moderation") or {})
+    for section in report_tables["evidence_sections"]:
+        for table in section.tables:
+            _evidence_sheet(workbook, table)
     if report is not None:
         _sheet(
             workbook,

@@ -118,8 +118,9 @@ def without_audit_ids(figures: dict) -> dict:
 
 def figures_for(user, report: Report) -> dict | None:
     """The report's figures as this person may see them. Counts across all areas are shown to every
-    reader; the rows and lists about one service area (the service-area table, exemplars and the
-    highlight candidates) only for the person's own areas, unless they see every area.
+    reader; the rows and lists about one service area (the service-area table, exemplars, the
+    highlight candidates and the other evidence's rows by service area) only for the person's own
+    areas, unless they see every area.
 
     A new top-level dict over the stored figures (whose rows are shared, never changed): the sections
     narrowed here are replaced, not edited."""
@@ -134,8 +135,24 @@ def figures_for(user, report: Report) -> dict | None:
     scoped["highlight_candidates"] = [
         row for row in scoped.get("highlight_candidates", []) if row["service_area"] in codes
     ]
+    if scoped.get("evidence"):
+        scoped["evidence"] = _evidence_for(scoped["evidence"], codes)
     scoped["scoped_to_areas"] = sorted(codes)
     return scoped
+
+
+EVIDENCE_BY_AREA = ("observations", "benchmarking", "complaints")  # the sources with rows per service area
+
+
+def _evidence_for(evidence: dict, codes: set[str]) -> dict:
+    """The other evidence with only the rows of `codes` in each source's `by_service_area`: new dicts
+    for the evidence and each source narrowed (the stored ones are shared, never changed)."""
+    narrowed = dict(evidence)
+    for source in EVIDENCE_BY_AREA:
+        if narrowed.get(source):
+            rows = narrowed[source].get("by_service_area", [])
+            narrowed[source] = {**narrowed[source], "by_service_area": [row for row in rows if row["code"] in codes]}
+    return narrowed
 
 
 def highlights_for(user, report: Report, *, included_only: bool) -> list[Highlight]:

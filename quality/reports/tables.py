@@ -6,12 +6,13 @@ columns, and rows whose cells line up with those headings. A cell is a count or 
 says whether it rests on a small sample; a row may carry the change since the previous period and
 a note. The labels live here and nowhere else, so the page and the files cannot drift apart; how a
 missing figure or a small sample is *shown* (a badge on the page, † in the PDF, an empty cell in the
-workbook) is left to each of them.
+workbook) is left to each of them; a suppressed count of people (the surveys') reads SUPPRESSED in all.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from audits.models import GOOD_OR_BETTER
 from moderation import tables as moderation_tables
@@ -51,6 +52,7 @@ class Cell:
     value: int | float | None
     percentage: bool = False
     small: bool = False  # a percentage resting on fewer audits than the small-sample threshold
+    suppressed: bool = False  # a count of 1 to 4 people, withheld so that no one can be picked out
 
 
 @dataclass(frozen=True)
@@ -271,8 +273,264 @@ def moderation(figures: dict) -> Table:
     return Table("moderation", "Moderation", "Measure", ("Value",), rows)
 
 
+# -- other evidence (figures["evidence"], quality/reports/evidence_figures.py) --------------------
+# Absent from reports made before it was counted: each source missing gives no section at all.
+
+SUPPRESSED = "fewer than 5"  # how a suppressed count of people reads wherever it is shown (voices.smallest_group)
+ALL_AREAS = "All service areas"
+
+
+@dataclass(frozen=True)
+class Section:
+    """One source of other evidence on the page and in the PDF: its heading, what it counts, and its
+    tables (a sentence on small samples where its tables hold a percentage)."""
+
+    key: str
+    title: str
+    note: str
+    tables: tuple[Table, ...]
+    sample_note: str = ""
+
+
+def _people(value) -> Cell:
+    """A count of people from the surveys: None is a suppressed count of 1 to 4, never a missing one."""
+    return Cell(value, suppressed=value is None)
+
+
+def _pct(value, base, threshold: int) -> Cell:
+    return Cell(value, True, value is not None and _small(base, threshold))
+
+
+def _measures(key: str, title: str, rows: tuple[tuple[str, str, Cell], ...], column: str = "Count") -> Table:
+    """A two-column table of named figures: (key, label, cell) each."""
+    return Table(key, title, "Measure", (column,), tuple(Row(k, label, (cell,)) for k, label, cell in rows))
+
+
+def _area_rows(rows: list[dict], cells) -> tuple[Row, ...]:
+    """One row per service area, labelled by its name with its code beside it."""
+    return tuple(Row(row["code"], row["name"], cells(row), code=row["code"]) for row in rows)
+
+
+def _sample_note(threshold: int, base: str) -> str:
+    return f"A percentage resting on fewer than {threshold} {base} is a small sample: read it with care."
+
+
+def observation_tables(observations: dict, threshold: int) -> Section:
+    items, coverage = observations.get("action_items") or {}, observations.get("coverage") or {}
+
+    def coverage_cells(row: dict) -> tuple[Cell, ...]:
+        counts = (row.get(key) for key in ("recorded", "practitioners", "observed", "due", "overdue"))
+        return (*map(Cell, counts), _pct(row.get("observed_pct"), row.get("practitioners"), threshold))
+
+    summary = _measures(
+        "observations",
+        "Observations recorded",
+        (
+            ("recorded", "Observations recorded", Cell(observations.get("recorded"))),
+            ("in_practice_week", "Of which in a practice week", Cell(observations.get("in_practice_week"))),
+            ("items_set", "Action items set", Cell(items.get("set"))),
+            ("items_done", "Action items done by the end of the period", Cell(items.get("done"))),
+            ("items_overdue", "Action items overdue at the end of the period", Cell(items.get("overdue"))),
+        ),
+    )
+    kinds = Table(
+        "observation_kinds",
+        "Observations by kind",
+        "Kind of observation",
+        ("Observations",),
+        tuple(Row(row["kind"], row["label"], (Cell(row["count"]),)) for row in observations.get("by_kind", [])),
+    )
+    areas = Table(
+        "observation_coverage",
+        "Observation coverage",
+        "Service area",
+        ("Observations recorded", "Practitioners", "Observed", "Due", "Overdue", "Observed (%)"),
+        _area_rows(observations.get("by_service_area", []), coverage_cells),
+        # The totals cover every area, even in a service lead's copy (as the audits' headline does).
+        Row("total", ALL_AREAS, coverage_cells({**coverage, "recorded": observations.get("recorded")})),
+    )
+    themes = Table(
+        "observation_themes",
+        "Observation themes",
+        "Theme",
+        ("Observations", "Of which walk-the-floor visits"),
+        tuple(
+            Row(str(row["theme_id"]), row["name"], (Cell(row["count"]), Cell(row["visits"])))
+            for row in observations.get("themes", [])
+        ),
+    )
+    as_of = f" on {_day(coverage['as_of'])}" if coverage.get("as_of") else " at the end of the period"
+    note = (
+        "Observations of practice with an observation date in the period, the action items they set, and "
+        f"the practitioners in teams{as_of} who had been observed, were due an observation or were overdue."
+    )
+    return Section(
+        "observations",
+        "Observations of practice",
+        note,
+        (summary, kinds, areas, themes),
+        _sample_note(threshold, "practitioners"),
+    )
+
+
+def voice_tables(voices: dict, threshold: int) -> Section:
+    completed = voices.get("audits_completed")
+    summary = _measures(
+        "voices",
+        "Voices in surveys and audits",
+        (
+            ("responses", "Survey responses submitted", _people(voices.get("responses"))),
+            ("audits_completed", "Audits completed", Cell(completed)),
+            (
+                "audits_with_views",
+                "Audits recording what the child or family said",
+                Cell(voices.get("audits_with_views")),
+            ),
+            (
+                "audits_with_views_pct",
+                "Audits recording what the child or family said (%)",
+                _pct(voices.get("audits_with_views_pct"), completed, threshold),
+            ),
+        ),
+        column="Value",
+    )
+    surveys = Table(
+        "voices_surveys",
+        "Surveys",
+        "Survey",
+        ("Links sent", "Responses", "Response rate (%)"),
+        tuple(
+            Row(
+                str(row["survey_id"]),
+                row["title"],
+                (
+                    Cell(row["links_sent"]),
+                    _people(row["responses"]),
+                    _pct(row["rate_pct"], row["links_sent"], threshold),
+                ),
+                note=f"{row['audience_label']}, open {_day(row['opens_on'])} to {_day(row['closes_on'])}",
+            )
+            for row in voices.get("surveys", [])
+        ),
+    )
+    themes = Table(
+        "voice_themes",
+        "Survey themes",
+        "Theme",
+        ("Responses",),
+        tuple(Row(str(row["theme_id"]), row["name"], (_people(row["count"]),)) for row in voices.get("themes", [])),
+    )
+    note = (
+        "Survey responses of children and families submitted in the period, by survey and by the practice "
+        "themes their answers mention, and the audits completed in the period that record what the child "
+        f'or family said; to protect who answered, a count of 1 to 4 people is shown as "{SUPPRESSED}".'
+    )
+    return Section(
+        "voices",
+        "Voices of children and families",
+        note,
+        (summary, surveys, themes),
+        _sample_note(threshold, "audits or survey links sent"),
+    )
+
+
+BENCHMARK_COLUMNS = (
+    ("forms", "Forms"),
+    ("three_or_more", "Families with 3 or more positive outcomes"),
+    ("one_or_two", "Families with 1 or 2 positive outcomes"),
+    ("none", "Families with no positive outcome"),
+)
+
+
+def benchmarking_tables(benchmarking: dict) -> Section:
+    def cells(row: dict) -> tuple[Cell, ...]:
+        return tuple(Cell(row.get(key)) for key, _ in BENCHMARK_COLUMNS)
+
+    areas = Table(
+        "benchmarking",
+        "Benchmarking forms",
+        "Service area",
+        tuple(label for _, label in BENCHMARK_COLUMNS),
+        _area_rows(benchmarking.get("by_service_area", []), cells),
+        Row("total", ALL_AREAS, cells(benchmarking)),
+    )
+    concerns = Table(
+        "benchmarking_concerns",
+        "Benchmarking concerns",
+        "Concern",
+        ("Identified at the start", "Identified at the end", "Positive outcomes"),
+        tuple(
+            Row(
+                row["concern"],
+                row["label"],
+                tuple(Cell(row[key]) for key in ("identified_at_start", "identified_at_end", "positive_outcomes")),
+            )
+            for row in benchmarking.get("concerns", [])
+        ),
+    )
+    note = (
+        "Supporting Families benchmarking forms completed in the period: the families with positive outcomes, "
+        "and the forms that identified each of the ten concerns at the start and at the end."
+    )
+    return Section("benchmarking", "Supporting Families benchmarking", note, (areas, concerns))
+
+
+def complaint_tables(complaints: dict) -> Section:
+    def cells(row: dict) -> tuple[Cell, ...]:
+        return (Cell(row.get("complaints")), Cell(row.get("compliments")))
+
+    areas = Table(
+        "complaints",
+        "Complaints and compliments",
+        "Service area",
+        ("Complaints", "Compliments"),
+        _area_rows(complaints.get("by_service_area", []), cells),
+        Row("total", ALL_AREAS, cells(complaints)),
+    )
+    themes = Table(
+        "complaint_themes",
+        "Complaint themes",
+        "Theme",
+        ("Complaints", "Compliments"),
+        tuple(Row(row["theme"], row["label"], cells(row)) for row in complaints.get("themes", [])),
+    )
+    outcomes = Table(
+        "complaint_outcomes",
+        "Complaint outcomes",
+        "Outcome",
+        ("Complaints",),
+        tuple(Row(row["outcome"], row["label"], (Cell(row["count"]),)) for row in complaints.get("outcomes", [])),
+    )
+    note = "Complaints and compliments received in the period, by service area and theme, and the complaints' outcomes."
+    return Section("complaints", "Complaints and compliments", note, (areas, themes, outcomes))
+
+
+def evidence_sections(figures: dict) -> tuple[Section, ...]:
+    """A section per source of other evidence the figures hold, in the report's order."""
+    evidence, threshold = figures.get("evidence") or {}, figures["small_sample_threshold"]
+    builders = (
+        ("observations", lambda source: observation_tables(source, threshold)),
+        ("voices", lambda source: voice_tables(source, threshold)),
+        ("benchmarking", benchmarking_tables),
+        ("complaints", complaint_tables),
+    )
+    return tuple(build(evidence[key]) for key, build in builders if evidence.get(key))
+
+
+def _day(iso: str) -> str:
+    """A day as people write it: "30 November 2026" (the figures keep their days as ISO text)."""
+    return f"{date.fromisoformat(iso):%-d %B %Y}"
+
+
+def evidence_tables(sections: tuple[Section, ...]) -> dict[str, Table]:
+    """The sections' tables by their own keys (`observations`, `voices_surveys`, ...)."""
+    return {table.key: table for section in sections for table in section.tables}
+
+
 def report_tables(figures: dict) -> dict:
-    """Every table of a report, by name, for a template's context."""
+    """Every table of a report, by name, for a template's context; the other evidence's tables also
+    grouped by source (`evidence_sections`), as the page and the PDF show them."""
+    sections = evidence_sections(figures)
     return {
         "headline": headline(figures),
         "grades": grades(figures),
@@ -283,4 +541,6 @@ def report_tables(figures: dict) -> dict:
         "areas_of_analysis": areas_of_analysis(figures),
         "area_trends": area_trends(figures),
         "moderation": moderation(figures),
+        **evidence_tables(sections),
+        "evidence_sections": sections,
     }

@@ -18,7 +18,7 @@ count, among those the person may see; the report itself holds no audit ids.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from urllib.parse import urlencode
 
@@ -127,6 +127,17 @@ def text_mentions(phrases: Iterable[str], fields: Iterable[str]) -> Q:
         for field in fields:
             condition |= Q(**{f"{field}__icontains": phrase})
     return condition
+
+
+def theme_names_in(texts: Sequence[str]) -> list[list[str]]:
+    """For each text, the names of the active themes it mentions, in the list's order: the rule of
+    `text_mentions` (a phrase anywhere, ignoring case) applied to words already read, for tagging them
+    on a page (evidence.tagging). One query whatever the number of texts."""
+    themes = [(theme.name, theme.key_phrases) for theme in PracticeTheme.objects.filter(is_active=True)]
+    return [
+        [name for name, phrases in themes if any(phrase in text for phrase in phrases)]
+        for text in (text.lower() for text in texts)
+    ]
 
 
 def narrative_mentions(phrases: Iterable[str], prefix: str = "") -> Q:

@@ -110,3 +110,40 @@ def test_the_demo_has_a_year_of_observations_with_some_practitioners_overdue_and
     assert Observation.objects.filter(practice_week__isnull=False, state="recorded").exists()
     assert Observation.objects.filter(state="planned").exists()
     assert Observation.objects.filter(kind="walk_the_floor", state="recorded").count() == 1
+
+
+def test_an_observations_page_names_the_practice_themes_its_write_up_mentions(client, team):
+    from evidence.observations.services import observation_plan, observation_record
+    from quality.reports.models import PracticeTheme
+    from quality.reports.themes import ensure_default_themes
+
+    ensure_default_themes()
+    PracticeTheme.objects.filter(name="Visiting").update(is_active=False)
+    manager = _member(Role.PRACTICE_MANAGER, team, "Erin Eastmanager")
+    worker = _member(Role.PRACTITIONER, team, "Wendy Worker")
+    client.force_login(manager.user)
+
+    def recorded(strengths: str, development: str) -> str:
+        observation = observation_plan(
+            actor=manager.user,
+            practitioner=worker,
+            observer=manager,
+            kind="direct_work",
+            planned_on=date(2026, 11, 12),
+            tool_version=demo.observation_tool_version(),
+        )
+        observation_record(
+            actor=manager.user,
+            observation=observation,
+            observed_on=date(2026, 11, 12),
+            answers={"relationship": "good", "child-voice": "yes"},
+            strengths=strengths,
+            areas_for_development=development,
+            action_items=[],
+        )
+        page = client.get(observation.get_absolute_url()).content.decode()
+        return page.split("data-themes>", 1)[1].split("</dd>", 1)[0]
+
+    # Upper case, inside longer words, and a deactivated theme (Visiting) left out.
+    assert recorded("A CHRONOLOGY kept up to date on every visit", "Record supervision") == "Chronology, Supervision"
+    assert recorded("Warm", "Record sooner") == "None of the practice themes the reports count"

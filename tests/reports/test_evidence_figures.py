@@ -15,6 +15,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from evidence.complaints.models import Kind, Outcome, Theme
 from evidence.complaints.services import entry_create
@@ -31,6 +32,7 @@ from tests.evidence.families_helpers import record
 from tests.evidence.survey_helpers import open_survey, responses, tokens
 from tests.factories import MembershipFactory, PersonFactory, TeamFactory, person_with_role
 from tests.reports.test_figures import auditor, make_audit, version  # noqa: F401 (fixtures)
+from tests.reports.test_outputs import pdf_text, squash
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_today")]
 
@@ -350,3 +352,33 @@ def test_build_reports_json_carries_the_sections(own_area, qa_lead):
     data = json.loads(out.getvalue())
     assert set(data["evidence"]) == {"observations", "voices", "benchmarking", "complaints"}
     assert (data["evidence"]["complaints"]["compliments"], data["evidence"]["voices"]["smallest_group"]) == (1, 5)
+
+
+def test_the_computed_sections_are_written_into_the_pdf_and_the_workbook(own_area, qa_lead, tmp_path):
+    """The outputs' own tests read hand-built figures; these are the computed ones, end to end."""
+    entry_create(
+        actor=qa_lead.user,
+        received_on=date(2026, 11, 2),
+        service_area=own_area,
+        team=None,
+        kind=Kind.COMPLAINT,
+        theme=Theme.TIMELINESS,
+        outcome=Outcome.UPHELD,
+    )
+    responses(qa_lead.user, open_survey(qa_lead.user), *["Always"] * 3)
+    pdf, xlsx = tmp_path / "november.pdf", tmp_path / "november.xlsx"
+    period = ("--kind", "monthly", "--period", "2026-11")
+
+    call_command("build_report", *period, "--format", "pdf", "--output", str(pdf), stdout=io.StringIO())
+    call_command("build_report", *period, "--format", "xlsx", "--output", str(xlsx), stdout=io.StringIO())
+
+    text = squash(pdf_text(pdf.read_bytes()))
+    for heading in ("Observations of practice", "Voices of children and families", "Supporting Families benchmarking"):
+        assert heading in text
+    assert "Survey responses submitted fewer than 5" in text
+    assert f"{own_area.name} ({own_area.code}) 1 0" in text
+    sheets = load_workbook(xlsx, read_only=True)
+    responses_row = next(
+        row for row in sheets["Voices in surveys and audits"].values if row[0] == "Survey responses submitted"
+    )
+    assert responses_row[1] == "fewer than 5"
