@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
 from audits.models import Audit
+from evidence.complaints.services import entry_create
 from quality.reports.models import PracticeTheme, Report
 from quality.reports.output_tasks import build_report_document
 from quality.reports.tasks import generate_report
@@ -46,6 +47,17 @@ def quarter(people, own_area, other_area):
     """Q3 2026: four audits in SWF and two in PTC, with strengths and areas for improvement; one audit in
     each area mentions the practice theme Chronology."""
     PracticeTheme.objects.create(name="Chronology", key_phrases=["chronolog"])
+    # The complaints log of the quarter, one entry in each area: the report's section counts both.
+    for area, kind, outcome in ((own_area, "complaint", "upheld"), (other_area, "compliment", "not_applicable")):
+        entry_create(
+            actor=people["qa_lead"].user,
+            received_on=date(2026, 8, 12),
+            service_area=area,
+            team=None,
+            kind=kind,
+            theme="timeliness",
+            outcome=outcome,
+        )
     version = published_version()
     swf = AuditMaker(version, people["manager"], own_area)
     ptc = AuditMaker(version, people["other_manager"], other_area)
@@ -121,6 +133,10 @@ def test_a_qa_lead_generates_edits_and_publishes_a_quarterly_report_and_a_servic
     expect(page.locator("[data-taken-at]")).to_contain_text("Data taken at")
     expect(headline(page).locator("[data-figure='completed'] [data-value]")).to_have_text("6")
     expect(page.get_by_role("table", name=re.compile("before and after moderation"))).to_be_visible()
+    complaints = page.get_by_role("table", name="Complaints and compliments", exact=True)
+    expect(complaints.get_by_role("row", name=re.compile("^SWF"))).to_contain_text("1")
+    expect(complaints.get_by_role("row", name=re.compile("^PTC"))).to_be_visible()
+    expect(page.get_by_role("heading", name="Observations of practice")).to_be_visible()
     assert_accessible(page)
 
     page.get_by_role("link", name="Edit the draft").click()
@@ -215,6 +231,13 @@ def test_a_qa_lead_generates_edits_and_publishes_a_quarterly_report_and_a_servic
     expect(areas.get_by_role("row", name=re.compile("^PTC"))).to_have_count(0)
     expect(page.locator("[data-highlights='SWF']")).to_contain_text("Chronologies are up to date")
     expect(page.get_by_text("PTC strength, not for SWF eyes.")).to_have_count(0)
+    complaints = page.get_by_role("table", name="Complaints and compliments", exact=True)
+    expect(complaints.get_by_role("row", name=re.compile("^SWF"))).to_be_visible()
+    expect(complaints.get_by_role("row", name=re.compile("^PTC"))).to_have_count(0)
+    # The totals stay the whole quarter's: a complaint in SWF, a compliment in PTC.
+    expect(complaints.get_by_role("row", name=re.compile("^All service areas")).get_by_role("cell")).to_have_text(
+        ["1", "1"]
+    )
     expect(headline(page).locator("[data-figure='completed'] [data-value]")).to_have_text("6")
     expect(page.get_by_role("link", name="Edit the draft")).to_have_count(0)
     assert_accessible(page)
