@@ -311,6 +311,13 @@ def _area_rows(rows: list[dict], cells) -> tuple[Row, ...]:
     return tuple(Row(row["code"], row["name"], cells(row), code=row["code"]) for row in rows)
 
 
+def _areas_table(key: str, title: str, columns: list[str], source: dict, cells) -> Table:
+    """A source's rows per service area, with the totals over every area (`source`'s own) in the footer:
+    a service lead's copy keeps only their areas' rows but the whole period's totals."""
+    rows = _area_rows(source.get("by_service_area", []), cells)
+    return Table(key, title, "Service area", tuple(columns), rows, Row("total", ALL_AREAS, cells(source)))
+
+
 def _sample_note(threshold: int, base: str) -> str:
     return f"A percentage resting on fewer than {threshold} {base} is a small sample: read it with care."
 
@@ -446,13 +453,8 @@ def benchmarking_tables(benchmarking: dict) -> Section:
     def cells(row: dict) -> tuple[Cell, ...]:
         return tuple(Cell(row.get(key)) for key, _ in BENCHMARK_COLUMNS)
 
-    areas = Table(
-        "benchmarking",
-        "Benchmarking forms",
-        "Service area",
-        tuple(label for _, label in BENCHMARK_COLUMNS),
-        _area_rows(benchmarking.get("by_service_area", []), cells),
-        Row("total", ALL_AREAS, cells(benchmarking)),
+    areas = _areas_table(
+        "benchmarking", "Benchmarking forms", [label for _, label in BENCHMARK_COLUMNS], benchmarking, cells
     )
     concerns = Table(
         "benchmarking_concerns",
@@ -479,14 +481,7 @@ def complaint_tables(complaints: dict) -> Section:
     def cells(row: dict) -> tuple[Cell, ...]:
         return (Cell(row.get("complaints")), Cell(row.get("compliments")))
 
-    areas = Table(
-        "complaints",
-        "Complaints and compliments",
-        "Service area",
-        ("Complaints", "Compliments"),
-        _area_rows(complaints.get("by_service_area", []), cells),
-        Row("total", ALL_AREAS, cells(complaints)),
-    )
+    areas = _areas_table("complaints", "Complaints and compliments", ["Complaints", "Compliments"], complaints, cells)
     themes = Table(
         "complaint_themes",
         "Complaint themes",

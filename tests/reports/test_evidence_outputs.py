@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import re
-from datetime import UTC, datetime
 from html import unescape
 
 import pytest
@@ -18,6 +17,7 @@ from quality.reports.models import Report
 from tests.pdf_structure import accessibility
 
 from .test_outputs import MADE_AT, pdf_text, rows_of, sample_figures, squash, workbook_of
+from .test_tables import published
 
 SECTION_TITLES = (
     "Observations of practice",
@@ -180,19 +180,6 @@ def sample_evidence() -> dict:
 def with_evidence(figures: dict | None = None) -> dict:
     figures = figures or sample_figures(areas={"SWF": "Social Work with Families", "PTC": "Pathways Through Care"})
     return {**figures, "evidence": sample_evidence()}
-
-
-def published(figures: dict) -> Report:
-    return Report.objects.create(
-        kind="monthly",
-        period="2023-11",
-        period_start="2023-11-01",
-        period_end="2023-11-30",
-        state=Report.State.PUBLISHED,
-        figures=figures,
-        data_taken_at=datetime(2023, 12, 9, 5, 0, tzinfo=UTC),
-        published_at=datetime(2023, 12, 11, 10, 0, tzinfo=UTC),
-    )
 
 
 def page_of(client, person, report: Report) -> str:
