@@ -76,6 +76,20 @@ def parse_period(text: str) -> Period:
     raise ValueError(PERIOD_INVALID)
 
 
+class PeriodField(forms.CharField):
+    """A month (2026-11), a quarter (2026-Q4) or a year (2026), read as the Period it names (a
+    filter's field: the survey list and the benchmarking summary)."""
+
+    def clean(self, value) -> Period | None:
+        text = super().clean(value)
+        if not text:
+            return None
+        try:
+            return parse_period(text)
+        except ValueError as invalid:
+            raise forms.ValidationError(PERIOD_INVALID, code="invalid") from invalid
+
+
 def current_quarter(today: date | None = None) -> Period:
     today = today or timezone.localdate()
     return quarter_period(today.year, quarter_of(today))

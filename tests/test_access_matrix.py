@@ -285,6 +285,8 @@ complaints:entry_export_csv    -       302  403  200  200  403  403  200  200  2
 complaints:entry_export_xlsx   -       302  403  200  200  403  403  200  200  200  200  200  403  403
 complaints:entry_create        -       302  403  403  403  403  403  403  200  200  403  403  403  403
 complaints:entry_import        -       302  403  403  403  403  403  403  200  200  403  403  403  403
+complaints:entry_detail        own     302  403  200  200  403  403  200  200  200  200  200  403  403
+complaints:entry_detail        other   302  403  404  404  403  403  200  200  200  200  200  403  403
 complaints:entry_edit          own     302  403  403  403  403  403  403  200  200  403  403  403  403
 complaints:entry_edit          other   302  403  403  403  403  403  403  200  200  403  403  403  403
 # -- Supporting Families benchmarking (issue 18): recorded by practice managers (their areas) and the QA
@@ -997,6 +999,7 @@ URL_KWARGS = {
     "performance:commentary_edit": lambda world, where: {"month": "2026-10", "pk": world.scorecard_indicator(where).pk},
     # -- reports: archive, generation, editing, publishing --
     # -- complaints and compliments --
+    "complaints:entry_detail": _pk("complaint"),
     "complaints:entry_edit": _pk("complaint"),
     # -- Supporting Families benchmarking --
     "families:form_detail": _pk("benchmarking_form"),

@@ -13,6 +13,7 @@ quality.reports, which sits above evidence (docs/architecture.md, "Dependency di
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from quality import append_only
@@ -126,3 +127,6 @@ class Entry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} received {self.received_on:%d/%m/%Y}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("complaints:entry_detail", args=[self.pk])

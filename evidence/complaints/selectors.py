@@ -30,6 +30,12 @@ def entries_listed(user) -> QuerySet[Entry]:
     return visible(user, Entry.objects.select_related("service_area", "team"))
 
 
+def entry_with_its_people() -> QuerySet[Entry]:
+    """Entries with what their page shows beside the row: area, team, who recorded it and the load it came in.
+    Not yet scoped: the page fetches one through quality.access.get_for."""
+    return Entry.objects.select_related("service_area", "team", "recorded_by__person", "load")
+
+
 @dataclass(frozen=True)
 class ThemeCount:
     theme: str

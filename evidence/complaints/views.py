@@ -30,7 +30,7 @@ from . import services
 from .forms import EntryEditForm, EntryFilter, EntryForm, EntryUploadForm
 from .imports import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, complaints_import
 from .models import Entry, EntryLoad, Outcome, Theme
-from .selectors import entries_listed, export_rows, summary_of
+from .selectors import entries_listed, entry_with_its_people, export_rows, summary_of
 
 DAY = "j M Y"
 KIND = CheckedUpload.Kind.COMPLAINTS
@@ -41,7 +41,12 @@ LEARNING_WORDS = 25
 
 class EntryTable(tables.Table):
     caption = "Complaints and compliments, newest first"
-    received_on = tables.DateColumn(format=DAY, verbose_name="Received")
+    received_on = tables.TemplateColumn(
+        '<a href="{{ record.get_absolute_url }}">{{ value|date:"j M Y" }}'
+        '<span class="visually-hidden">: the {{ record.get_kind_display|lower }} in full</span></a>',
+        order_by=("received_on",),
+        verbose_name="Received",
+    )
     source_reference = tables.Column(verbose_name="Reference", default="–")
     service_area = tables.Column(verbose_name="Service area", accessor="service_area__code")
     team = tables.Column(accessor="team__name", order_by=("team__name",), default="–")
@@ -130,6 +135,19 @@ def entry_create(request):
             messages.success(request, f"Recorded: {entry}.")
             return redirect("complaints:entry_list")
     return render(request, "complaints/entry_form.html", {"form": form, "entry": None})
+
+
+@require(Action.VIEW_COMPLAINTS)
+@require_safe
+def entry_detail(request, pk: int):
+    """One entry as the log holds it, read-only, for anyone who may read the log's rows of its area."""
+    entry = get_for(request.user, Action.VIEW_COMPLAINTS, entry_with_its_people(), pk=pk)
+    context = {
+        "entry": entry,
+        "may_manage": can(request.user, Action.MANAGE_COMPLAINTS, entry),
+        "changes": changes_to(entry)[:20],
+    }
+    return render(request, "complaints/entry_detail.html", context)
 
 
 @require(Action.MANAGE_COMPLAINTS)

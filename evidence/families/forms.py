@@ -12,7 +12,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
-from moderation.outcome_forms import PERIOD_INVALID, OutcomeFilterForm, Period, parse_period
+from moderation.outcome_forms import OutcomeFilterForm, Period, PeriodField
 from quality.access import Action, roles_granting, visible
 from quality.forms import EnglishDateField, written
 from quality.idempotency import CreateOnceForm
@@ -98,19 +98,6 @@ class BenchmarkingFormForm(CreateOnceForm):
             for concern in Concern
         }
         return {**{name: data[name] for name in SERVICE_FIELDS}, "concerns": concerns}
-
-
-class PeriodField(forms.CharField):
-    """A month (2026-11), a quarter (2026-Q4) or a year (2026), read as the Period it names."""
-
-    def clean(self, value) -> Period | None:
-        text = super().clean(value)
-        if not text:
-            return None
-        try:
-            return parse_period(text)
-        except ValueError as invalid:
-            raise forms.ValidationError(PERIOD_INVALID, code="invalid") from invalid
 
 
 class PeriodFilter(django_filters.Filter):

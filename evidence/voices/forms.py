@@ -1,22 +1,31 @@
-"""The survey forms: the QA unit's (a survey, its links) and the public answer form.
+"""The survey forms: the QA unit's (a survey, its links, the list's filters) and the public answer form.
 
 The public form is the audits' answer form (one field per question of a tool version, named q-<key>,
 grouped by section), with the questions marked required enforced: a response is final once sent.
 """
 
+import django_filters
 from django import forms
 
+from audits.filters import ANY, ListFilters
 from audits.forms import answer_form
 from audits.models import AuditTool, ToolVersion
-from quality.forms import EnglishDateField
+from moderation.outcome_forms import Period, PeriodField
+from quality.access import visible
+from quality.forms import EnglishDateField, EnglishDateFilter, written
+from quality.idempotency import CreateOnceForm
 from quality.org.models import ServiceArea
 
-from .messages import ANSWER_NEEDED
+from .messages import ANSWER_NEEDED, OPEN_TO_BEFORE_FROM, PERIOD_AND_DATES
 from .models import Survey
 from .services import MOST_LINKS_AT_ONCE
 
+EVERY_AREA = "Every area (surveys of no one area)"
 
-class SurveyForm(forms.Form):
+
+class SurveyForm(CreateOnceForm):
+    """Opening a survey: each render posts once (quality.idempotency), so a double click opens one survey."""
+
     title = forms.CharField(max_length=150, help_text=Survey._meta.get_field("title").help_text)
     tool_version = forms.ModelChoiceField(
         label="Survey tool",
@@ -64,3 +73,52 @@ def response_form(version: ToolVersion, data=None) -> forms.Form:
             field.required = question.required
             field.error_messages["required"] = ANSWER_NEEDED
     return form
+
+
+def _areas(request):
+    return visible(request.user, ServiceArea.objects.only("name", "code")).order_by("code")
+
+
+class OpenInPeriodFilter(django_filters.Filter):
+    """Surveys whose window (opens on to closes on) shares at least a day with the period."""
+
+    field_class = PeriodField
+
+    def filter(self, queryset, value: Period | None):
+        return queryset.filter(opens_on__lte=value.end, closes_on__gte=value.start) if value else queryset
+
+
+class _SurveyFilterForm(forms.Form):
+    """A period or a from / to range, not both; a range that ends before it starts is refused beside 'Open to'."""
+
+    def clean(self):
+        cleaned = super().clean()
+        period, start, end = cleaned.get("period"), cleaned.get("open_from"), cleaned.get("open_to")
+        if period and (start or end):
+            self.add_error("period", forms.ValidationError(PERIOD_AND_DATES, code="both"))
+        elif start and end and end < start:
+            self.add_error("open_to", forms.ValidationError(OPEN_TO_BEFORE_FROM, code="backwards"))
+        return cleaned
+
+
+class SurveyFilter(ListFilters):
+    """The survey list's filters: the area (or the surveys of every area) and a period the window overlaps."""
+
+    service_area = django_filters.ModelChoiceFilter(
+        queryset=_areas, label="Service area", empty_label=ANY, null_label=EVERY_AREA
+    )
+    period = OpenInPeriodFilter(
+        label="Period", help_text="A month (2026-11), a quarter (2026-Q4) or a year (2026): surveys open in it."
+    )
+    # A window overlaps from / to when it closes on or after 'from' and opens on or before 'to'.
+    open_from = EnglishDateFilter(field_name="closes_on", lookup_expr="gte", label="Open from")
+    open_to = EnglishDateFilter(field_name="opens_on", lookup_expr="lte", label="Open to")
+
+    class Meta:
+        model = Survey
+        fields = ["service_area", "period", "open_from", "open_to"]
+        form = _SurveyFilterForm
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.form.fields["service_area"].label_from_instance = lambda area: written(f"{area.code}: {area.name}")

@@ -14,6 +14,7 @@ from django.db.models import Count, Q
 
 from audits.forms import NOT_APPLICABLE, YES_NO_CHOICES
 from audits.models import Grade, Question, Section
+from evidence.tagging import themes_in
 from quality.access import Action, can, visible
 
 from .models import ResponseAnswer, Survey
@@ -62,6 +63,11 @@ class QuestionResult:
     answered: str
     counts: list[tuple[str, str]] = field(default_factory=list)  # (option, shown count) for choice questions
     texts: list[str] | None = None  # the answers in people's own words, for the QA unit only
+    text_themes: list[list[str]] = field(default_factory=list)  # per text, the practice themes it mentions
+
+    @property
+    def tagged_texts(self) -> list[tuple[str, list[str]]]:
+        return list(zip(self.texts or [], self.text_themes, strict=False))
 
 
 @dataclass
@@ -112,4 +118,13 @@ def survey_results(user, survey: Survey) -> SurveyResults:
                     [_question_result(q, values.get(q.pk, []), free_text) for q in section.questions.all()],
                 )
             )
+    _tag_texts([result for _, results in sections for result in results])
     return SurveyResults(links_sent=survey.links.count(), responses=responses, breakdown=breakdown, sections=sections)
+
+
+def _tag_texts(results: list[QuestionResult]) -> None:
+    """Tag every free-text answer with the practice themes it mentions, all in one go (evidence.tagging)."""
+    texts = [text for result in results for text in result.texts or []]
+    themes = iter(themes_in(texts))
+    for result in results:
+        result.text_themes = [next(themes) for _ in result.texts or []]

@@ -22,12 +22,13 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from audits.forms import answers_from
 from quality.access import Action, can, get_for, public, require
 from quality.forms import call_service
+from quality.idempotency import create_once
 from quality.org.selectors import changes_to
 from quality.security.lockout import survey_request_allowed
 from quality.spreadsheets import csv_response
 
 from . import services
-from .forms import LinksForm, SurveyForm, response_form
+from .forms import LinksForm, SurveyFilter, SurveyForm, response_form
 from .models import Survey
 from .selectors import survey_results, surveys_listed
 
@@ -79,8 +80,10 @@ def thanks(request):
 @require(Action.VIEW_SURVEYS)
 @require_safe
 def survey_list(request):
+    surveys = SurveyFilter(request.GET, queryset=surveys_listed(request.user), request=request)
     context = {
-        "surveys": surveys_listed(request.user),
+        "filter": surveys,
+        "surveys": surveys.qs if surveys.is_valid() else surveys.qs.none(),
         "may_manage": can(request.user, Action.MANAGE_SURVEYS),
         "may_view_voices": can(request.user, Action.VIEW_VOICES),
         "today": timezone.localdate(),
@@ -93,7 +96,16 @@ def survey_list(request):
 def survey_create(request):
     form = SurveyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        survey = call_service(form, services.survey_create, actor=request.user, **form.cleaned_data)
+        survey, again = create_once(
+            request,
+            form,
+            services.survey_create,
+            location=lambda survey: survey.get_absolute_url(),
+            actor=request.user,
+            **form.cleaned_data,
+        )
+        if again:
+            return again
         if survey:
             messages.success(request, f"Opened the survey {survey.title}. Now make its links.")
             return redirect(survey)

@@ -1,7 +1,9 @@
 """The log of complaints and compliments in a browser, checked with axe-core on every page: the QA officer
 loads the complaints system's export (a bad row refused with its number, then the corrected file checked
-and loaded), reads the list and its summary, and types in a compliment."""
+and loaded), reads the list and its summary, and types in a compliment; a practice manager opens an entry
+from the log and reads its page."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -95,3 +97,46 @@ def test_the_qa_officer_loads_the_export_reads_the_summary_and_types_in_a_compli
     assert_accessible(page)
     typed = Entry.objects.get(source_reference="")
     assert (typed.kind, typed.outcome, typed.team) == (Kind.COMPLIMENT, Outcome.NOT_APPLICABLE, own_team)
+
+
+def test_a_practice_manager_opens_an_entry_from_the_log_and_reads_it(
+    page: Page, live_server, practice_manager, own_team
+):
+    received = timezone.localdate() - timedelta(days=3)
+    Entry.objects.create(
+        received_on=received,
+        service_area=own_team.service_area,
+        team=own_team,
+        kind=Kind.COMPLAINT,
+        theme="timeliness",
+        outcome=Outcome.UPHELD,
+        learning="Letters now go out within <b>two days</b>.",
+        source_reference="CMP-201",
+    )
+    sign_in_as(page, live_server.url, practice_manager)
+    main_nav(page).get_by_role("button", name="Reports").click()
+    main_nav(page).get_by_role("link", name="Complaints and compliments").click()
+    table = page.get_by_role("table", name="Complaints and compliments, newest first")
+    # (Chromium puts a space before the visually hidden part of the link's name.)
+    table.get_by_role("link", name=re.compile(rf"^{received:%-d %b %Y}\s?: the complaint in full$")).click()
+
+    title = f"Complaint received {received:%-d %b %Y}"
+    expect(page.get_by_role("heading", name=title, level=1)).to_be_visible()
+    fields = page.locator("dl")
+    for label, value in [
+        ("Received", f"{received:%-d %B %Y}"),
+        ("Service area", "Social Work with Families (SWF)"),
+        ("Team", "SWF East"),
+        ("Kind", "Complaint"),
+        ("Theme", "Timeliness and delay"),
+        ("Outcome", "Upheld"),
+        ("Learning", "Letters now go out within <b>two days</b>."),  # shown as typed, not as markup
+        ("Complaints system reference", "CMP-201"),
+        ("Source", "Typed in"),
+        ("Recorded by", "Not known"),
+    ]:
+        expect(fields.locator(f"dt:text-is('{label}') + dd")).to_have_text(value)
+    expect(page.get_by_role("link", name="Change")).to_have_count(0)  # they read; the QA unit changes
+    assert_accessible(page)
+    page.get_by_role("link", name="Complaints and compliments", exact=True).last.click()
+    expect(page.get_by_role("heading", name="Complaints and compliments", level=1)).to_be_visible()

@@ -6,8 +6,10 @@ from datetime import date
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
+from evidence.complaints import services
 from evidence.complaints.models import Entry, Kind, Outcome, Theme
 from evidence.complaints.selectors import summary_of
 from quality.forms import DATE_INVALID
@@ -285,3 +287,82 @@ def test_a_checked_file_is_loaded_only_by_the_person_who_checked_it(client, qa_o
     assert response.status_code == 200
     assert "Choose the file again" in response.content.decode()
     assert not Entry.objects.exists()
+
+
+# -- an entry's own page: read-only, every field, through the access rules --
+
+
+def test_an_entry_page_shows_every_field_and_the_text_as_text(client, qa_officer, practice_manager, own_area, own_team):
+    entry = services.entry_create(
+        actor=qa_officer.user,
+        received_on=date(2026, 11, 2),
+        service_area=own_area,
+        team=own_team,
+        kind=Kind.COMPLAINT,
+        theme=Theme.TIMELINESS,
+        outcome=Outcome.PARTLY_UPHELD,
+        learning='Referrals are triaged daily.\n<script>alert("x")</script>',
+        source_reference="cmp-2026-0412",
+    )
+    client.force_login(practice_manager.user)
+
+    response = client.get(reverse("complaints:entry_detail", args=[entry.pk]))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    for shown in (
+        "Complaint received 2 Nov 2026",
+        "2 November 2026",
+        "Social Work with Families (SWF)",
+        "SWF East",
+        "Timeliness and delay",
+        "Partly upheld",
+        "CMP-2026-0412",
+        "Typed in",
+        "Otto Officer",
+        f"{entry.recorded_at.astimezone(timezone.get_current_timezone()):%-d %b %Y %H:%M}",
+        "Referrals are triaged daily.<br>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;",
+    ):
+        assert shown in page, shown
+    assert "<script>alert" not in page
+    assert reverse("complaints:entry_edit", args=[entry.pk]) not in page  # they read; the QA unit changes
+
+
+def test_a_loaded_entry_says_which_file_it_came_from(client, qa_officer, own_team):
+    client.force_login(qa_officer.user)
+    loaded = client.post(IMPORT, {"file": upload([row("CMP-9")], name="november.csv"), "mode": "import"})
+    assert loaded.status_code == 302
+    entry = Entry.objects.get()
+
+    page = client.get(reverse("complaints:entry_detail", args=[entry.pk])).content.decode()
+
+    assert "Complaints system export (november.csv, loaded" in page
+    assert "Loaded from the complaints system export november.csv" in page  # its change history
+    assert reverse("complaints:entry_edit", args=[entry.pk]) in page
+
+
+def test_the_list_links_each_row_to_its_page(client, service_lead, log):
+    client.force_login(service_lead.user)
+
+    page = client.get(LIST).content.decode()
+
+    for name in ("swf-1", "swf-2", "swf-3", "swf-old"):
+        assert f'href="{reverse("complaints:entry_detail", args=[log[name].pk])}"' in page
+    assert reverse("complaints:entry_detail", args=[log["ptc-1"].pk]) not in page
+
+
+def test_an_entry_of_another_area_is_not_found(client, practice_manager, log):
+    client.force_login(practice_manager.user)
+
+    theirs = client.get(reverse("complaints:entry_detail", args=[log["ptc-1"].pk]))
+    ours = client.get(reverse("complaints:entry_detail", args=[log["swf-1"].pk]))
+
+    assert (theirs.status_code, ours.status_code) == (404, 200)
+
+
+def test_an_entry_page_runs_a_fixed_number_of_queries(client, qa_lead, log, django_assert_num_queries):
+    client.force_login(qa_lead.user)
+
+    # session (4), user, 2FA device, roles, the entry with its area, team, recorder and load, its changes, person
+    with django_assert_num_queries(10):
+        assert client.get(reverse("complaints:entry_detail", args=[log["swf-1"].pk])).status_code == 200

@@ -178,3 +178,22 @@ def test_the_demo_round_has_twenty_responses_and_unused_links(db):
     assert survey.responses.count() == demo.RESPONSES
     assert survey.links.filter(used_at__isnull=True).count() == demo.LINKS + demo.CASE_LINKS - demo.RESPONSES
     assert ResponseAnswer.objects.filter(question__key="anything_else").exists()
+
+
+def test_free_text_is_tagged_with_the_practice_themes_it_mentions(qa_lead, client):
+    from quality.reports.themes import ensure_default_themes
+
+    ensure_default_themes()
+    survey = open_survey(qa_lead.user)
+    responses(qa_lead.user, survey, *["Always"] * 4, said="She never VISITS; school is ignored")
+    responses(qa_lead.user, survey, "Always", said="Kind & patient <b>")
+
+    tagged = _result(survey_results(qa_lead.user, survey), "anything_else").tagged_texts
+
+    assert tagged == [("She never VISITS; school is ignored", ["Visiting", "Education"])] * 4 + [
+        ("Kind & patient <b>", [])
+    ]
+    client.force_login(qa_lead.user)
+    page = client.get(survey.get_absolute_url()).content.decode()
+    assert page.count("(practice themes: Visiting, Education)") == 4
+    assert "Kind &amp; patient &lt;b&gt;" in page

@@ -14,10 +14,17 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
+from evidence.voices.forms import EVERY_AREA, SurveyFilter
 from evidence.voices.logs import SurveyTokenLogFilter
+from evidence.voices.messages import OPEN_TO_BEFORE_FROM, PERIOD_AND_DATES
 from evidence.voices.models import Response, Survey, SurveyLink
 from evidence.voices.services import token_hash
+from moderation.outcome_forms import PERIOD_INVALID
+from quality.forms import DATE_INVALID
+from quality.idempotency import ALREADY_SAVED, TOKEN_FIELD
+from quality.org.selectors import changes_to
 from quality.security.models import SignInThrottle
 
 from .survey_helpers import open_survey, responses, tokens
@@ -251,22 +258,165 @@ def test_a_head_of_service_reads_the_counts_but_not_the_free_text(client, qa_lea
         assert "Make one-time links" in page if page is qa else "Make one-time links" not in page
 
 
-def test_the_list_runs_the_same_number_of_queries_however_many_surveys(client, qa_lead):
+@pytest.mark.parametrize("filters", [{}, {"period": "2026", "service_area": "own"}, {"open_from": "1/11/2026"}])
+def test_the_list_runs_the_same_number_of_queries_however_many_surveys(client, qa_lead, own_area, filters):
     client.force_login(qa_lead.user)
     url = reverse("voices:survey_list")
-    open_survey(qa_lead.user)
+    query = {name: own_area.pk if value == "own" else value for name, value in filters.items()}
+    open_survey(qa_lead.user, area=own_area)
 
     def queries():
-        client.get(url)
+        client.get(url, query)
         with CaptureQueriesContext(connection) as captured:
-            assert client.get(url).status_code == 200
-        return len(captured)
+            response = client.get(url, query)
+        assert response.status_code == 200 and response.context["filter"].is_valid()
+        return len(captured), len(response.context["surveys"])
 
-    few = queries()
+    few, shown_before = queries()
     for _ in range(4):
-        survey = open_survey(qa_lead.user)
+        survey = open_survey(qa_lead.user, area=own_area)
         responses(qa_lead.user, survey, "Always")
-    assert queries() == few
+    assert queries() == (few, shown_before + 4)
+
+
+# -- the list's filters: the area, and a period the survey's window overlaps --
+
+
+@pytest.fixture
+def rounds(qa_lead, own_area, other_area):
+    """SWF's November 2026 round, PTC's October 2026 one, and one of every area over the 2025-26 new year."""
+    return {
+        "swf": open_survey(qa_lead.user, area=own_area),
+        "ptc": open_survey(qa_lead.user, area=other_area, opens_on=date(2026, 10, 1), closes_on=date(2026, 10, 31)),
+        "every": open_survey(qa_lead.user, opens_on=date(2025, 12, 1), closes_on=date(2026, 1, 15)),
+    }
+
+
+def _listed(client, **filters):
+    response = client.get(reverse("voices:survey_list"), filters)
+    assert response.status_code == 200
+    return response
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({}, {"swf", "ptc", "every"}),
+        ({"service_area": "own"}, {"swf"}),
+        ({"service_area": "null"}, {"every"}),
+        ({"period": "2026-10"}, {"ptc"}),
+        ({"period": "2026-Q4"}, {"swf", "ptc"}),
+        ({"period": "2026"}, {"swf", "ptc", "every"}),
+        ({"period": "2025-12"}, {"every"}),
+        ({"period": "2026-02"}, set()),
+        ({"open_from": "31/10/2026", "open_to": "1/11/2026"}, {"swf", "ptc"}),  # a day of each window
+        ({"open_from": "16/01/2026", "open_to": "30/09/2026"}, set()),  # between the windows
+        ({"open_to": "15/01/2026"}, {"every"}),
+        ({"open_from": "1/11/2026", "service_area": "own"}, {"swf"}),
+    ],
+)
+def test_the_list_filters_by_area_and_by_a_period_the_window_overlaps(
+    client, head_of_service, own_area, rounds, filters, expected
+):
+    client.force_login(head_of_service.user)
+    query = {name: own_area.pk if value == "own" else value for name, value in filters.items()}
+
+    response = _listed(client, **query)
+
+    names = {survey.pk: name for name, survey in rounds.items()}
+    assert {names[survey.pk] for survey in response.context["surveys"]} == expected
+
+
+@pytest.mark.parametrize(
+    ("filters", "field", "message"),
+    [
+        ({"period": "autumn"}, "period", PERIOD_INVALID),
+        ({"open_from": "1/11/2026", "open_to": "31/10/2026"}, "open_to", OPEN_TO_BEFORE_FROM),
+        ({"period": "2026", "open_from": "1/11/2026"}, "period", PERIOD_AND_DATES),
+        ({"open_from": "31/02/2026"}, "open_from", DATE_INVALID),
+    ],
+)
+def test_a_filter_it_cannot_read_lists_nothing_and_says_why_beside_the_field(
+    client, qa_lead, rounds, filters, field, message
+):
+    client.force_login(qa_lead.user)
+
+    response = _listed(client, **filters)
+
+    assert response.context["filter"].form.errors == {field: [message]}
+    assert list(response.context["surveys"]) == []
+    page = response.content.decode()
+    assert f'<div id="id_{field}_error" class="invalid-feedback"><p id="error_1_id_{field}"><strong>' in page
+    assert escape(message) in page and "No surveys match." in page
+
+
+def test_the_area_filter_offers_only_the_areas_the_person_sees(rf, practice_manager, own_area, other_area):
+    request = rf.get(reverse("voices:survey_list"))
+    request.user = practice_manager.user
+
+    offered = SurveyFilter(request.GET, queryset=Survey.objects.all(), request=request).form.fields["service_area"]
+
+    assert list(offered.queryset) == [own_area]
+    assert [label for _, label in offered.choices] == ["Any", EVERY_AREA, "SWF: Social Work with Families"]
+
+
+def test_the_filtered_list_keeps_the_small_number_rule(client, qa_lead, own_area, other_area):
+    small = open_survey(qa_lead.user, area=own_area)
+    responses(qa_lead.user, small, "Always", "Never")
+    large = open_survey(qa_lead.user, area=other_area)
+    responses(qa_lead.user, large, *["Always"] * 6)
+    client.force_login(qa_lead.user)
+
+    mine = _listed(client, service_area=own_area.pk, period="2026-11").content.decode()
+    theirs = _listed(client, service_area=other_area.pk, period="2026-11").content.decode()
+
+    links_then_responses = r"<td>{}</td>\s*<td>{}</td>\s*</tr>"
+    assert re.search(links_then_responses.format(2, "fewer than 5"), mine)  # 2 links sent, 2 responses
+    assert re.search(links_then_responses.format(6, 6), theirs)
+
+
+# -- opening a survey: once per render of the form (quality.idempotency) --
+
+
+def test_posting_the_open_a_survey_form_twice_opens_one_survey(client, qa_lead):
+    version = open_survey(qa_lead.user).tool_version
+    client.force_login(qa_lead.user)
+    form = client.get(reverse("voices:survey_create")).context["form"]
+    posted = {
+        TOKEN_FIELD: form[TOKEN_FIELD].value(),
+        "title": "Winter survey of young people",
+        "tool_version": version.pk,
+        "audience": "children",
+        "opens_on": "1/12/2026",
+        "closes_on": "31/12/2026",
+    }
+
+    first = client.post(reverse("voices:survey_create"), posted)
+    again = client.post(reverse("voices:survey_create"), posted, follow=True)  # a double click, or back and resend
+
+    survey = Survey.objects.get(title="Winter survey of young people")
+    assert first.status_code == 302 and first.url == survey.get_absolute_url()
+    assert again.redirect_chain == [(survey.get_absolute_url(), 302)]
+    assert ALREADY_SAVED in [str(message) for message in again.context["messages"]]
+    assert [change.action for change in changes_to(survey)] == ["survey.create"]
+
+
+def test_two_renders_of_the_open_a_survey_form_open_two_surveys(client, qa_lead):
+    version = open_survey(qa_lead.user).tool_version
+    client.force_login(qa_lead.user)
+    for _ in range(2):
+        form = client.get(reverse("voices:survey_create")).context["form"]
+        posted = {
+            TOKEN_FIELD: form[TOKEN_FIELD].value(),
+            "title": "Winter survey",
+            "tool_version": version.pk,
+            "audience": "children",
+            "opens_on": "1/12/2026",
+            "closes_on": "31/12/2026",
+        }
+        assert client.post(reverse("voices:survey_create"), posted).status_code == 302
+
+    assert Survey.objects.filter(title="Winter survey").count() == 2
 
 
 def test_the_voices_page_and_the_surveys_page_link_to_each_other(client, qa_lead):
