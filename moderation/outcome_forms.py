@@ -77,8 +77,8 @@ def parse_period(text: str) -> Period:
 
 
 class PeriodField(forms.CharField):
-    """A month (2026-11), a quarter (2026-Q4) or a year (2026), read as the Period it names (a
-    filter's field: the survey list and the benchmarking summary)."""
+    """A month (2026-11), a quarter (2026-Q4) or a year (2026), read as the Period it names (the
+    period of the outcome filters, the survey list and the benchmarking summary)."""
 
     def clean(self, value) -> Period | None:
         text = super().clean(value)
@@ -98,7 +98,7 @@ def current_quarter(today: date | None = None) -> Period:
 class OutcomeFilterForm(forms.Form):
     """Bound to the query string (GET): the pages and their exports read the same choices."""
 
-    period = forms.CharField(
+    period = PeriodField(
         required=False,
         max_length=16,
         help_text="A month (2026-11), a quarter (2026-Q4) or a year (2026). Empty: this quarter.",
@@ -124,15 +124,6 @@ class OutcomeFilterForm(forms.Form):
             self.fields["auditor"].help_text = "The auditor whose grades were moderated."
         else:
             del self.fields["auditor"]
-
-    def clean_period(self) -> Period | None:
-        text = self.cleaned_data["period"]
-        if not text:
-            return None
-        try:
-            return parse_period(text)
-        except ValueError as invalid:
-            raise forms.ValidationError(PERIOD_INVALID, code="invalid") from invalid
 
     def clean(self):
         cleaned = super().clean()

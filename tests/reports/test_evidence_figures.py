@@ -82,6 +82,13 @@ def observed(person, observer, on: date, *, kind="direct_work", strengths="Warm"
     )
 
 
+def logged(recorder, day: date, area, kind: str, theme: str, outcome: str) -> None:
+    """A complaint or compliment typed into the log."""
+    entry_create(
+        actor=recorder.user, received_on=day, service_area=area, team=None, kind=kind, theme=theme, outcome=outcome
+    )
+
+
 def theme_row(rows: list[dict], name: str) -> dict:
     return next(row for row in rows if row["name"] == name)
 
@@ -284,15 +291,10 @@ def test_benchmarking_forms_by_the_seeds_groups_in_all_and_per_area(own_area, ot
 
 
 def test_complaints_and_compliments_received_in_the_period(own_area, other_area, qa_lead):
-    def entry(day, area, kind, theme, outcome):
-        entry_create(
-            actor=qa_lead.user, received_on=day, service_area=area, team=None, kind=kind, theme=theme, outcome=outcome
-        )
-
-    entry(date(2026, 11, 2), own_area, Kind.COMPLAINT, Theme.TIMELINESS, Outcome.UPHELD)
-    entry(date(2026, 11, 9), own_area, Kind.COMPLAINT, Theme.TIMELINESS, Outcome.OPEN)
-    entry(date(2026, 11, 9), other_area, Kind.COMPLIMENT, Theme.COMMUNICATION, Outcome.NOT_APPLICABLE)
-    entry(date(2026, 10, 31), own_area, Kind.COMPLAINT, Theme.CONDUCT, Outcome.UPHELD)  # October's
+    logged(qa_lead, date(2026, 11, 2), own_area, Kind.COMPLAINT, Theme.TIMELINESS, Outcome.UPHELD)
+    logged(qa_lead, date(2026, 11, 9), own_area, Kind.COMPLAINT, Theme.TIMELINESS, Outcome.OPEN)
+    logged(qa_lead, date(2026, 11, 9), other_area, Kind.COMPLIMENT, Theme.COMMUNICATION, Outcome.NOT_APPLICABLE)
+    logged(qa_lead, date(2026, 10, 31), own_area, Kind.COMPLAINT, Theme.CONDUCT, Outcome.UPHELD)  # October's
 
     figures = november()["complaints"]
 
@@ -336,15 +338,7 @@ def test_the_sections_run_the_same_queries_however_many_records(own_area, team, 
 
 
 def test_build_reports_json_carries_the_sections(own_area, qa_lead):
-    entry_create(
-        actor=qa_lead.user,
-        received_on=date(2026, 11, 2),
-        service_area=own_area,
-        team=None,
-        kind=Kind.COMPLIMENT,
-        theme=Theme.SUPPORT,
-        outcome=Outcome.NOT_APPLICABLE,
-    )
+    logged(qa_lead, date(2026, 11, 2), own_area, Kind.COMPLIMENT, Theme.SUPPORT, Outcome.NOT_APPLICABLE)
     out = io.StringIO()
 
     call_command("build_report", "--kind", "monthly", "--period", "2026-11", "--format", "json", stdout=out)
@@ -356,15 +350,7 @@ def test_build_reports_json_carries_the_sections(own_area, qa_lead):
 
 def test_the_computed_sections_are_written_into_the_pdf_and_the_workbook(own_area, qa_lead, tmp_path):
     """The outputs' own tests read hand-built figures; these are the computed ones, end to end."""
-    entry_create(
-        actor=qa_lead.user,
-        received_on=date(2026, 11, 2),
-        service_area=own_area,
-        team=None,
-        kind=Kind.COMPLAINT,
-        theme=Theme.TIMELINESS,
-        outcome=Outcome.UPHELD,
-    )
+    logged(qa_lead, date(2026, 11, 2), own_area, Kind.COMPLAINT, Theme.TIMELINESS, Outcome.UPHELD)
     responses(qa_lead.user, open_survey(qa_lead.user), *["Always"] * 3)
     pdf, xlsx = tmp_path / "november.pdf", tmp_path / "november.xlsx"
     period = ("--kind", "monthly", "--period", "2026-11")
