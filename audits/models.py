@@ -5,6 +5,8 @@ always shows exactly the questions it was answered on.
 """
 
 from datetime import date
+from functools import reduce
+from operator import or_
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -252,6 +254,16 @@ def final_grade_is(*grades: str, prefix: str = "") -> Q:
 def moderated(prefix: str = "") -> Q:
     """Graded, and moderation gave a grade (the same or another)."""
     return graded(prefix) & ~Q(**{f"{prefix}moderated_grade": ""})
+
+
+def moderation_lowered(prefix: str = "") -> Q:
+    """Moderated (moderated()) to a worse grade than the auditor's (Grade lists the best first)."""
+    grades = list(Grade.values)
+    lowered = [
+        Q(**{f"{prefix}overall_grade": grade, f"{prefix}moderated_grade__in": grades[index + 1 :]})
+        for index, grade in enumerate(grades[:-1])
+    ]
+    return moderated(prefix) & reduce(or_, lowered)
 
 
 class AuditQuerySet(models.QuerySet):

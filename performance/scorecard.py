@@ -247,7 +247,9 @@ class Scorecard:
         return self.months[:-MONTHS_IN_TABLE]
 
 
-def _cell(indicator: Indicator, period: date, value: KpiValue | None, year: IndicatorYear | None) -> Cell:
+def kpi_cell(indicator: Indicator, period: date, value: KpiValue | None, year: IndicatorYear | None) -> Cell:
+    """One month's figure of an indicator as the scorecard shows it: its display and its RAG against the
+    year's target (also read by the evaluation's triangulation page)."""
     target = year.target if year else None
     if value is None:
         return Cell(period, display=NO_VALUE, target=target)
@@ -325,7 +327,7 @@ def build_row(
     """One indicator's line for `period` from the values and years already fetched (no query)."""
     window = months_back(period, WINDOW_MONTHS)
     cells = {
-        month: _cell(
+        month: kpi_cell(
             indicator,
             month,
             values.get((indicator.pk, month)),
@@ -502,7 +504,8 @@ def indicator_history(indicator: Indicator) -> IndicatorHistory:
             months.append(month)
             month = add_months(month, 1)
     cells = [
-        _cell(indicator, month, current.get(month), by_year.get(calculations.financial_year(month))) for month in months
+        kpi_cell(indicator, month, current.get(month), by_year.get(calculations.financial_year(month)))
+        for month in months
     ]
     rows = []
     for index, cell in enumerate(cells):
@@ -584,7 +587,7 @@ def breakdown_rows(user, indicator: Indicator, period: date) -> list[BreakdownRo
                 kind="Team" if value.team_id else "Service area",
                 name=value.team.name if value.team_id else (area.name if area else ""),
                 area_name=area.name if area else "",
-                cell=_cell(indicator, period, value, year),
+                cell=kpi_cell(indicator, period, value, year),
             )
         )
     rows.sort(key=lambda row: (row.area_name, row.kind != "Service area", row.name))

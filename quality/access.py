@@ -102,6 +102,9 @@ class Action(StrEnum):
     MANAGE_SURVEYS = "manage_surveys"  # create surveys and make their one-time links: the QA unit
     VIEW_SURVEYS = "view_surveys"  # the surveys and their suppressed counts: QA unit, heads of service, senior leaders
     VIEW_SURVEY_FREE_TEXT = "view_survey_free_text"  # what respondents wrote in their own words: the QA unit only
+    # The evaluation (issue 19): every source side by side, per service area and per practice theme.
+    VIEW_TRIANGULATION = "view_triangulation"  # QA unit, heads of service, senior leaders; service leads their areas
+    EDIT_TRIANGULATION_RULES = "edit_triangulation_rules"  # the rules that flag sources disagreeing: the QA lead
 
 
 CROSS_AREA_ROLES = frozenset(
@@ -209,6 +212,9 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.VIEW_SURVEYS: _QA_UNIT | {Role.HEAD_OF_SERVICE, Role.SENIOR_LEADER},
             # Free text can identify a child or a family even without a name: only the QA unit reads it.
             Action.VIEW_SURVEY_FREE_TEXT: _QA_UNIT,
+            # Figures, not case work, but per area: service leads are kept to their own (the area page's get_for).
+            Action.VIEW_TRIANGULATION: _QA_UNIT | {Role.HEAD_OF_SERVICE, Role.SENIOR_LEADER, Role.SERVICE_LEAD},
+            Action.EDIT_TRIANGULATION_RULES: {Role.QA_LEAD},
         }.items()
         if role in roles
     )

@@ -57,6 +57,8 @@ NAVIGATION = [
             ("Supporting Families benchmarking", "families:summary", Action.VIEW_BENCHMARKING_SUMMARY),
             ("Observations of practice", "observations:list", Action.VIEW_OBSERVATIONS),
             ("Surveys of children and families", "voices:survey_list", Action.VIEW_SURVEYS),
+            ("Triangulation", "evaluation:index", Action.VIEW_TRIANGULATION),
+            ("Triangulation rules", "evaluation:rule_list", Action.EDIT_TRIANGULATION_RULES),
         ],
     ),
     (

@@ -53,6 +53,8 @@ urlpatterns = [
     path("observations/", include("evidence.observations.urls")),
     path("", include("evidence.voices.urls")),  # surveys/ (the QA unit) and s/<token>/ (public)
     path("reports/", include("quality.reports.urls")),
+    # The evaluation (issue 19): every source of evidence side by side, per service area and practice theme.
+    path("evaluation/", include("quality.evaluation.urls")),
     path("security/", include("quality.security.urls")),
     # For the Prometheus scraper, with its bearer token; off (404) until METRICS_TOKEN is set (docs/deploy.md).
     path("metrics", metrics_view, name="metrics"),

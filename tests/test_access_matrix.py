@@ -29,6 +29,7 @@ from django.utils import timezone
 from audits import services as audit_services
 from audits.models import AuditDocument, AuditParticipant
 from moderation.models import Panel, PanelItem
+from quality.evaluation.models import TriangulationRule
 from quality.org.models import Role
 from quality.reports.models import PracticeTheme
 
@@ -356,6 +357,16 @@ reports:theme_deactivate       own     302  403  403  403  403  403  403  403  4
 reports:theme_deactivate       other   302  403  403  403  403  403  403  403  405  403  405  403  403
 reports:theme_activate         own     302  403  403  403  403  403  403  403  405  403  405  403  403
 reports:theme_activate         other   302  403  403  403  403  403  403  403  405  403  405  403  403
+# -- the evaluation (issue 19): triangulation per service area and practice theme; a service lead their own areas --
+evaluation:index               -       302  403  403  200  403  403  200  200  200  200  403  403  403
+evaluation:area                own     302  403  403  200  403  403  200  200  200  200  403  403  403
+evaluation:area                other   302  403  403  404  403  403  200  200  200  200  403  403  403
+evaluation:theme               own     302  403  403  200  403  403  200  200  200  200  403  403  403
+evaluation:theme               other   302  403  403  200  403  403  200  200  200  200  403  403  403
+# -- the evaluation: the rules that flag disagreements, adjusted by the QA lead --
+evaluation:rule_list           -       302  403  403  403  403  403  403  403  200  403  403  403  403
+evaluation:rule_edit           own     302  403  403  403  403  403  403  403  200  403  403  403  403
+evaluation:rule_edit           other   302  403  403  403  403  403  403  403  200  403  403  403  403
 # -- security events (issue 12) --
 security:event_list            -       302  403  403  403  403  403  403  403  403  403  200  403  403
 security:event_export          -       302  403  403  403  403  403  403  403  403  403  200  403  403
@@ -855,6 +866,14 @@ class World:
             lambda: PracticeTheme.objects.create(name=f"Matrix theme {where}", key_phrases=["matrix"]),
         )
 
+    def triangulation_rule(self, where):
+        """A triangulation rule (shared: the same answer for 'own' and 'other')."""
+        return self._once(
+            "triangulation_rule",
+            where,
+            lambda: TriangulationRule.objects.get_or_create(kind=TriangulationRule.Kind.MODERATION_LOWERED)[0],
+        )
+
     def calibrated_auditor(self, where):
         """A practice manager of that area: whose grades the calibration page shows."""
         return self._once(
@@ -1027,6 +1046,10 @@ URL_KWARGS = {
     },
     # -- reports: practice themes --
     **{f"reports:{name}": _pk("practice_theme") for name in ("theme_edit", "theme_deactivate", "theme_activate")},
+    # -- the evaluation --
+    "evaluation:area": _pk("area"),
+    "evaluation:theme": _pk("practice_theme"),
+    "evaluation:rule_edit": _pk("triangulation_rule"),
 }
 
 

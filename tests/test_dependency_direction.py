@@ -1,9 +1,10 @@
 """The direction of imports between the project's parts (docs/architecture.md, "Dependency direction").
 
 From the ground up: the `quality` project package (the organisation, access rules and shared
-helpers), then `audits`, then `moderation`, then `performance`, with the reports (`quality.reports`)
-on top. A module may import its own layer and the layers below it, never one above: audits never
-imports moderation, not even inside a function; nothing below the reports imports them. The few
+helpers), then `audits`, then `moderation`, then `performance`, then `evidence`, the reports
+(`quality.reports`), and the evaluation (`quality.evaluation`) on top. A module may import its own
+layer and the layers below it, never one above: audits never imports moderation, not even inside a
+function; nothing below the reports imports them, and nothing imports the evaluation. The few
 project modules that wire everything together may import anything (WIRING, each with its reason).
 
 Every .py file under the four packages is parsed (migrations aside), imports inside functions
@@ -19,7 +20,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("quality", "audits", "moderation", "performance", "evidence")
 
 # Lowest first: a layer may import itself and the layers before it.
-LAYERS = ("quality", "audits", "moderation", "performance", "evidence", "quality.reports")
+LAYERS = ("quality", "audits", "moderation", "performance", "evidence", "quality.reports", "quality.evaluation")
+# The layers that are packages nested inside the project package.
+NESTED_LAYERS = ("quality.reports", "quality.evaluation")
 
 # Project modules that put the parts together, so they may import any of them.
 WIRING = {
@@ -33,8 +36,9 @@ WIRING = {
 
 def layer_of(dotted: str) -> str | None:
     """The layer a dotted module name belongs to; None for anything outside the project's parts."""
-    if dotted == "quality.reports" or dotted.startswith("quality.reports."):
-        return "quality.reports"
+    for nested in NESTED_LAYERS:
+        if dotted == nested or dotted.startswith(f"{nested}."):
+            return nested
     top = dotted.split(".")[0]
     return top if top in PACKAGES else None
 
@@ -159,7 +163,17 @@ def test_the_wiring_modules_listed_exist():
             "from ..reports import figures\n",
             ["quality/org/demo.py:1: quality imports quality.reports (quality.reports is above quality)"],
         ),
+        # nothing imports the evaluation, not even the reports
+        (
+            "quality/reports/figures.py",
+            "from quality.evaluation import triangulation\n",
+            [
+                "quality/reports/figures.py:1: quality.reports imports quality.evaluation "
+                "(quality.evaluation is above quality.reports)"
+            ],
+        ),
         # what the direction allows
+        ("quality/evaluation/triangulation.py", "from quality.reports.figures import pct\nimport evidence\n", []),
         ("moderation/panels.py", "from audits import escalations\nfrom quality.org.models import Person\n", []),
         ("quality/reports/figures.py", "from moderation.models import ModerationDecision\nimport performance\n", []),
         ("audits/grades.py", "from .models import Audit\nfrom . import services\n", []),

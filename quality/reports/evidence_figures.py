@@ -63,7 +63,7 @@ def _observation_mentions(phrases: list[str], start: date, end: date) -> Q:
     return text_mentions(phrases, OBSERVATION_TEXT_FIELDS) | Q(pk__in=answered)
 
 
-def _observation_counts(recorded, start: date, end: date, themes: list[PracticeTheme]) -> dict:
+def observation_counts(recorded, start: date, end: date, themes: list[PracticeTheme]) -> dict:
     """The period's recorded observations: in all, in a practice week, per kind and per theme (one query)."""
     visit = Q(kind=Observation.Kind.WALK_THE_FLOOR)
     per_theme = {}
@@ -90,18 +90,23 @@ def _action_items(recorded, after: date) -> dict:
     )
 
 
+def coverage_counts() -> dict:
+    """The practitioners of practitioners_with_status() rows, in all and by coverage status."""
+    return {
+        "practitioners": Count("pk"),
+        "observed": Count("pk", filter=Q(status=OBSERVED)),
+        "due": Count("pk", filter=Q(status=DUE)),
+        "overdue": Count("pk", filter=Q(status=OVERDUE)),
+    }
+
+
 def _coverage_by_area(last_day: date) -> dict[tuple[str, str], dict]:
     """Per service area, its practitioners at the end of `last_day` by coverage status (one query)."""
     rows = (
         practitioners_with_status(today=last_day, as_it_was=True)
         .order_by()
         .values("service_area__code", "service_area__name")
-        .annotate(
-            practitioners=Count("pk"),
-            observed=Count("pk", filter=Q(status=OBSERVED)),
-            due=Count("pk", filter=Q(status=DUE)),
-            overdue=Count("pk", filter=Q(status=OVERDUE)),
-        )
+        .annotate(**coverage_counts())
     )
     return {_area(row, "service_area__"): row for row in rows}
 
@@ -116,7 +121,7 @@ def _coverage_row(counts: dict) -> dict:
 
 def _observations(start: date, end: date, after: date, themes: list[PracticeTheme]) -> dict:
     recorded = Observation.objects.filter(state=Observation.State.RECORDED, observed_on__range=(start, end))
-    counts = _observation_counts(recorded, start, end, themes)
+    counts = observation_counts(recorded, start, end, themes)
     last_day = after - timedelta(days=1)
     coverage = _coverage_by_area(last_day)
     recorded_by_area = {
@@ -190,9 +195,14 @@ def _survey_rows(start: date, end: date) -> list[dict]:
     return rows
 
 
-def _response_counts(start: date, end: date, themes: list[PracticeTheme]) -> dict:
-    """The responses of the period, in all and per theme their free text mentions (one query)."""
+def response_counts(start: date, end: date, themes: list[PracticeTheme], service_area_id: int | None = None) -> dict:
+    """The responses of the period, in all and per theme their free text mentions (one query); with
+    `service_area_id`, only those to that area's surveys."""
     in_period = Q(response__submitted_on__range=(start, end))
+    responses = Response.objects.filter(submitted_on__range=(start, end))
+    if service_area_id is not None:
+        in_period &= Q(response__survey__service_area_id=service_area_id)
+        responses = responses.filter(survey__service_area_id=service_area_id)
     per_theme = {
         f"theme_{theme.pk}": Count(
             "pk",
@@ -204,16 +214,25 @@ def _response_counts(start: date, end: date, themes: list[PracticeTheme]) -> dic
         )
         for theme in phrased(themes)
     }
-    return Response.objects.filter(submitted_on__range=(start, end)).aggregate(responses=Count("pk"), **per_theme)
+    return responses.aggregate(responses=Count("pk"), **per_theme)
+
+
+def recorded_views() -> Q:
+    """Audits that record what the child or family said."""
+    return ~Q(child_family_views="")
+
+
+def theme_breakdown_allowed(responses: int) -> bool:
+    """A theme count of responses is given only where the responses could be broken down at all (or are none)."""
+    return not responses or breakdown_allowed(responses)
 
 
 def _voices(start: date, end: date, themes: list[PracticeTheme]) -> dict:
-    responses = _response_counts(start, end, themes)
+    responses = response_counts(start, end, themes)
     audits = Audit.objects.filter(completed_in(start, end)).aggregate(
-        completed=Count("pk"), with_views=Count("pk", filter=~Q(child_family_views=""))
+        completed=Count("pk"), with_views=Count("pk", filter=recorded_views())
     )
-    # A theme count is only given where the period's responses could be broken down at all (or are none).
-    breakdown = not responses["responses"] or breakdown_allowed(responses["responses"])
+    breakdown = theme_breakdown_allowed(responses["responses"])
     return {
         "smallest_group": SMALLEST_GROUP,
         "responses": suppressed(responses["responses"]),

@@ -188,8 +188,9 @@ def _points(now: float | None, before: float | None) -> float | None:
 ANSWERED_FIELDS = ("discussion_held", "child_contacted", "family_contacted")  # yes / no / not answered
 
 
-def _audit_conditions() -> dict[str, Q]:
-    """What the headlines and the tables count, each a condition on an audit (audits.models)."""
+def audit_conditions() -> dict[str, Q]:
+    """What the headlines and the tables count, each a condition on an audit (audits.models); the
+    evaluation's triangulation counts the same per service area."""
     return {
         **{grade: auditor_grade_is(grade) for grade in GRADES},
         "ungraded": ungraded(),
@@ -208,7 +209,7 @@ def _audit_groups(this: Span, previous: Span) -> list[dict]:
     however many the audits; the groups are few (areas x kinds x themes)."""
     groups = []
     for now, span in ((True, this), (False, previous)):
-        rows = figure_months.counts(span.start, span.end, ("service_area_id", "kind", "theme"), _audit_conditions())
+        rows = figure_months.counts(span.start, span.end, ("service_area_id", "kind", "theme"), audit_conditions())
         groups += [{**row, "now": now} for row in rows]
     return groups
 
@@ -362,7 +363,7 @@ def _areas_of_analysis(kind: str, this: Span, trend: list[Span]) -> list[dict]:
     return result
 
 
-def _theme_counts(span: Span, themes: list[PracticeTheme]) -> dict[int, int]:
+def theme_counts(span: Span, themes: list[PracticeTheme]) -> dict[int, int]:
     """Per theme id, the audits completed in `span` mentioning it: the counts kept month by month
     (ThemeMonthCount) for the span's whole months, and for days left over (a year to date) one
     query counting every theme at once, its condition evaluated once per audit of those days."""
@@ -401,7 +402,7 @@ def _themes(this: Span, previous: Span) -> list[dict]:
     the same size whatever the number of audits."""
     figure_months.refresh("themes_stale")
     themes = list(PracticeTheme.objects.filter(is_active=True))
-    now, before = _theme_counts(this, themes), _theme_counts(previous, themes)
+    now, before = theme_counts(this, themes), theme_counts(previous, themes)
     return [
         {
             "theme_id": theme.pk,
@@ -414,25 +415,38 @@ def _themes(this: Span, previous: Span) -> list[dict]:
     ]
 
 
+def action_open_at(as_of: datetime, prefix: str = "") -> Q:
+    """Learning actions (through `prefix`) made before `as_of` and not closed (done or no longer needed) by then."""
+    return Q(**{f"{prefix}created_at__lt": as_of}) & (
+        Q(**{f"{prefix}closed_at__isnull": True}) | Q(**{f"{prefix}closed_at__gte": as_of})
+    )
+
+
+def action_overdue_at(as_of: datetime, prefix: str = "") -> Q:
+    """Open at `as_of` (action_open_at) and past its due day then."""
+    return action_open_at(as_of, prefix) & Q(**{f"{prefix}due_on__lt": timezone.localdate(as_of)})
+
+
 def _actions(this: Span, as_of: datetime) -> dict:
     in_period = Q(created_at__gte=this.begins, created_at__lt=this.ends)
-    # Past its due day at `as_of` and not closed (done or no longer needed) before then.
-    overdue = Q(created_at__lt=as_of, due_on__lt=timezone.localdate(as_of)) & (
-        Q(closed_at__isnull=True) | Q(closed_at__gte=as_of)
-    )
     return LearningAction.objects.filter(created_at__lt=max(this.ends, as_of)).aggregate(
         opened=Count("pk", filter=in_period),
         completed=Count(
             "pk",
             filter=Q(status=LearningAction.Status.DONE, closed_at__gte=this.begins, closed_at__lt=this.ends),
         ),
-        overdue=Count("pk", filter=overdue),
+        overdue=Count("pk", filter=action_overdue_at(as_of)),
     )
 
 
-def _escalations(this: Span, as_of: datetime) -> dict:
-    day = timezone.localdate(as_of)  # a step due before this day and not done by `as_of` is late
-    open_then = Q(opened_at__lt=as_of) & (Q(closed_at__isnull=True) | Q(closed_at__gte=as_of))
+def escalation_open_at(as_of: datetime) -> Q:
+    """Escalations opened before `as_of` and not closed by then."""
+    return Q(opened_at__lt=as_of) & (Q(closed_at__isnull=True) | Q(closed_at__gte=as_of))
+
+
+def escalation_late_at(as_of: datetime) -> Q:
+    """Open at `as_of` with a step due before that day and not done by then."""
+    day = timezone.localdate(as_of)
     not_done = {
         step: Q(**{f"{step}_at__isnull": True}) | Q(**{f"{step}_at__gte": as_of})
         for step in ("first_update", "second_update")
@@ -446,10 +460,14 @@ def _escalations(this: Span, as_of: datetime) -> dict:
         | (Q(reaudit_due_on__lt=day) & reaudit_not_allocated)
         | (Q(reaudit__created_at__lt=as_of, reaudit__due_on__lt=day) & reaudit_not_submitted)
     )
+    return escalation_open_at(as_of) & late_step
+
+
+def _escalations(this: Span, as_of: datetime) -> dict:
     return Escalation.objects.aggregate(
         opened=Count("pk", filter=Q(opened_at__gte=this.begins, opened_at__lt=this.ends)),
-        open=Count("pk", filter=open_then),
-        late=Count("pk", filter=open_then & late_step),
+        open=Count("pk", filter=escalation_open_at(as_of)),
+        late=Count("pk", filter=escalation_late_at(as_of)),
         closed=Count(
             "pk", filter=Q(stage=Escalation.Stage.CLOSED, closed_at__gte=this.begins, closed_at__lt=this.ends)
         ),

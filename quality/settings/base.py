@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "evidence.observations",
     "evidence.voices",
     "quality.reports",
+    "quality.evaluation",
     "quality.ops",
 ]
 
