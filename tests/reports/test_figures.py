@@ -786,12 +786,17 @@ def test_the_figures_take_a_fixed_number_of_queries_whatever_the_number_of_audit
     assert big["themes"][0]["count"] == 42
 
 
-def test_an_annual_report_over_100000_audits_is_counted_by_the_database_in_seconds(version, auditor, own_area):
+# Enough audits that counting them one by one would show; the scale itself (100,000 and a million
+# audits, every page) is measured on demand by bench/scale.py (docs/performance.md), not in the suite.
+MANY_AUDITS = 25_000
+
+
+def test_an_annual_report_over_many_audits_is_counted_by_the_database_in_seconds(version, auditor, own_area):
     ensure_default_themes()
     areas = [own_area, *(ServiceAreaFactory(code=f"A{n}") for n in range(9))]
     start = date(2026, 1, 1)
     batch = []
-    for index in range(100_000):
+    for index in range(MANY_AUDITS):
         day = start + timedelta(days=index % 365)
         batch.append(
             Audit(
@@ -818,9 +823,9 @@ def test_an_annual_report_over_100000_audits_is_counted_by_the_database_in_secon
     elapsed = clock.monotonic() - started
 
     assert len(queries) == QUERIES_PER_REPORT
-    assert elapsed < 30, f"took {elapsed:.1f} s"
-    assert result["audits"]["completed"] == 100_000
-    assert result["audits"]["graded"] == 100_000 - len(range(0, 100_000, 7))
-    assert sum(row["total"] for row in result["by_service_area"]) == 100_000
+    assert elapsed < 15, f"took {elapsed:.1f} s"
+    assert result["audits"]["completed"] == MANY_AUDITS
+    assert result["audits"]["graded"] == MANY_AUDITS - len(range(0, MANY_AUDITS, 7))
+    assert sum(row["total"] for row in result["by_service_area"]) == MANY_AUDITS
     chronology = next(theme for theme in result["themes"] if theme["name"] == "Chronology")
-    assert chronology["count"] == len(range(0, 100_000, 11))
+    assert chronology["count"] == len(range(0, MANY_AUDITS, 11))
