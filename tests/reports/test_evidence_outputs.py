@@ -19,6 +19,9 @@ from tests.pdf_structure import accessibility
 from .test_outputs import MADE_AT, pdf_text, rows_of, sample_figures, squash, workbook_of
 from .test_tables import published
 
+# The reports are of November 2023, published in December: pages read them under the suite's clock.
+pytestmark = pytest.mark.usefixtures("frozen_today")
+
 SECTION_TITLES = (
     "Observations of practice",
     "Voices of children and families",
