@@ -105,6 +105,11 @@ class Action(StrEnum):
     # The evaluation (issue 19): every source side by side, per service area and per practice theme.
     VIEW_TRIANGULATION = "view_triangulation"  # QA unit, heads of service, senior leaders; service leads their areas
     EDIT_TRIANGULATION_RULES = "edit_triangulation_rules"  # the rules that flag sources disagreeing: the QA lead
+    # The annual self-evaluation: the QA unit writes it, heads of service review it, a senior leader signs it off.
+    VIEW_SELF_EVALUATION = "view_self_evaluation"  # QA unit, heads of service, senior leaders
+    WRITE_SELF_EVALUATION = "write_self_evaluation"  # statements, evidence, sending for review: the QA unit
+    COMMENT_ON_SELF_EVALUATION = "comment_on_self_evaluation"  # while under review: heads of service, senior leaders
+    SIGN_OFF_SELF_EVALUATION = "sign_off_self_evaluation"  # sign-off publishes it: senior leaders
 
 
 CROSS_AREA_ROLES = frozenset(
@@ -215,6 +220,10 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             # Figures, not case work, but per area: service leads are kept to their own (the area page's get_for).
             Action.VIEW_TRIANGULATION: _QA_UNIT | {Role.HEAD_OF_SERVICE, Role.SENIOR_LEADER, Role.SERVICE_LEAD},
             Action.EDIT_TRIANGULATION_RULES: {Role.QA_LEAD},
+            Action.VIEW_SELF_EVALUATION: _QA_UNIT | {Role.HEAD_OF_SERVICE, Role.SENIOR_LEADER},
+            Action.WRITE_SELF_EVALUATION: _QA_UNIT,
+            Action.COMMENT_ON_SELF_EVALUATION: {Role.HEAD_OF_SERVICE, Role.SENIOR_LEADER},
+            Action.SIGN_OFF_SELF_EVALUATION: {Role.SENIOR_LEADER},
         }.items()
         if role in roles
     )

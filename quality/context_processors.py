@@ -59,6 +59,7 @@ NAVIGATION = [
             ("Surveys of children and families", "voices:survey_list", Action.VIEW_SURVEYS),
             ("Triangulation", "evaluation:index", Action.VIEW_TRIANGULATION),
             ("Triangulation rules", "evaluation:rule_list", Action.EDIT_TRIANGULATION_RULES),
+            ("Self-evaluation", "evaluation:self_evaluations", Action.VIEW_SELF_EVALUATION),
         ],
     ),
     (

@@ -367,6 +367,23 @@ evaluation:theme               other   302  403  403  200  403  403  200  200  2
 evaluation:rule_list           -       302  403  403  403  403  403  403  403  200  403  403  403  403
 evaluation:rule_edit           own     302  403  403  403  403  403  403  403  200  403  403  403  403
 evaluation:rule_edit           other   302  403  403  403  403  403  403  403  200  403  403  403  403
+# -- the self-evaluation: read by the QA unit, heads of service and senior leaders; written by the QA unit,
+#    commented on by heads of service and senior leaders under review, signed off by a senior leader
+#    (object: own = a published one with its files made, other = a draft; neither belongs to an area) --
+evaluation:self_evaluations    -       302  403  403  403  403  403  200  200  200  200  403  403  403
+evaluation:self_evaluation     own     302  403  403  403  403  403  200  200  200  200  403  403  403
+evaluation:self_evaluation     other   302  403  403  403  403  403  200  200  200  200  403  403  403
+evaluation:self_evaluation_file own    302  403  403  403  403  403  200  200  200  200  403  403  403
+evaluation:self_evaluation_file other  302  403  403  403  403  403  404  404  404  404  403  403  403
+evaluation:statement_new       other   302  403  403  403  403  403  403  200  200  403  403  403  403
+evaluation:review_send         other   302  403  403  403  403  403  403  405  405  403  403  403  403
+evaluation:comment_add         other   302  403  403  403  403  403  405  403  403  405  403  403  403
+evaluation:review_return       other   302  403  403  403  403  403  405  405  405  405  403  403  403
+evaluation:sign_off            other   302  403  403  403  403  403  403  403  403  405  403  403  403
+evaluation:statement           other   302  403  403  403  403  403  403  200  200  403  403  403  403
+evaluation:statement_delete    other   302  403  403  403  403  403  403  405  405  403  403  403  403
+evaluation:citation_add        other   302  403  403  403  403  403  403  405  405  403  403  403  403
+evaluation:citation_remove     other   302  403  403  403  403  403  403  405  405  403  403  403  403
 # -- security events (issue 12) --
 security:event_list            -       302  403  403  403  403  403  403  403  403  403  200  403  403
 security:event_export          -       302  403  403  403  403  403  403  403  403  403  200  403  403
@@ -874,6 +891,39 @@ class World:
             lambda: TriangulationRule.objects.get_or_create(kind=TriangulationRule.Kind.MODERATION_LOWERED)[0],
         )
 
+    def self_evaluation(self, where):
+        """own: the 2025 self-evaluation, published, its PDF made (a stand-in file: the matrix is about
+        access); other: the 2026 draft with a statement citing a figure."""
+        return self._once("self_evaluation", where, lambda: self._self_evaluation(where))
+
+    def _self_evaluation(self, where):
+        from quality.built_files import store
+        from quality.evaluation import self_evaluation as services
+        from quality.evaluation.models import Citation, EvaluationDocument, Question
+
+        writer = person_with_role(Role.QA_LEAD, None, full_name=f"Writer {where}").user
+        evaluation = services.self_evaluation_start(actor=writer, year=2025 if where == "own" else 2026)
+        statement = services.statement_save(
+            actor=writer, evaluation=evaluation, text="Good.", question=Question.KNOW, service_area=self.area("own")
+        )
+        source = {"area": self.area("own").pk, "figure": "good_after", "kind": "monthly", "period": "2026-10"}
+        services.citation_add(actor=writer, statement=statement, kind=Citation.Kind.FIGURE, source=source)
+        if where == "own":
+            signer = person_with_role(Role.SENIOR_LEADER, None, full_name="Signer").user
+            services.review_send(actor=writer, evaluation=evaluation)
+            services.sign_off(actor=signer, evaluation=evaluation)
+            document = EvaluationDocument.objects.get(evaluation=evaluation, format="pdf")
+            store(document, "matrix.pdf", b"%PDF-1.7\n", made_at=timezone.now())
+        else:
+            services.review_send(actor=writer, evaluation=evaluation)  # under review: comments and sign-off
+        return evaluation
+
+    def statement(self, where):
+        return self.self_evaluation("other").statements.get()
+
+    def citation(self, where):
+        return self.statement(where).citations.get()
+
     def calibrated_auditor(self, where):
         """A practice manager of that area: whose grades the calibration page shows."""
         return self._once(
@@ -1050,6 +1100,16 @@ URL_KWARGS = {
     "evaluation:area": _pk("area"),
     "evaluation:theme": _pk("practice_theme"),
     "evaluation:rule_edit": _pk("triangulation_rule"),
+    **{
+        f"evaluation:{name}": _pk("self_evaluation")
+        for name in ("self_evaluation", "statement_new", "review_send", "comment_add", "review_return", "sign_off")
+    },
+    "evaluation:self_evaluation_file": lambda world, where: {
+        "pk": world.self_evaluation(where).pk,
+        "file_format": "pdf",
+    },
+    **{f"evaluation:{name}": _pk("statement") for name in ("statement", "statement_delete", "citation_add")},
+    "evaluation:citation_remove": _pk("citation"),
 }
 
 

@@ -88,3 +88,187 @@ class RuleForm(forms.Form):
             "is_active": self.cleaned_data["is_active"],
             "reason": self.cleaned_data["reason"],
         }
+
+
+# ---------------------------------------------------------------------------------------
+# The self-evaluation
+
+
+class StartForm(forms.Form):
+    year = forms.IntegerField(
+        label="Year", min_value=2000, max_value=2100, help_text="The calendar year the self-evaluation looks back on."
+    )
+
+
+AREA_KEY, PRIORITY_KEY = "area", "priority"
+
+
+def section_choices(headings) -> list[tuple[str, str]]:
+    """A choice per section heading (self_evaluation.section_headings): 'area-<id>' or 'priority-<name>'."""
+    return [
+        (f"{AREA_KEY}-{area.pk}", f"Service area: {area.name}")
+        if area
+        else (f"{PRIORITY_KEY}-{name}", f"Priority area: {name}")
+        for area, name in headings
+    ]
+
+
+class StatementForm(forms.Form):
+    """A statement's text; a new one also says which chapter and section it is in."""
+
+    question = forms.TypedChoiceField(label="Chapter", coerce=int)
+    section = forms.ChoiceField(label="Section")
+    text = forms.CharField(
+        label="Statement",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="Plain text. Leave a blank line between paragraphs. Cite the evidence once it is saved.",
+    )
+
+    def __init__(self, *args, headings=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if headings is None:  # an existing statement: its section stays
+            del self.fields["question"], self.fields["section"]
+            return
+        from .models import Question
+
+        self.fields["question"].choices = [(q.value, f"{q.value}. {q.label}") for q in Question]
+        self.fields["section"].choices = section_choices(headings)
+        self.areas = {area.pk: area for area, _ in headings if area}
+
+    def placement(self) -> dict:
+        """The service's section arguments from the chosen section."""
+        key, _, value = self.cleaned_data["section"].partition("-")
+        if key == AREA_KEY:
+            return {"question": self.cleaned_data["question"], "service_area": self.areas[int(value)]}
+        return {"question": self.cleaned_data["question"], "priority_area": value}
+
+
+MONTH_HELP = "A month, e.g. 2026-10."
+FOR_KIND = "Choose this for {kind}."
+
+
+class CitationForm(forms.Form):
+    """What to cite: the kind of evidence and the fields that kind needs (the others are ignored).
+    `source` in cleaned_data is what quality.evaluation.citations computes it from."""
+
+    kind = forms.ChoiceField(label="Kind of evidence", widget=forms.RadioSelect)
+    service_area = forms.ModelChoiceField(
+        label="Service area",
+        queryset=ServiceArea.objects.none(),
+        required=False,
+        help_text="For a figure, a chart or a KPI month.",
+    )
+    figure = forms.ChoiceField(label="Figure", required=False, help_text="For a figure.")
+    theme = forms.ModelChoiceField(
+        label="Practice theme",
+        queryset=PracticeTheme.objects.filter(is_active=True),
+        required=False,
+        help_text="For a practice theme.",
+    )
+    period_kind = forms.ChoiceField(label="Kind of period", choices=Report.Kind.choices, required=False)
+    period = forms.CharField(
+        label="Period", max_length=7, required=False, help_text=f"For a figure, a chart or a theme. {PERIOD_HELP}"
+    )
+    audit = forms.IntegerField(
+        label="Audit number", min_value=1, required=False, help_text="For an audit: its number in the portal."
+    )
+    survey = forms.ModelChoiceField(label="Survey", queryset=None, required=False, help_text="For a survey result.")
+    indicator = forms.ModelChoiceField(label="KPI", queryset=None, required=False, help_text="For a KPI month.")
+    month = forms.CharField(label="Month", max_length=7, required=False, help_text=f"For a KPI month. {MONTH_HELP}")
+
+    NEEDS = {
+        "figure": ("service_area", "figure", "period_kind", "period"),
+        "chart": ("service_area", "period_kind", "period"),
+        "theme": ("theme", "period_kind", "period"),
+        "audit": ("audit",),
+        "survey": ("survey",),
+        "kpi": ("indicator", "service_area", "month"),
+    }
+
+    def __init__(self, *args, areas, audits, surveys, indicators, **kwargs):
+        from .citations import FIGURE_CHOICES
+        from .models import Citation
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = Citation.Kind.choices
+        self.fields["service_area"].queryset = areas
+        self.fields["figure"].choices = [("", "Choose a figure"), *FIGURE_CHOICES]
+        self.fields["survey"].queryset = surveys
+        self.fields["indicator"].queryset = indicators
+        self.audits = audits
+
+    def clean(self):
+        cleaned = super().clean()
+        kind = cleaned.get("kind")
+        if kind is None:
+            return cleaned
+        needed = self.NEEDS[kind]
+        for name in needed:
+            if cleaned.get(name) in (None, ""):
+                self.add_error(name, f"{self.fields[name].label}: needed for this kind of evidence.")
+        if self.errors:
+            return cleaned
+        source = {}
+        if "period" in needed:
+            try:
+                span_for(cleaned["period_kind"], cleaned["period"])
+            except ValueError as refused:
+                self.add_error("period", str(refused))
+            source.update(kind=cleaned["period_kind"], period=cleaned["period"].strip())
+        if "month" in needed:
+            month = _month(cleaned["month"])
+            if month is None:
+                self.add_error("month", "Give a month as a year and a month, e.g. 2026-10.")
+            source["month"] = cleaned["month"].strip()
+        if "audit" in needed and not self.audits.filter(pk=cleaned["audit"]).exists():
+            self.add_error("audit", "There is no audit with this number that you may see.")
+        for name in ("service_area", "theme", "survey", "indicator"):
+            if name in needed:
+                source[{"service_area": "area"}.get(name, name)] = cleaned[name].pk
+        if "audit" in needed:
+            source["audit"] = cleaned["audit"]
+        if "figure" in needed:
+            source["figure"] = cleaned["figure"]
+        cleaned["source"] = source
+        return cleaned
+
+
+def _month(text: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(f"{text.strip()}-01")
+    except ValueError:
+        return None
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(label="Your comment", widget=forms.Textarea(attrs={"rows": 4}))
+    statement = forms.ModelChoiceField(
+        label="About",
+        queryset=None,
+        required=False,
+        empty_label="The whole draft",
+        help_text="A statement by its number, or the whole draft.",
+    )
+
+    def __init__(self, *args, statements, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["statement"].queryset = statements
+        self.fields["statement"].label_from_instance = statement_choice_label
+
+
+def statement_choice_label(statement) -> str:
+    section = statement.service_area.name if statement.service_area else statement.priority_area
+    opening = statement.text if len(statement.text) <= 60 else f"{statement.text[:60]}…"
+    return f"Chapter {statement.question}, {section}: {opening}"
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="Why", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class SignOffForm(forms.Form):
+    note = forms.CharField(
+        label="Note with the sign-off (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )

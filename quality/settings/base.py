@@ -381,6 +381,7 @@ BUILD_TASKS = (
     "audits.tasks.audit_document_build",
     "performance.tasks.performance_pack_build",
     "quality.reports.output_tasks.build_report_document",
+    "quality.evaluation.tasks.build_evaluation_document",
     "quality.built_files.build_stranded_files",  # the sweep builds what it finds, in its own run
 )
 CELERY_TASK_ROUTES = {name: {"queue": "builds"} for name in BUILD_TASKS}

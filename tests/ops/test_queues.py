@@ -23,6 +23,7 @@ from audits.tasks import audit_document_build, send_cycle_reminders
 from performance.tasks import performance_pack_build
 from quality.built_files import build_stranded_files
 from quality.celery import app
+from quality.evaluation.tasks import build_evaluation_document
 from quality.org.tasks import purge_old_form_tokens, send_notification_emails
 from quality.reports.output_tasks import build_report_document
 from tests.clock import real_clock_environ
@@ -66,11 +67,12 @@ def test_builds_land_in_the_builds_list_and_emails_and_reminders_in_celery(redis
     audit_document_build.delay(1)
     performance_pack_build.delay(2)
     build_report_document.delay(3)
+    build_evaluation_document.delay(5)
     build_stranded_files.delay()
     send_notification_emails.delay([4])
     send_cycle_reminders.delay()
 
-    assert redis_client.llen("builds") == 4
+    assert redis_client.llen("builds") == 5
     assert redis_client.llen("celery") == 2
     assert task_names_in(redis_client, "builds") == sorted(settings.BUILD_TASKS)
     assert task_names_in(redis_client, "celery") == [
