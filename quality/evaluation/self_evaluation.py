@@ -270,7 +270,8 @@ def self_evaluation_start(*, actor, year: int) -> SelfEvaluation:
     if previous is not None:
         carried = _carry_over(actor, previous, evaluation)
     summary = f"Started the self-evaluation for {year}"
-    summary += f" from {previous.year}'s, {carried} statements carried over." if previous else "."
+    carried_over = f"{carried} statement{'' if carried == 1 else 's'} carried over"
+    summary += f" from {previous.year}'s, {carried_over}." if previous else "."
     _record(actor, evaluation, "self_evaluation_start", summary)
     return evaluation
 

@@ -16,7 +16,7 @@ from quality.org.selectors import changes_to
 from quality.reports.models import PracticeTheme
 
 from .forms import AreaPeriodForm, PeriodForm, RuleForm, ThemePeriodForm
-from .models import TriangulationRule
+from .models import SelfEvaluation, TriangulationRule
 from .rules import RULE_KINDS, reads, rules_listed, triangulation_rule_update
 from .triangulation import area_triangulation, theme_triangulation
 
@@ -69,8 +69,17 @@ def area_detail(request, pk: int):
         "form": form,
         "figures": figures,
         "may_edit_rules": can(request.user, Action.EDIT_TRIANGULATION_RULES),
+        "draft": _draft_to_write_in(request.user),
     }
     return render(request, "evaluation/area_triangulation.html", context)
+
+
+def _draft_to_write_in(user) -> SelfEvaluation | None:
+    """The newest self-evaluation not yet published, for someone who writes it: the area's page links
+    to a new statement about the area in it."""
+    if not can(user, Action.WRITE_SELF_EVALUATION):
+        return None
+    return SelfEvaluation.objects.exclude(state=SelfEvaluation.State.PUBLISHED).order_by("-year").first()
 
 
 @require(Action.VIEW_TRIANGULATION)
