@@ -208,29 +208,33 @@ class CitationForm(forms.Form):
                 self.add_error(name, f"{self.fields[name].label}: needed for this kind of evidence.")
         if self.errors:
             return cleaned
-        source = {}
+        self._check_values(cleaned, needed)
+        if self.errors:
+            return cleaned
+        cleaned["source"] = {SOURCE_KEYS.get(name, name): _source_value(cleaned[name]) for name in needed}
+        return cleaned
+
+    def _check_values(self, cleaned: dict, needed: tuple[str, ...]) -> None:
+        """A period, a month and an audit as the citation needs them, else an error next to each."""
         if "period" in needed:
             try:
-                span_for(cleaned["period_kind"], cleaned["period"])
+                span_for(cleaned["period_kind"], cleaned["period"].strip())
             except ValueError as refused:
                 self.add_error("period", str(refused))
-            source.update(kind=cleaned["period_kind"], period=cleaned["period"].strip())
-        if "month" in needed:
-            month = _month(cleaned["month"])
-            if month is None:
-                self.add_error("month", "Give a month as a year and a month, e.g. 2026-10.")
-            source["month"] = cleaned["month"].strip()
+        if "month" in needed and _month(cleaned["month"]) is None:
+            self.add_error("month", "Give a month as a year and a month, e.g. 2026-10.")
         if "audit" in needed and not self.audits.filter(pk=cleaned["audit"]).exists():
             self.add_error("audit", "There is no audit with this number that you may see.")
-        for name in ("service_area", "theme", "survey", "indicator"):
-            if name in needed:
-                source[{"service_area": "area"}.get(name, name)] = cleaned[name].pk
-        if "audit" in needed:
-            source["audit"] = cleaned["audit"]
-        if "figure" in needed:
-            source["figure"] = cleaned["figure"]
-        cleaned["source"] = source
-        return cleaned
+
+
+SOURCE_KEYS = {"service_area": "area", "period_kind": "kind"}  # a field's key in a citation's source
+
+
+def _source_value(value):
+    """A chosen row by its id, a typed text without its spaces."""
+    if hasattr(value, "pk"):
+        return value.pk
+    return value.strip() if isinstance(value, str) else value
 
 
 def _month(text: str):
