@@ -33,6 +33,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import models
 from django.db.models import Model, QuerySet
+from django.dispatch import Signal
 from django.http import FileResponse, Http404
 from django.utils import timezone
 
@@ -45,6 +46,9 @@ STRANDED_BATCH = 20  # a sweep's share: the next one takes the rest
 # A 30-page PDF takes seconds; these limits only stop a build that has gone wrong.
 SOFT_TIME_LIMIT_SECONDS = 4 * 60
 TIME_LIMIT_SECONDS = 5 * 60
+# Sent (sender: the model; pk) when a build is given up. The task that gives up returns normally, so
+# Celery sees no failure: the metrics count these instead (quality/ops/metrics.py).
+build_given_up = Signal()
 # The options of every build task: `@shared_task(**BUILD_TASK_OPTIONS)`, its body `run_build`.
 BUILD_TASK_OPTIONS = {
     "bind": True,
@@ -142,7 +146,8 @@ def store(row: Model, name: str, data: bytes, *, made_at: datetime) -> None:
 
 def fail(model: type[Model], pk: int) -> None:
     """Give up on a row the worker could not build (a row no longer queued is left as it is)."""
-    model.objects.filter(pk=pk, state=QUEUED).update(state=FAILED)
+    if model.objects.filter(pk=pk, state=QUEUED).update(state=FAILED):
+        build_given_up.send(sender=model, pk=pk)
     logger.error("%s %s failed", model._meta.verbose_name, pk)
 
 

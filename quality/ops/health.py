@@ -25,14 +25,17 @@ from dataclasses import dataclass
 from time import monotonic
 
 import redis
+from botocore.config import Config
+from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import Storage, default_storage, storages
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from .models import BeatHeartbeat
+from .storage import S3_BACKEND
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +43,10 @@ logger = logging.getLogger(__name__)
 CONNECT_TIMEOUT_SECONDS = 2
 STATEMENT_TIMEOUT_MS = 2000
 REDIS_TIMEOUT_SECONDS = 1
+# The storage probe's S3 client: one try, 2 s to connect and 2 s a read. boto's defaults (60 s each,
+# retried) would keep a probe of a hanging store alive for minutes, one more every time the load
+# balancer asks.
+S3_PROBE_CONFIG = Config(connect_timeout=2, read_timeout=2, retries={"total_max_attempts": 1})
 PROBE_FOLDER = "healthz"
 PROBE_CONTENT = b"health probe: safe to delete\n"
 TIMED_OUT = "timed out"
@@ -92,13 +99,25 @@ def check_redis() -> str | None:
 def check_storage() -> None:
     """Writes, reads back and deletes a small file of its own (a name no other probe shares), through
     the same storage as the built files: a folder on disk, or the S3 bucket."""
-    name = default_storage.save(f"{PROBE_FOLDER}/probe-{uuid.uuid4().hex}.txt", ContentFile(PROBE_CONTENT))
+    storage = probe_storage()
+    name = storage.save(f"{PROBE_FOLDER}/probe-{uuid.uuid4().hex}.txt", ContentFile(PROBE_CONTENT))
     try:
-        with default_storage.open(name, "rb") as probe:
+        with storage.open(name, "rb") as probe:
             if probe.read() != PROBE_CONTENT:
                 raise Unhealthy("read back something else than was written")
     finally:
-        default_storage.delete(name)
+        storage.delete(name)
+
+
+def probe_storage() -> Storage:
+    """The built files' storage; for the S3 bucket, a copy of it whose client gives up quickly (the
+    downloads' own client keeps boto's patience: a large file may be slow to come)."""
+    setting = settings.STORAGES["default"]
+    if setting["BACKEND"] != S3_BACKEND:
+        return default_storage
+    storage = storages.create_storage(setting)
+    storage.client_config = storage.client_config.merge(S3_PROBE_CONFIG)
+    return storage
 
 
 def check_beat() -> None:
@@ -179,11 +198,11 @@ def _reason(name: str, error: Exception) -> str:
     if isinstance(error, Unhealthy):
         return str(error)
     logger.warning("healthz: %s failed (%s)", name, type(error).__name__)
-    if isinstance(error, (TimeoutError, redis.TimeoutError)):
+    if isinstance(error, (TimeoutError, redis.TimeoutError, ConnectTimeoutError, ReadTimeoutError)):
         return TIMED_OUT
     if isinstance(error, DatabaseError):
         return "cannot use the database"
-    if isinstance(error, redis.ConnectionError):
+    if isinstance(error, (redis.ConnectionError, EndpointConnectionError)):
         return "cannot connect"
     return f"failed ({type(error).__name__})"
 

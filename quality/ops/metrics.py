@@ -3,8 +3,8 @@
 Labels are route names (the URL's name, never its path: paths hold ids), methods, status codes, task
 names, queue names and built-file kinds: nothing about a person or a case.
 
-- Counted as they happen: requests (`RequestMetricsMiddleware`) and task runs (Celery signals, in the
-  worker process that runs the task).
+- Counted as they happen: requests (`RequestMetricsMiddleware`), task runs (Celery signals, in the
+  worker process that runs the task) and built files given up on (`built_files.build_given_up`).
 - Read at scrape time (`LiveStateCollector`): the length of each Celery queue (Redis LLEN, with a
   short timeout: a Redis that does not answer leaves the metric out, never holds the scrape) and the
   built files waiting for a worker (how many, and the age of the oldest, per kind).
@@ -60,6 +60,11 @@ TASK_DURATION = Histogram(
     ["task"],
     buckets=(0.1, 0.5, 1, 5, 15, 60, 180, 600),
 )
+BUILDS_GIVEN_UP = Counter(
+    "quality_built_files_given_up",
+    "Built files given up on after their tries (or by the sweep), by kind.",
+    ["kind"],
+)
 
 # Start times of the task runs in progress in this process, by task id.
 _task_started: dict[str, float] = {}
@@ -112,6 +117,11 @@ def task_finished(task_id=None, task=None, **_):
 
 def task_failed(sender=None, **_):
     TASK_FAILURES.labels(task=getattr(sender, "name", "unknown")).inc()
+
+
+def count_build_given_up(sender=None, **_):
+    """built_files.build_given_up: a build task that gives up ends without raising (no task failure)."""
+    BUILDS_GIVEN_UP.labels(kind=sender._meta.label_lower).inc()
 
 
 # -- read at scrape time --
@@ -236,3 +246,4 @@ def connect_signals() -> None:
     signals.task_postrun.connect(task_finished, weak=False)
     signals.task_failure.connect(task_failed, weak=False)
     signals.worker_ready.connect(serve_worker_metrics, weak=False)
+    built_files.build_given_up.connect(count_build_given_up, dispatch_uid="quality.ops.metrics.build_given_up")

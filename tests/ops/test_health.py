@@ -29,12 +29,15 @@ from quality.ops.models import BeatHeartbeat
 from quality.org.models import Role
 from tests.clock import real_clock_environ
 from tests.factories import person_with_role
+from tests.org.test_tasks import wait_for
 from tests.test_security_settings import production_env, run_python
 
 from .conftest import free_port
 
 CHECKS = {"database", "redis", "storage", "beat", "migrations"}
 ANSWER_WITHIN_SECONDS = 2
+# The storage probe's S3 client tries once, with 2 s to connect and 2 s a read (quality/ops/health.py).
+PROBE_GIVES_UP_WITHIN_SECONDS = 8
 BEAT_HOST = "beat-host-7"
 
 
@@ -276,6 +279,42 @@ def test_the_storage_check_works_on_s3(client, healthy, s3_storage):
     assert response.status_code == 200
     assert response.json()["checks"]["storage"]["ok"] is True
     assert s3_storage.keys() == set()
+
+
+def s3_endpoint_at(settings, endpoint: str) -> None:
+    """The bucket's storage setting, pointed at another S3 endpoint (as a store that has gone away)."""
+    storage = settings.STORAGES["default"]
+    options = {**storage["OPTIONS"], "endpoint_url": endpoint}
+    settings.STORAGES = {**settings.STORAGES, "default": {**storage, "OPTIONS": options}}
+
+
+def test_an_s3_store_that_is_down_fails_naming_storage(client, healthy, s3_storage):
+    s3_endpoint_at(healthy, f"http://127.0.0.1:{free_port()}")  # nobody listens there
+
+    response, took = ask(client)
+
+    assert took < ANSWER_WITHIN_SECONDS
+    assert response.status_code == 503
+    assert failing(response) == {"storage": "cannot connect"}
+
+
+def probe_threads() -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if thread.name == "healthz-storage"]
+
+
+def test_an_s3_store_that_hangs_is_reported_within_two_seconds_and_its_probe_soon_gives_up(
+    client, healthy, s3_storage, hanging_server
+):
+    s3_endpoint_at(healthy, f"http://127.0.0.1:{hanging_server}")
+
+    response, took = ask(client)
+
+    assert took < ANSWER_WITHIN_SECONDS
+    assert response.status_code == 503
+    assert failing(response) == {"storage": "timed out"}
+    # boto's own defaults (60 s a read, retried) would keep the probe's thread for minutes: a load
+    # balancer asking every 10 s would pile them up.
+    assert wait_for(lambda: not probe_threads(), timeout=PROBE_GIVES_UP_WITHIN_SECONDS)
 
 
 def test_production_answers_the_load_balancer_over_http_for_the_portals_host_only(transactional_db):

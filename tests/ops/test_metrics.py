@@ -2,6 +2,7 @@
 counts, queue lengths and built-file waits, labelled by route, task, queue and kind, never by path or name."""
 
 from datetime import date, timedelta
+from unittest.mock import patch
 
 import pytest
 from django.urls import reverse
@@ -9,6 +10,8 @@ from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
 from performance.models import PerformancePack
+from performance.tasks import performance_pack_build
+from quality import built_files
 from quality.org.models import Role
 from quality.org.tasks import purge_old_form_tokens
 from tests.factories import person_with_role
@@ -172,3 +175,24 @@ def test_built_file_waits_count_the_queued_files_and_the_oldest_age(client, db, 
     assert 600 <= value(samples, "quality_built_files_oldest_queued_age_seconds", kind=kind) < 660
     assert value(samples, "quality_built_files_queued", kind="audits.auditdocument") == 0
     assert ("quality_built_files_queued", (("kind", "reports.reportdocument"),)) in samples
+
+
+def test_a_build_given_up_is_counted_by_kind_though_its_task_does_not_fail(client, db, metrics_on, own_area):
+    officer = person_with_role(Role.PERFORMANCE_OFFICER, own_area, full_name="Pat Officer").user
+    pack = PerformancePack.objects.create(period=date(2026, 10, 1), requested_by=officer)
+    kind, task = "performance.performancepack", "performance.tasks.performance_pack_build"
+    before = scrape(client)
+
+    with patch("performance.pack.render_pdf", side_effect=OSError("out of memory")):
+        performance_pack_build.apply(args=[pack.pk])  # tried 1 + MAX_RETRIES times, then given up
+    built_files.fail(PerformancePack, pack.pk)  # no longer queued: nothing more to give up
+
+    after = scrape(client)
+    pack.refresh_from_db()
+    assert pack.state == PerformancePack.State.FAILED
+
+    def more(name, **labels) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    assert more("quality_built_files_given_up_total", kind=kind) == 1
+    assert more("quality_celery_task_failures_total", task=task) == 0
