@@ -111,6 +111,15 @@ EXCLUDED = {
     "security.CheckedUpload.token": "a random token the portal makes",
     "ops.BeatHeartbeat.hostname": "the beat's own host name, written by quality/ops/beat.py",
     "security.CheckedUpload.sha256": "a hash",
+    "evaluation.SelfEvaluation.frozen": (
+        "the content kept at sign-off, made from the statements and citations filled here; "
+        "tests/evaluation/test_self_views.py shows a published one's text as text"
+    ),
+    "evaluation.Statement.priority_area": "chosen from performance.Indicator.priority_area, filled there",
+    "evaluation.Citation.source": "ids and period codes the portal writes (quality/evaluation/citations.py)",
+    "evaluation.Citation.rows": "a chart's counts, percentages and period labels the portal computes",
+    "evaluation.Citation.link": "a path the portal builds with reverse()",
+    "evaluation.EvaluationDocument.sha256": "a hash",
     "security.CheckedUpload.file_name": (
         "shown only in the reply to its own check: tests/security/test_checked_uploads.py "
         "test_the_kept_file_name_is_shown_as_text"

@@ -1,4 +1,5 @@
-"""The rules that flag sources of evidence disagreeing (docs/evaluation.md).
+"""The evaluation's rows (docs/evaluation.md): the rules that flag sources of evidence disagreeing, and
+the yearly self-evaluation with its statements, their cited evidence, review comments and files.
 
 A rule is one of a fixed set of kinds (what it compares and the sentence it says is in code:
 quality/evaluation/rules.py); the QA lead adjusts its threshold numbers and turns it on or off.

@@ -119,7 +119,7 @@ def chapters_of(evaluation: SelfEvaluation) -> list[tuple[Question, list[Section
 def content_of(evaluation: SelfEvaluation) -> dict:
     """The self-evaluation as a document (quality/evaluation/outputs.py's contract): the frozen content
     once published, else built from its rows now. Sections without a statement are left out."""
-    if evaluation.frozen is not None:
+    if evaluation.is_frozen:
         return evaluation.frozen
     evidence: list[dict] = []
     chapters = []
@@ -173,7 +173,7 @@ def evidence_entry(citation: Citation) -> dict:
         "period": citation.period,
         "source": citation.source_label,
         "link": f"{settings.PORTAL_URL.rstrip('/')}{citation.link}",
-        "path": citation.link,
+        "path": citation.link if citation.link.startswith("/") else "",  # only ever the portal's own pages
         "taken_on": timezone.localdate(citation.taken_at).isoformat(),
         "rows": citation.rows,
         "previous": previous,
