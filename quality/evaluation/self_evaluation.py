@@ -119,8 +119,10 @@ def chapters_of(evaluation: SelfEvaluation) -> list[tuple[Question, list[Section
 def content_of(evaluation: SelfEvaluation) -> dict:
     """The self-evaluation as a document (quality/evaluation/outputs.py's contract): the frozen content
     once published, else built from its rows now. Sections without a statement are left out."""
-    if evaluation.is_frozen:
-        return evaluation.frozen
+    return evaluation.frozen if evaluation.is_frozen else _content_now(evaluation)
+
+
+def _content_now(evaluation: SelfEvaluation) -> dict:
     evidence: list[dict] = []
     chapters = []
     for question, sections in chapters_of(evaluation):
@@ -364,7 +366,7 @@ def sign_off(*, actor, evaluation: SelfEvaluation, note: str = "") -> SelfEvalua
     if evaluation.state != State.IN_REVIEW:
         raise ValidationError(NOT_WITH_REVIEWERS.format(what="signed off"))
     evaluation.state, evaluation.signed_off_by, evaluation.signed_off_at = State.PUBLISHED, actor, timezone.now()
-    evaluation.frozen = content_of(evaluation)
+    evaluation.frozen = _content_now(evaluation)
     evaluation.save(update_fields=["state", "signed_off_by", "signed_off_at", "frozen"])
     _record(actor, evaluation, "self_evaluation_sign_off", "Signed off and published.", note.strip())
     for file_format in EvaluationDocument.Format.values:

@@ -4,9 +4,10 @@ in a period (docs/evaluation.md), with the disagreements the rules flag (rules.p
 Every figure is one the reports already define, read through their conditions and selectors
 (quality.reports.figures and evidence_figures, performance.scorecard), narrowed to the area, and
 counted by the database: a fixed number of queries whatever the number of audits, observations,
-responses, complaints or KPI values. The areas of analysis are left out: their counts are kept month
-by month council-wide only (audits.AreaGradeMonthCount has no service area), and counting each
-audit's area grades again for one area is what the kept counts exist to avoid.
+responses, complaints or KPI values. The areas of analysis are counted from the area grades of the
+area's own audits in one grouped query (the counts kept month by month, audits.AreaGradeMonthCount, are
+council-wide): one service area's audits over four periods are few, read through the index on the
+audits' completion day.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from django.utils import timezone
 from audits import figure_months
 from audits.models import (
     GOOD_OR_BETTER,
+    AnalysisArea,
+    AreaGrade,
     Audit,
     Escalation,
     Grade,
@@ -138,6 +141,40 @@ def _audit_period(span: Span, area_id: int) -> AuditPeriod:
         moderated=totals.get("moderated_count", 0),
         lowered=totals.get("lowered", 0),
     )
+
+
+@dataclass(frozen=True)
+class AnalysisAreaRow:
+    """One area of analysis: the period's area grades by grade, and the share good or outstanding in each
+    period of the trend (oldest first)."""
+
+    label: str
+    grades: list[int]  # best first, as GRADES
+    good_pcts: list[float | None]
+
+
+def _areas_of_analysis(spans: list[Span], area_id: int) -> list[AnalysisAreaRow]:
+    """The area grades of the area's audits completed in each of `spans` (one query)."""
+    periods = {f"period_{index}": span for index, span in enumerate(spans)}
+    rows = (
+        AreaGrade.objects.filter(completed_in(spans[0].start, spans[-1].end, "audit__"), audit__service_area_id=area_id)
+        .values("area", "grade")
+        .annotate(
+            **{key: Count("pk", filter=completed_in(span.start, span.end, "audit__")) for key, span in periods.items()}
+        )
+        .order_by()
+    )
+    counts = {(row["area"], row["grade"], key): row[key] for row in rows for key in periods}
+    now = f"period_{len(spans) - 1}"
+    result = []
+    for area, label in AnalysisArea.choices:
+        by_period = [[counts.get((area, grade, key), 0) for grade in GRADES] for key in periods]
+        good = [
+            pct(sum(c for grade, c in zip(GRADES, n, strict=True) if grade in GOOD_OR_BETTER), sum(n))
+            for n in by_period
+        ]
+        result.append(AnalysisAreaRow(label, [counts.get((area, grade, now), 0) for grade in GRADES], good))
+    return result
 
 
 # ---------------------------------------------------------------------------------------
@@ -317,6 +354,7 @@ class AreaTriangulation:
     label: str
     as_of: datetime
     audits: list[AuditPeriod]  # oldest first; the last is the period's
+    areas_of_analysis: list[AnalysisAreaRow]
     observations: Observations
     voices: Voices
     complaints: Complaints
@@ -339,6 +377,7 @@ def area_triangulation(area: ServiceArea, span: Span, *, today: date | None = No
         label=label_of(span),
         as_of=as_of,
         audits=[_audit_period(earlier, area.pk) for earlier in trend_of(span)],
+        areas_of_analysis=_areas_of_analysis(trend_of(span), area.pk),
         observations=_observations(span, area.pk, as_of, themes),
         voices=_voices(span, area.pk, themes),
         complaints=_complaints(span, area.pk),

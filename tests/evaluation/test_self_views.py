@@ -134,4 +134,18 @@ def test_files_are_those_of_a_published_self_evaluation_only(client, qa_lead, se
 
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="self-evaluation-2026.docx"'
+    assert b"".join(response.streaming_content) == b"PK word"  # read to the end: the client closes the file
     assert client.get(reverse("evaluation:self_evaluation_file", args=[draft.pk, "xlsx"])).status_code == 404
+
+
+def test_a_published_self_evaluation_shows_its_frozen_text_as_text(client, qa_lead, senior_leader, draft, own_area):
+    write(draft, qa_lead, own_area, "<b data-probe>bold</b>\n\nA second paragraph.")
+    self_evaluation.review_send(actor=qa_lead.user, evaluation=draft)
+    self_evaluation.sign_off(actor=senior_leader.user, evaluation=draft)
+    client.force_login(senior_leader.user)
+
+    page = client.get(draft.get_absolute_url()).content.decode()
+
+    assert "&lt;b data-probe&gt;bold&lt;/b&gt;" in page and "<b data-probe>" not in page
+    assert "<p>A second paragraph.</p>" in page
+    assert "Signed off by Sol Senior" in page

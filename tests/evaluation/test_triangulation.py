@@ -209,3 +209,38 @@ def test_the_trend_spans_are_earlier_periods_of_the_same_kind():
     span = span_for("quarterly", "2026-Q4")
     assert span.earlier(1).code == "2026-Q3"
     assert span.start - timedelta(days=1) == span.earlier(1).end
+
+
+def test_the_areas_of_analysis_are_the_areas_own_audits_grades_over_the_trend(tool_version, own_area, other_area):
+    from audits.models import AnalysisArea, AreaGrade
+
+    first, second = audits(tool_version, own_area, ["good", "requires_improvement"])
+    elsewhere = audits(tool_version, other_area, ["inadequate"])[0]
+    october = AuditFactory(
+        tool_version=tool_version, service_area=own_area, overall_grade="good", submitted_at=on(10) - timedelta(days=30)
+    )
+    area = AnalysisArea.values[0]
+    for audit, grade in [(first, "good"), (second, "inadequate"), (elsewhere, "good"), (october, "outstanding")]:
+        AreaGrade.objects.create(audit=audit, area=area, grade=grade)
+
+    rows = figures_of(own_area).areas_of_analysis
+
+    assert [row.label for row in rows] == [label for _, label in AnalysisArea.choices]
+    assert rows[0].grades == [0, 1, 0, 1]  # outstanding, good, requires improvement, inadequate
+    assert rows[0].good_pcts == [None, None, 100.0, 50.0]  # August to November 2026
+    assert rows[1].grades == [0, 0, 0, 0]
+
+
+def test_a_themes_figures_run_the_same_queries_whatever_the_number_of_audits(tool_version, own_area, other_area):
+    theme = PracticeTheme.objects.create(name="Chronology", key_phrases=["chronolog"])
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            theme_triangulation(theme, span_for("monthly", "2026-11"))
+        return len(queries)
+
+    audits(tool_version, own_area, ["good"], strengths="The chronology is clear.")
+    small = count()
+    audits(tool_version, own_area, ["good"] * 4, strengths="A chronology.")
+    audits(tool_version, other_area, ["inadequate"] * 3, strengths="No chronology.")
+    assert count() == small
