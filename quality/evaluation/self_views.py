@@ -255,12 +255,7 @@ def review_send(request, pk: int):
 def comment_add(request, pk: int):
     evaluation = _evaluation(request, pk, Action.COMMENT_ON_SELF_EVALUATION)
     form = CommentForm(request.POST, statements=evaluation.statements.select_related("service_area"))
-    if form.is_valid() and call_service(
-        form, self_evaluation.comment_add, actor=request.user, evaluation=evaluation, **form.cleaned_data
-    ):
-        messages.success(request, COMMENTED)
-        return redirect(evaluation)
-    return _detail_page(request, evaluation, status=400, comment_form=form)
+    return _on_the_draft(request, evaluation, form, "comment_form", self_evaluation.comment_add, COMMENTED)
 
 
 @require(Action.VIEW_SELF_EVALUATION)
@@ -270,12 +265,7 @@ def review_return(request, pk: int):
         raise PermissionDenied
     evaluation = _evaluation(request, pk)
     form = ReasonForm(request.POST)
-    if form.is_valid() and call_service(
-        form, self_evaluation.review_return, actor=request.user, evaluation=evaluation, **form.cleaned_data
-    ):
-        messages.success(request, RETURNED)
-        return redirect(evaluation)
-    return _detail_page(request, evaluation, status=400, return_form=form)
+    return _on_the_draft(request, evaluation, form, "return_form", self_evaluation.review_return, RETURNED)
 
 
 @require(Action.SIGN_OFF_SELF_EVALUATION)
@@ -283,12 +273,16 @@ def review_return(request, pk: int):
 def sign_off(request, pk: int):
     evaluation = _evaluation(request, pk, Action.SIGN_OFF_SELF_EVALUATION)
     form = SignOffForm(request.POST)
-    if form.is_valid() and call_service(
-        form, self_evaluation.sign_off, actor=request.user, evaluation=evaluation, **form.cleaned_data
-    ):
-        messages.success(request, SIGNED_OFF)
+    return _on_the_draft(request, evaluation, form, "sign_off_form", self_evaluation.sign_off, SIGNED_OFF)
+
+
+def _on_the_draft(request, evaluation: SelfEvaluation, form, form_name: str, service, done: str):
+    """A form of the draft's page sent: the service run, or the page again with the refusal next to
+    the form's fields (`form_name`, the page's name for it)."""
+    if form.is_valid() and call_service(form, service, actor=request.user, evaluation=evaluation, **form.cleaned_data):
+        messages.success(request, done)
         return redirect(evaluation)
-    return _detail_page(request, evaluation, status=400, sign_off_form=form)
+    return _detail_page(request, evaluation, status=400, **{form_name: form})
 
 
 # ---------------------------------------------------------------------------------------
