@@ -369,20 +369,30 @@ evaluation:rule_edit           own     302  403  403  403  403  403  403  403  2
 evaluation:rule_edit           other   302  403  403  403  403  403  403  403  200  403  403  403  403
 # -- the self-evaluation: read by the QA unit, heads of service and senior leaders; written by the QA unit,
 #    commented on by heads of service and senior leaders under review, signed off by a senior leader
-#    (object: own = a published one with its files made, other = a draft; neither belongs to an area) --
+#    (object: own = a published one with its files made, other = a draft under review; a statement and its
+#    evidence are the draft's either way; neither belongs to an area; a published one takes no new statement) --
 evaluation:self_evaluations    -       302  403  403  403  403  403  200  200  200  200  403  403  403
 evaluation:self_evaluation     own     302  403  403  403  403  403  200  200  200  200  403  403  403
 evaluation:self_evaluation     other   302  403  403  403  403  403  200  200  200  200  403  403  403
 evaluation:self_evaluation_file own    302  403  403  403  403  403  200  200  200  200  403  403  403
 evaluation:self_evaluation_file other  302  403  403  403  403  403  404  404  404  404  403  403  403
+evaluation:statement_new       own     302  403  403  403  403  403  403  404  404  403  403  403  403
 evaluation:statement_new       other   302  403  403  403  403  403  403  200  200  403  403  403  403
+evaluation:review_send         own     302  403  403  403  403  403  403  405  405  403  403  403  403
 evaluation:review_send         other   302  403  403  403  403  403  403  405  405  403  403  403  403
+evaluation:comment_add         own     302  403  403  403  403  403  405  403  403  405  403  403  403
 evaluation:comment_add         other   302  403  403  403  403  403  405  403  403  405  403  403  403
+evaluation:review_return       own     302  403  403  403  403  403  405  405  405  405  403  403  403
 evaluation:review_return       other   302  403  403  403  403  403  405  405  405  405  403  403  403
+evaluation:sign_off            own     302  403  403  403  403  403  403  403  403  405  403  403  403
 evaluation:sign_off            other   302  403  403  403  403  403  403  403  403  405  403  403  403
+evaluation:statement           own     302  403  403  403  403  403  403  200  200  403  403  403  403
 evaluation:statement           other   302  403  403  403  403  403  403  200  200  403  403  403  403
+evaluation:statement_delete    own     302  403  403  403  403  403  403  405  405  403  403  403  403
 evaluation:statement_delete    other   302  403  403  403  403  403  403  405  405  403  403  403  403
+evaluation:citation_add        own     302  403  403  403  403  403  403  405  405  403  403  403  403
 evaluation:citation_add        other   302  403  403  403  403  403  403  405  405  403  403  403  403
+evaluation:citation_remove     own     302  403  403  403  403  403  403  405  405  403  403  403  403
 evaluation:citation_remove     other   302  403  403  403  403  403  403  405  405  403  403  403  403
 # -- security events (issue 12) --
 security:event_list            -       302  403  403  403  403  403  403  403  403  403  200  403  403

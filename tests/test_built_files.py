@@ -28,6 +28,7 @@ def test_every_built_file_is_built_by_the_one_sweep():
 
     assert {model._meta.label for model in built_file_models()} == {
         "audits.AuditDocument",
+        "evaluation.EvaluationDocument",
         "performance.PerformancePack",
         "reports.ReportDocument",
     }

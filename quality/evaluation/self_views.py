@@ -126,7 +126,8 @@ def _run(request, service, done: str, **kwargs) -> bool:
 @require(Action.WRITE_SELF_EVALUATION)
 @require_http_methods(["GET", "HEAD", "POST"])
 def statement_new(request, pk: int):
-    evaluation = _evaluation(request, pk, Action.WRITE_SELF_EVALUATION)
+    drafts = SelfEvaluation.objects.exclude(state=SelfEvaluation.State.PUBLISHED)  # a published one takes none
+    evaluation = get_for(request.user, Action.WRITE_SELF_EVALUATION, drafts, pk=pk)
     headings = self_evaluation.section_headings(list(evaluation.statements.select_related("service_area")))
     initial = {"question": request.GET.get("question"), "section": request.GET.get("section")}
     form = StatementForm(request.POST or None, headings=headings, initial=initial)
