@@ -10,8 +10,9 @@ append_only.protect_except_clearing("is_current")`: that one change is the only 
   SQLite triggers. After every migrate, not in one migration: SQLite's schema editor alters a
   table by rebuilding it, which drops the table's triggers, so they are put back each time.
 
-TRUNCATE is not refused: it is how PostgreSQL empties the tables between the suite's transactional
-tests, and nothing in the portal truncates. The only way round the rule is `rewriting_history`, in
+TRUNCATE is not refused: it is how Django empties the tables between transactional tests (the
+suite's faster stand-in, a DELETE with the triggers off, is in tests/conftest.py), and nothing in
+the portal truncates. The only way round the rule is `rewriting_history`, in
 the few places docs/security.md names (tests/test_append_only.py holds the list).
 """
 

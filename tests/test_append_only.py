@@ -10,6 +10,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from django.apps import apps
+from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 from django.db.models import ProtectedError
 
@@ -148,11 +150,26 @@ def test_new_rows_are_still_added_beside_the_old(rows):
     assert list(AuditEvent.objects.values_list("reason", flat=True)) == ["As it happened", "Later"]
 
 
-@pytest.mark.django_db(transaction=True)  # committed rows, truncated as the suite's flush does
-def test_truncate_still_empties_the_tables_as_the_suites_flush_does(rows):
+@pytest.mark.django_db(transaction=True)  # committed rows, truncated as Django's flush does
+def test_truncate_still_empties_the_tables_as_djangos_flush_does(rows):
     tables = ", ".join(f'"{model._meta.db_table}"' for model in PROTECTED)
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {tables} CASCADE")
+    assert not any(model.objects.exists() for model in PROTECTED)
+
+
+@pytest.mark.django_db(transaction=True)  # committed rows, emptied by the flush between transactional tests
+def test_the_suites_flush_empties_every_table_history_too(rows):
+    """The suite's flush (a DELETE with the triggers off, tests/conftest.py) leaves what Django's does:
+    every table empty but for the content types and permissions that migrating puts back."""
+    call_command("flush", interactive=False, verbosity=0)
+
+    filled = {
+        model._meta.db_table
+        for model in apps.get_models(include_auto_created=True)
+        if model._meta.managed and not model._meta.proxy and model._default_manager.exists()
+    }
+    assert filled == {"django_content_type", "auth_permission"}
     assert not any(model.objects.exists() for model in PROTECTED)
 
 

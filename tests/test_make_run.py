@@ -3,6 +3,8 @@
 Each test runs scripts/run.sh in a copy of the checkout (the files git knows, plus a link to
 .venv), so everything the run starts is recognisable by its working folder and the developer's
 own db.sqlite3, var/ and staticfiles/ are never touched. Ports are free ones found by the test.
+The tests that start the portal share one copy (`checkout`), as a developer runs `make run` again
+and again in theirs: the first run migrates and loads the demo, the later ones find both done.
 """
 
 import contextlib
@@ -169,8 +171,16 @@ def assert_own_error_page(response: Response) -> None:
     assert "Page not found" in response.body or "You cannot use this page" in response.body, response.body[:2000]
 
 
-def test_make_run_serves_the_portal_refuses_a_second_run_and_stops_everything_on_term(tmp_path):
-    portal = clone_checkout(tmp_path)
+@pytest.fixture(scope="module")
+def checkout(tmp_path_factory) -> Path:
+    """The copy of the checkout the portal is started in, for the module: migrating and loading the
+    demo into a new database takes a quarter of a minute on two cores, and a run after the first
+    still does both, finding them done."""
+    return clone_checkout(tmp_path_factory.mktemp("make-run"))
+
+
+def test_make_run_serves_the_portal_refuses_a_second_run_and_stops_everything_on_term(checkout, tmp_path):
+    portal = checkout
     web_port, redis_port = free_ports(2)
     base = f"http://127.0.0.1:{web_port}"
     log = tmp_path / "run.log"
@@ -289,8 +299,8 @@ def assert_all_stopped(portal: Path, log: Path, *ports: int) -> None:
     assert not any(something_listens_on(port) for port in ports)
 
 
-def test_everything_stops_with_the_runner_however_it_goes(tmp_path):
-    portal = clone_checkout(tmp_path)
+def test_everything_stops_with_the_runner_however_it_goes(checkout, tmp_path):
+    portal = checkout
     web_port, redis_port = free_ports(2)
     log = tmp_path / "run.log"
     runs = []

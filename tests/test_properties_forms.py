@@ -20,6 +20,8 @@ from unittest.mock import patch
 
 import pytest
 from django import forms
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.messages import constants as message_levels
 from django.urls import reverse
 from django.utils import timezone
@@ -215,19 +217,29 @@ def _refused(response, bound) -> bool:
 
 
 class Page:
-    """One URL and the person who posts to it; `post` checks the answer."""
+    """One URL and the person who posts to it; `post` checks the answer.
+
+    The person signs in once, and the database is pictured once, here: every POST runs in a
+    transaction rolled back afterwards (`rolled_back`), so each one starts from this same database,
+    the person's session included; only the browser's cookie is put back, as a view may have
+    replaced it (signing out, a new session key)."""
 
     def __init__(self, client, url_name, url, user):
         self.client, self.url_name, self.url, self.user = client, url_name, url, user
+        if user is not None:
+            client.force_login(user)
+            self.session_key = client.cookies[settings.SESSION_COOKIE_NAME].value
+        self.before = database_picture()
 
     def post(self, body, htmx=False):
         """(response, forms bound, keys read from the posted data)."""
         if self.user is None:
             self.client.logout()
         else:
-            self.client.force_login(self.user)
+            self.client.cookies[settings.SESSION_COOKIE_NAME] = self.session_key
+            assert self.client.session.get(SESSION_KEY) == str(self.user.pk), f"{self.url_name}: signed out"
         self.client.cookies.pop("messages", None)  # the client follows no redirect: none are shown
-        before = database_picture()
+        before = self.before
         with recording() as (bound, reads):
             response = _post(self.client, self.url, body, htmx)
         assert response.status_code < 500, f"POST {self.url_name}: {response.status_code}"
