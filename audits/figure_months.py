@@ -54,6 +54,7 @@ COUNTED_FIELDS = (
     "discussion_held",
     "child_contacted",
     "family_contacted",
+    "views_recorded",
 )
 AREA_GRADE_FIELDS = ("area", "grade")
 BATCH = 5_000

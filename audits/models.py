@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q, Value
+from django.db.models import ExpressionWrapper, F, Q, Value
 from django.db.models.functions import Coalesce, NullIf, TruncDate
 from django.urls import reverse
 
@@ -218,6 +218,11 @@ def completed_in(start: date, end: date, prefix: str = "") -> Q:
     return submitted(prefix) & Q(**{f"{prefix}completed_day__gte": start, f"{prefix}completed_day__lte": end})
 
 
+def views_recorded(prefix: str = "") -> Q:
+    """Audits that record what the child or family said (Audit.views_recorded)."""
+    return Q(**{f"{prefix}views_recorded": True})
+
+
 def completion_day() -> F:
     """The day an audit was completed, by completed_in()'s rule: to group by month or order by."""
     return F("completed_day")
@@ -339,6 +344,13 @@ class Audit(models.Model):
     child_contacted = models.BooleanField(null=True)
     family_contacted = models.BooleanField(null=True)
     child_family_views = models.TextField("what the child and family said", blank=True)
+    # Whether the audit records what the child or family said, computed by the database so that the
+    # figure months keep it (views_recorded()): a report counts it without reading the audits' text.
+    views_recorded = models.GeneratedField(
+        expression=ExpressionWrapper(~Q(child_family_views=""), output_field=models.BooleanField()),
+        output_field=models.BooleanField(),
+        db_persist=True,
+    )
     strengths = models.TextField(blank=True)
     areas_for_improvement = models.TextField(blank=True)
     safeguarding_concern = models.BooleanField("immediate safeguarding concern", default=False)
@@ -1041,6 +1053,7 @@ class AuditMonthCount(models.Model):
     discussion_held = models.BooleanField(null=True)
     child_contacted = models.BooleanField(null=True)
     family_contacted = models.BooleanField(null=True)
+    views_recorded = models.BooleanField(default=False)
     audits = models.PositiveIntegerField()
 
     class Meta:

@@ -23,7 +23,6 @@ from audits.models import (
     GOOD_OR_BETTER,
     AnalysisArea,
     AreaGrade,
-    Audit,
     Escalation,
     Grade,
     LearningAction,
@@ -43,7 +42,6 @@ from quality.org.models import ServiceArea
 from quality.reports.evidence_figures import (
     coverage_counts,
     observation_counts,
-    recorded_views,
     response_counts,
     suppressed,
     theme_breakdown_allowed,
@@ -104,6 +102,7 @@ class AuditPeriod:
     after: dict[str, int]  # the final grades (moderated where moderated)
     moderated: int
     lowered: int
+    with_views: int  # completed audits recording the child's or family's views
 
     @property
     def good_before_pct(self) -> float | None:
@@ -140,6 +139,7 @@ def _audit_period(span: Span, area_id: int) -> AuditPeriod:
         after={grade: totals.get(f"final_{grade}", 0) for grade in GRADES},
         moderated=totals.get("moderated_count", 0),
         lowered=totals.get("lowered", 0),
+        with_views=totals.get("with_views", 0),
     )
 
 
@@ -231,15 +231,12 @@ class Voices:
         return pct(self.audits_with_views, self.audits_completed)
 
 
-def _voices(span: Span, area_id: int, themes: list[PracticeTheme]) -> Voices:
-    audits = Audit.objects.filter(completed_in(span.start, span.end), service_area_id=area_id).aggregate(
-        completed=Count("pk"), with_views=Count("pk", filter=recorded_views())
-    )
+def _voices(span: Span, area_id: int, themes: list[PracticeTheme], audits: AuditPeriod) -> Voices:
     responses = response_counts(span.start, span.end, themes, service_area_id=area_id)
     breakdown = theme_breakdown_allowed(responses["responses"])
     return Voices(
-        audits_completed=audits["completed"],
-        audits_with_views=audits["with_views"],
+        audits_completed=audits.completed,
+        audits_with_views=audits.with_views,
         responses=suppressed(responses["responses"]),
         themes=[
             (theme.name, suppressed(responses.get(f"theme_{theme.pk}", 0)))
@@ -371,15 +368,16 @@ def area_triangulation(area: ServiceArea, span: Span, *, today: date | None = No
     """Every source's figures for `area` in `span`, and the flags of the active rules."""
     as_of = as_of_for(span, today)
     themes = list(PracticeTheme.objects.filter(is_active=True))
+    audits = [_audit_period(earlier, area.pk) for earlier in trend_of(span)]
     result = AreaTriangulation(
         area=area,
         span=span,
         label=label_of(span),
         as_of=as_of,
-        audits=[_audit_period(earlier, area.pk) for earlier in trend_of(span)],
+        audits=audits,
         areas_of_analysis=_areas_of_analysis(trend_of(span), area.pk),
         observations=_observations(span, area.pk, as_of, themes),
-        voices=_voices(span, area.pk, themes),
+        voices=_voices(span, area.pk, themes, audits[-1]),
         complaints=_complaints(span, area.pk),
         kpis=_kpis(span, area.pk),
         open_work=_open_work(area.pk, as_of),

@@ -18,7 +18,8 @@ from datetime import date, datetime, timedelta
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from audits.models import Audit, completed_in
+from audits import figure_months
+from audits.models import views_recorded
 from evidence.complaints.models import Entry, Kind, Outcome
 from evidence.complaints.selectors import summary_of
 from evidence.families.models import BenchmarkingForm
@@ -217,9 +218,14 @@ def response_counts(start: date, end: date, themes: list[PracticeTheme], service
     return responses.aggregate(responses=Count("pk"), **per_theme)
 
 
-def recorded_views() -> Q:
-    """Audits that record what the child or family said."""
-    return ~Q(child_family_views="")
+def audits_with_views(start: date, end: date) -> dict[str, int]:
+    """The audits completed from `start` to `end` (`completed`) and those of them recording the child's
+    or family's views (`with_views`): added up from the figure months, as figures.compute counts them."""
+    totals = {"completed": 0, "with_views": 0}
+    for row in figure_months.counts(start, end, ("service_area_id",), {"with_views": views_recorded()}):
+        totals["completed"] += row["total"]
+        totals["with_views"] += row["with_views"]
+    return totals
 
 
 def theme_breakdown_allowed(responses: int) -> bool:
@@ -227,11 +233,8 @@ def theme_breakdown_allowed(responses: int) -> bool:
     return not responses or breakdown_allowed(responses)
 
 
-def _voices(start: date, end: date, themes: list[PracticeTheme]) -> dict:
+def _voices(start: date, end: date, themes: list[PracticeTheme], audits: dict[str, int]) -> dict:
     responses = response_counts(start, end, themes)
-    audits = Audit.objects.filter(completed_in(start, end)).aggregate(
-        completed=Count("pk"), with_views=Count("pk", filter=recorded_views())
-    )
     breakdown = theme_breakdown_allowed(responses["responses"])
     return {
         "smallest_group": SMALLEST_GROUP,
@@ -314,12 +317,15 @@ def _complaints(start: date, end: date) -> dict:
     }
 
 
-def evidence(start: date, end: date, as_of: datetime, themes: list[PracticeTheme]) -> dict:
+def evidence(
+    start: date, end: date, as_of: datetime, themes: list[PracticeTheme], *, audits: dict[str, int] | None = None
+) -> dict:
     """Every figure of the four other sources for the period `start` to `end` (both included), the
-    open ones as they were at `as_of`; `themes` are the active practice themes, in the report's order."""
+    open ones as they were at `as_of`; `themes` are the active practice themes, in the report's order.
+    `audits` is audits_with_views() for the period when the caller has it counted already."""
     return {
         "observations": _observations(start, end, timezone.localdate(as_of), themes),
-        "voices": _voices(start, end, themes),
+        "voices": _voices(start, end, themes, audits if audits is not None else audits_with_views(start, end)),
         "benchmarking": _benchmarking(start, end),
         "complaints": _complaints(start, end),
     }

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Window
-from django.db.models.functions import Lower, RowNumber
+from django.db.models.functions import Coalesce, Lower, RowNumber
 from django.utils import timezone
 
 from audits import figure_months
@@ -32,6 +32,7 @@ from audits.models import (
     moderated,
     submitted,
     ungraded,
+    views_recorded,
 )
 from audits.models import completed_in as audits_completed_in
 from moderation.selectors import decisions_in, summary
@@ -198,6 +199,7 @@ def audit_conditions() -> dict[str, Q]:
         "moderated_count": moderated(),
         **{f"{field}_yes": Q(**{field: True}) for field in ANSWERED_FIELDS},
         **{f"{field}_answered": Q(**{f"{field}__isnull": False}) for field in ANSWERED_FIELDS},
+        "with_views": views_recorded(),  # the voices section's (evidence_figures.py)
     }
 
 
@@ -480,14 +482,18 @@ def _latest_per_area(queryset, limit: int):
     Two steps, so that neither reads the period's audits: the completion day of each area's
     `limit`-th latest audit (a subquery per area, walking the index on the area and completion day),
     then the ranking over the audits completed on or after it (ties on that day included, so the
-    ranks are those over every audit of the area)."""
+    ranks are those over every audit of the area). An area with fewer than `limit` has its earliest
+    one's day as the cutoff (COALESCE asks only then), and an area with none no cutoff and no rows:
+    a cutoff of "every audit of the area" would read all of a retired area's years."""
     latest_first = [F("completed_day").desc(), F("submitted_at").desc(nulls_last=True), F("pk").desc()]
-    nth_latest = queryset.filter(service_area_id=OuterRef("pk")).order_by(*latest_first).values("completed_day")
-    cutoffs = ServiceArea.objects.annotate(cutoff=Subquery(nth_latest[limit - 1 : limit])).values_list("pk", "cutoff")
+    of_area = queryset.filter(service_area_id=OuterRef("pk"))
+    nth_latest = of_area.order_by(*latest_first).values("completed_day")[limit - 1 : limit]
+    earliest = of_area.order_by("completed_day").values("completed_day")[:1]
+    cutoffs = ServiceArea.objects.annotate(cutoff=Coalesce(Subquery(nth_latest), Subquery(earliest)))
     recent = Q(pk__in=[])
-    for area_id, cutoff in cutoffs:
-        # An area with fewer than `limit` audits in the period has no cutoff: all of them.
-        recent |= Q(service_area_id=area_id, **({"completed_day__gte": cutoff} if cutoff else {}))
+    for area_id, cutoff in cutoffs.values_list("pk", "cutoff"):
+        if cutoff is not None:
+            recent |= Q(service_area_id=area_id, completed_day__gte=cutoff)
     return (
         queryset.filter(recent)
         .annotate(rank=Window(RowNumber(), partition_by=[F("service_area_id")], order_by=latest_first))
@@ -536,11 +542,14 @@ def _highlight_candidates(this: Span) -> list[dict]:
     return sorted(candidates, key=lambda row: (row["service_area"].lower(), row["service_area_id"], order[row["kind"]]))
 
 
-def _evidence(this: Span, as_of: datetime) -> dict:
-    """The other sources' figures (evidence_figures.py, which builds on this module's `pct`: imported here)."""
+def _evidence(this: Span, as_of: datetime, groups: list[dict]) -> dict:
+    """The other sources' figures (evidence_figures.py, which builds on this module's `pct`: imported
+    here), given the period's audits and those recording views as the audit groups counted them."""
     from .evidence_figures import evidence
 
-    return evidence(this.start, this.end, as_of, list(PracticeTheme.objects.filter(is_active=True)))
+    counted = _summed([group for group in groups if group["now"]])
+    audits = {"completed": counted.get("total", 0), "with_views": counted.get("with_views", 0)}
+    return evidence(this.start, this.end, as_of, list(PracticeTheme.objects.filter(is_active=True)), audits=audits)
 
 
 def compute(kind: str, period: str, *, year_to_date: bool = False, today: date | None = None) -> dict:
@@ -583,5 +592,5 @@ def compute(kind: str, period: str, *, year_to_date: bool = False, today: date |
         "exemplars": _exemplars(this),
         "moderation": summary(decisions_in(this.start, this.end)),
         "highlight_candidates": _highlight_candidates(this),
-        "evidence": _evidence(this, as_of),
+        "evidence": _evidence(this, as_of, groups),
     }

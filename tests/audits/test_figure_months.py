@@ -14,7 +14,7 @@ from audits import figure_months
 from audits import services as audit_services
 from audits.figure_months import split
 from audits.grades import moderated_grade_set
-from audits.models import AreaGrade, Audit, AuditMonthCount, Dispute, FigureMonth, final_grade_is
+from audits.models import AreaGrade, Audit, AuditMonthCount, Dispute, FigureMonth, final_grade_is, views_recorded
 from moderation.history_import import audit_history_import
 from quality.org.services import service_area_retire
 from tests.factories import AuditFactory, ServiceAreaFactory, audit_submitted
@@ -116,6 +116,21 @@ def test_a_raw_update_moving_an_audit_to_another_month_marks_both_months(tool_ve
     assert _stale_months() == [date(2026, 9, 1), date(2026, 10, 1)]
     assert _counted(date(2026, 10, 1), date(2026, 10, 31)) == {}
     assert _counted(date(2026, 9, 1), date(2026, 9, 30)) == {"total": 1}
+    assert figure_months.differences() == []
+
+
+def test_the_views_of_the_child_or_family_are_counted_by_whether_the_audit_records_them(tool_version):
+    heard = AuditFactory(
+        tool_version=tool_version,
+        submitted_at=datetime(2026, 11, 3, 9, tzinfo=LONDON),
+        child_family_views="She wants to stay at her school.",
+    )
+    AuditFactory(tool_version=tool_version, submitted_at=datetime(2026, 11, 4, 9, tzinfo=LONDON))
+    assert _counted(*NOVEMBER, with_views=views_recorded()) == {"total": 2, "with_views": 1}
+
+    Audit.objects.filter(pk=heard.pk).update(child_family_views="")
+    assert _stale_months() == [date(2026, 11, 1)]
+    assert _counted(*NOVEMBER, with_views=views_recorded()) == {"total": 2, "with_views": 0}
     assert figure_months.differences() == []
 
 

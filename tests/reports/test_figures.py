@@ -704,6 +704,27 @@ def test_highlight_candidates_are_the_written_strengths_and_improvements_per_are
     assert [row["kind"] for row in candidates if row["service_area"] == "SWF"][-1] == "improvement"
 
 
+def test_the_highlight_rankings_read_each_area_from_a_day_of_the_period_on(make_audit, other_area):
+    """An area with fewer than ten written audits in the period is read from its earliest one's day, and
+    an area with none (a retired area's years of history, say) not at all: never "every audit of the area"."""
+    quiet = ServiceAreaFactory(code="QUI")
+    for month in range(1, 10):
+        make_audit(date(2026, month, 5), area=quiet, strengths="An earlier year's strength.")
+    few = [make_audit(date(2026, 10, day), area=other_area, strengths=f"Few {day}") for day in (20, 6)]
+
+    with CaptureQueriesContext(connection) as queries:
+        candidates = monthly()["highlight_candidates"]
+
+    assert [row["audit_id"] for row in candidates] == [audit.pk for audit in few]
+    rankings = [query["sql"] for query in queries if "ROW_NUMBER()" in query["sql"]]
+    assert len(rankings) == 1  # good practice; no area has an improvement written in the period
+    bounded = (
+        f'"audits_audit"."completed_day" >= \'2026-10-06\'::date AND "audits_audit"."service_area_id" = {other_area.pk}'
+    )
+    assert bounded in rankings[0]
+    assert f'"service_area_id" = {quiet.pk}' not in rankings[0]
+
+
 def test_the_moderation_object_is_the_moderation_summary_of_the_period(make_audit):
     for index, (original, moderated, day) in enumerate(
         [("good", "requires_improvement", 1), ("good", "good", 15), ("inadequate", "inadequate", 31)]
@@ -767,7 +788,7 @@ def _busy_world(make_audit, version, auditor, own_area, other_area, count: int):
 
 # With the figure months up to date (audits/figure_months.py: rebuilding stale months is counted in
 # tests/audits/test_figure_months.py), whatever the number of audits and of practice themes.
-QUERIES_PER_REPORT = 35
+QUERIES_PER_REPORT = 34
 
 
 @pytest.mark.parametrize("kind,period", [("monthly", "2026-10"), ("quarterly", "2026-Q4"), ("annual", "2026")])
@@ -822,7 +843,9 @@ def test_an_annual_report_over_many_audits_is_counted_by_the_database_in_seconds
         result = compute("annual", "2026", today=date(2027, 1, 6))
     elapsed = clock.monotonic() - started
 
-    assert len(queries) == QUERIES_PER_REPORT
+    # No audit is an exemplar or names an area for improvement: those two rankings have no service
+    # area to rank, so they are not asked for.
+    assert len(queries) == QUERIES_PER_REPORT - 2
     assert elapsed < 15, f"took {elapsed:.1f} s"
     assert result["audits"]["completed"] == MANY_AUDITS
     assert result["audits"]["graded"] == MANY_AUDITS - len(range(0, MANY_AUDITS, 7))
