@@ -64,9 +64,12 @@ def ready_formats(report: Report, *, user) -> set[str]:
     links those straight to their download, and asks for the others on the page."""
     if report.figures is None or report.state not in DOWNLOADABLE:
         return set()
-    marker = content_marker(content_for(report, user))
-    ready = ReportDocument.objects.filter(report=report, state=ReportDocument.State.READY, file__contains=f"-{marker}")
-    return set(ready.values_list("format", flat=True))
+    ready = ReportDocument.objects.filter(report=report, state=ReportDocument.State.READY)
+    made = list(ready.values_list("format", "file"))
+    if not made:
+        return set()  # nothing made yet: the person's copy's content need not be worked out to match one
+    marker = f"-{content_marker(content_for(report, user))}"  # as current_document matches it
+    return {file_format for file_format, name in made if marker in name}
 
 
 def latest_request(report: Report, file_format: str, *, user) -> ReportDocument | None:

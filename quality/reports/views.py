@@ -127,7 +127,6 @@ def _figures_context(request, report: Report) -> dict:
         "may_open_audits": may_open_audits,
         "small_graded": audits.get("graded", 0) < threshold,
         "tables": report_tables,
-        "suppressed_label": tables.SUPPRESSED,
         "previous_label": selectors.period_label(report.kind, figures["previous"]["period"])
         if figures.get("previous", {}).get("period") and report.kind != Report.Kind.ANNUAL
         else (figures.get("previous") or {}).get("period", ""),
