@@ -1021,9 +1021,9 @@ class SentReminder(models.Model):
 
 # ---------------------------------------------------------------------------------------
 # Figure months (audits/figure_months.py): the audits' counts, month by month, so that a report
-# adds up a few hundred rows instead of counting a year of audits. The database marks a month
-# stale whenever an audit or an area grade of that month changes; the counts are rebuilt from the
-# audits before they are read.
+# adds up a row per combination of values that occurs in a month instead of counting a year of
+# audits. The database marks a month stale whenever an audit or an area grade of that month
+# changes; the counts are rebuilt from the audits before they are read.
 
 
 class FigureMonth(models.Model):

@@ -207,8 +207,8 @@ def _audit_groups(this: Span, previous: Span) -> list[dict]:
     """The audits completed in either period, counted per period (`now`), service area, kind and
     theme, with every count the headlines and the three tables add up in Python.
 
-    Read from the figure months (audits/figure_months.py): a few hundred stored rows per period,
-    however many the audits; the groups are few (areas x kinds x themes)."""
+    Read from the figure months (audits/figure_months.py): a stored row per combination of values
+    that occurs in a month, however many audits share it; the groups are few (areas x kinds x themes)."""
     groups = []
     for now, span in ((True, this), (False, previous)):
         rows = figure_months.counts(span.start, span.end, ("service_area_id", "kind", "theme"), audit_conditions())
