@@ -56,6 +56,10 @@ COUNTED_FIELDS = (
     "family_contacted",
     "views_recorded",
 )
+# Raised whenever what the audit counts keep changes (a field added to COUNTED_FIELDS): every month
+# counted as an earlier version is rebuilt before it is read (FigureMonth.counts_version).
+# 1: views_recorded.
+COUNTS_VERSION = 1
 AREA_GRADE_FIELDS = ("area", "grade")
 BATCH = 5_000
 
@@ -162,7 +166,8 @@ def _rebuild(months: list[date], flag: str) -> None:
         cases = _fresh_cases(months)
         for month in updated:
             month.cases_audited = cases.get(month.month, 0)
-        fields.append("cases_audited")
+            month.counts_version = COUNTS_VERSION
+        fields += ["cases_audited", "counts_version"]
     FigureMonth.objects.bulk_update(updated, fields, batch_size=BATCH)
 
 
@@ -170,7 +175,7 @@ def refresh(flag: str = "is_stale") -> list[date]:
     """Rebuild from the audits the counts of the months `flag` marks stale; the months rebuilt.
     One query when none is stale. The months' rows are locked first: a writer that changes one of
     them meanwhile waits, then marks it stale again."""
-    stale = FigureMonth.objects.filter(**{flag: True})
+    stale = FigureMonth.objects.filter(_stale(flag))
     if not stale.exists():
         return []
     with transaction.atomic():
@@ -180,9 +185,16 @@ def refresh(flag: str = "is_stale") -> list[date]:
     return months
 
 
+def _stale(flag: str) -> Q:
+    """Months whose counts under `flag` must be rebuilt: marked stale, or (the audits' counts) counted
+    as an earlier COUNTS_VERSION."""
+    marked = Q(**{flag: True})
+    return marked | Q(counts_version__lt=COUNTS_VERSION) if flag == "is_stale" else marked
+
+
 def is_fresh() -> bool:
     """No month of any table is stale (one query)."""
-    return not FigureMonth.objects.filter(reduce(or_, (Q(**{flag: True}) for flag in FLAGS))).exists()
+    return not FigureMonth.objects.filter(reduce(or_, (_stale(flag) for flag in FLAGS))).exists()
 
 
 def refresh_all() -> None:

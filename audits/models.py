@@ -1035,6 +1035,10 @@ class FigureMonth(models.Model):
     is_stale = models.BooleanField(default=True)
     themes_stale = models.BooleanField(default=True)
     cases_audited = models.PositiveIntegerField(default=0)
+    # What the audit counts were last rebuilt as (figure_months.COUNTS_VERSION): a month counted
+    # before the counts kept more is rebuilt, even by code of an earlier release still running during
+    # a release, which knows nothing of this column (the database's default, 0, is what it leaves).
+    counts_version = models.PositiveSmallIntegerField(db_default=0)
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m}{' (stale)' if self.is_stale else ''}"
@@ -1053,7 +1057,7 @@ class AuditMonthCount(models.Model):
     discussion_held = models.BooleanField(null=True)
     child_contacted = models.BooleanField(null=True)
     family_contacted = models.BooleanField(null=True)
-    views_recorded = models.BooleanField(default=False)
+    views_recorded = models.BooleanField(db_default=False)  # a database default: see FigureMonth.counts_version
     audits = models.PositiveIntegerField()
 
     class Meta:

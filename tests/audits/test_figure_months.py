@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.db.models import Q
 
 from audits import figure_months
@@ -131,6 +132,30 @@ def test_the_views_of_the_child_or_family_are_counted_by_whether_the_audit_recor
     Audit.objects.filter(pk=heard.pk).update(child_family_views="")
     assert _stale_months() == [date(2026, 11, 1)]
     assert _counted(*NOVEMBER, with_views=views_recorded()) == {"total": 2, "with_views": 0}
+    assert figure_months.differences() == []
+
+
+def test_months_counted_by_the_previous_release_are_counted_again(tool_version):
+    """During a release the previous code may still rebuild a month after the migration: it names
+    neither new column, so the database's defaults fill them, and the month is counted again."""
+    heard = AuditFactory(
+        tool_version=tool_version,
+        submitted_at=datetime(2026, 11, 3, 9, tzinfo=LONDON),
+        child_family_views="He wants to see his brother more.",
+    )
+    assert _counted(*NOVEMBER, with_views=views_recorded()) == {"total": 1, "with_views": 1}
+    figure_months.refresh_all()
+    with connection.cursor() as cursor:  # what the previous release's rebuild writes
+        cursor.execute("DELETE FROM audits_auditmonthcount")
+        cursor.execute(
+            "INSERT INTO audits_auditmonthcount (month, service_area_id, kind, theme, overall_grade, "
+            "moderated_grade, audits) VALUES (%s, %s, %s, '', '', '', 1)",
+            [date(2026, 11, 1), heard.service_area_id, heard.kind],
+        )
+        cursor.execute("UPDATE audits_figuremonth SET is_stale = false, counts_version = DEFAULT")
+    assert not figure_months.is_fresh()
+    assert _counted(*NOVEMBER, with_views=views_recorded()) == {"total": 1, "with_views": 1}
+    assert figure_months.is_fresh()
     assert figure_months.differences() == []
 
 
