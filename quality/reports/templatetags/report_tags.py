@@ -1,6 +1,6 @@
 """A report table's figures on the report page, written here rather than by a template included per
-cell: a report has several hundred cells, and an include each was a third of the page's time
-(docs/performance.md). The words are the page's; the PDF has its own (templates/reports/pdf)."""
+cell: a report has several hundred cells, and an include each cost about a tenth of the page's
+time (docs/performance.md). The words are the page's; the PDF has its own (templates/reports/pdf)."""
 
 from django import template
 from django.template.defaultfilters import floatformat
